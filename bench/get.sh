@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# bench/get.sh - wall time of a one-shot `get` of a small znode, per tool.
+#
+# Starts one throwaway standalone ZooKeeper on a free loopback port, creates
+# /bench/node, then times with hyperfine:
+#   baseline  bench/raw_get.rs: bare zookeeper-client program (connect, get, exit)
+#   zksh      target/release/zksh -s 127.0.0.1:PORT get /bench/node
+#   zkCli.sh  Debian's /usr/share/zookeeper/bin/zkCli.sh -server ... get /bench/node
+#   zk-shell  zk-shell --run-once 'get /bench/node' 127.0.0.1:PORT
+# and prints each median, its ratio to the baseline, and zkCli.sh / zksh.
+#
+# Environment:
+#   RUNS=30        timed runs for the fast tools (baseline, zksh)
+#   SLOW_RUNS=5    timed runs for the JVM/Python tools (zkCli.sh, zk-shell)
+#   WARMUP=3       warmup runs for the fast tools (the slow ones get 1)
+#   NO_BUILD=1     do not run cargo; use whatever binaries exist
+#   RAW_GET=path   baseline binary to use instead of target/release/examples/raw_get
+#   ZKSH=path      zksh binary to use instead of target/release/zksh
+#   ZKCLI=path     zkCli.sh to use (default /usr/share/zookeeper/bin/zkCli.sh)
+#   ZK_SHELL=path  zk-shell to use (default: the one on PATH, pip-installed if missing)
+#   FORCE_SYNC=yes let the server fsync its transaction log (default: no)
+#   KEEP_TMP=1     keep the temp dir (server log, hyperfine JSON) for inspection
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS="${RUNS:-30}"
+SLOW_RUNS="${SLOW_RUNS:-5}"
+WARMUP="${WARMUP:-3}"
+ZK_JAR=/usr/share/java/zookeeper.jar
+ZKCLI="${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}"
+NODE=/bench/node
+DATA="zksh-bench-$$"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'get.sh: %s\n' "$*" >&2; exit 1; }
+
+apt_updated=""
+apt_install() {
+    if [ -z "$apt_updated" ]; then
+        apt-get update -qq >&2 || die "apt-get update failed"
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+}
+
+# ---------------------------------------------------------------- prerequisites
+command -v python3 >/dev/null || die "python3 is required (free port, JSON parsing)"
+if ! command -v hyperfine >/dev/null; then
+    log "installing hyperfine"
+    apt_install hyperfine || die "cannot install hyperfine"
+fi
+if [ ! -f "$ZK_JAR" ]; then
+    log "installing Debian's zookeeper"
+    apt_install zookeeper || die "cannot install zookeeper"
+fi
+command -v java >/dev/null || die "java not found (it comes with Debian's zookeeper package)"
+
+# ---------------------------------------------------------------- build
+RAW_GET_BIN="${RAW_GET:-$ROOT/target/release/examples/raw_get}"
+ZKSH_BIN="${ZKSH:-$ROOT/target/release/zksh}"
+zksh_note=""
+raw_note=""
+if [ -z "${NO_BUILD:-}" ]; then
+    log "cargo build --release --bin zksh --example raw_get"
+    if ! (cd "$ROOT" && cargo build --release --bin zksh --example raw_get); then
+        # Find out which of the two is broken and keep the other one.
+        if [ -z "${RAW_GET:-}" ]; then
+            if ! (cd "$ROOT" && cargo build --release --example raw_get); then
+                raw_note="build failed"
+            fi
+        fi
+        if [ -z "${ZKSH:-}" ]; then
+            if ! (cd "$ROOT" && cargo build --release --bin zksh); then
+                zksh_note="skipped (build failed)"
+            fi
+        fi
+    fi
+fi
+[ -z "$raw_note" ] && [ -x "$RAW_GET_BIN" ] ||
+    die "baseline $RAW_GET_BIN ${raw_note:-not found}; nothing to compare against (set RAW_GET=path to use a prebuilt one)"
+if [ -z "$zksh_note" ] && [ ! -x "$ZKSH_BIN" ]; then
+    zksh_note="skipped (not built: $ZKSH_BIN missing)"
+fi
+
+# ---------------------------------------------------------------- server
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/zksh-bench.XXXXXX")"
+ZK_PID=""
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$ZK_PID" ] && kill -0 "$ZK_PID" 2>/dev/null; then
+        kill "$ZK_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$ZK_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$ZK_PID" 2>/dev/null || true
+        wait "$ZK_PID" 2>/dev/null || true
+    fi
+    if [ -n "${KEEP_TMP:-}" ]; then
+        log "kept $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+SERVER="127.0.0.1:$PORT"
+mkdir -p "$TMP/conf" "$TMP/data"
+# forceSync=no: every tool opens and closes a session, and both are logged
+# transactions; with fsync each run pays two disk flushes (about 1 ms each
+# here, and noisy), which measures the disk rather than the client.
+cat >"$TMP/conf/zoo.cfg" <<EOF
+tickTime=2000
+dataDir=$TMP/data
+clientPort=$PORT
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=*
+forceSync=${FORCE_SYNC:-no}
+EOF
+cat >"$TMP/conf/log4j.properties" <<EOF
+log4j.rootLogger=WARN, FILE
+log4j.appender.FILE=org.apache.log4j.FileAppender
+log4j.appender.FILE.File=$TMP/zookeeper.log
+log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
+log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p [%t] %m%n
+EOF
+# Debian's zookeeper.jar carries no slf4j binding on its Class-Path; add the
+# log4j one when present so the properties above apply.
+CP="$TMP/conf:$ZK_JAR"
+for jar in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
+    [ -f "$jar" ] && CP="$CP:$jar"
+done
+
+log "starting ZooKeeper on $SERVER (data in $TMP)"
+java -cp "$CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$TMP/conf/zoo.cfg" \
+    >"$TMP/server.out" 2>&1 </dev/null &
+ZK_PID=$!
+
+ruok() {
+    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf ruok >&3 && cat <&3' _ "$PORT" 2>/dev/null || true
+}
+for i in $(seq 300); do
+    [ "$(ruok)" = imok ] && break
+    kill -0 "$ZK_PID" 2>/dev/null || { cat "$TMP/server.out" "$TMP/zookeeper.log" >&2 2>/dev/null || true; die "ZooKeeper exited"; }
+    [ "$i" = 300 ] && die "ZooKeeper did not answer ruok within 30 s (see $TMP)"
+    sleep 0.1
+done
+
+# ---------------------------------------------------------------- data
+log "creating $NODE"
+if [ -x "$ZKCLI" ]; then
+    printf 'create /bench\ncreate %s %s\nquit\n' "$NODE" "$DATA" |
+        "$ZKCLI" -server "$SERVER" >"$TMP/create.out" 2>&1 || true
+elif [ -z "$zksh_note" ]; then
+    "$ZKSH_BIN" -s "$SERVER" create /bench >"$TMP/create.out" 2>&1 || true
+    "$ZKSH_BIN" -s "$SERVER" create "$NODE" "$DATA" >>"$TMP/create.out" 2>&1 || true
+else
+    die "neither $ZKCLI nor zksh is available to create $NODE"
+fi
+got="$("$RAW_GET_BIN" "$SERVER" "$NODE")" || { cat "$TMP/create.out" >&2; die "baseline cannot read $NODE"; }
+[ "$got" = "$DATA" ] || { cat "$TMP/create.out" >&2; die "$NODE holds '$got', expected '$DATA'"; }
+
+# zk-shell: install it with pip when missing; skip when that does not work.
+ZK_SHELL_BIN="${ZK_SHELL:-$(command -v zk-shell || true)}"
+zk_shell_note=""
+if [ -z "$ZK_SHELL_BIN" ]; then
+    log "installing zk-shell with pip"
+    if python3 -m pip install -q zk-shell >"$TMP/pip.out" 2>&1; then
+        hash -r
+        ZK_SHELL_BIN="$(command -v zk-shell || true)"
+    fi
+    [ -n "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed; pip install zk-shell failed)"
+fi
+
+# ---------------------------------------------------------------- timing
+names=()
+medians=()
+notes=()
+
+hf_flags=(--style none)
+# -N (no intermediate shell) exists since hyperfine 1.13; otherwise let it
+# subtract the shell's spawn time as usual.
+if hyperfine --help 2>/dev/null | grep -q -- '--shell=none\|-N, '; then
+    hf_flags+=(-N)
+fi
+
+median_ms() {
+    python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$1"
+}
+
+# bench NAME RUNS WARMUP NOTE -- COMMAND...
+bench() {
+    local name="$1" runs="$2" warmup="$3" note="$4"
+    shift 5
+    names+=("$name")
+    if [ -n "$note" ]; then
+        medians+=("")
+        notes+=("$note")
+        return
+    fi
+    # One checked run first: a tool that cannot read the node is reported, not timed.
+    local out
+    if ! out="$("$@" 2>&1)" || [[ "$out" != *"$DATA"* ]]; then
+        printf '%s output:\n%s\n' "$name" "$out" >"$TMP/$name.fail"
+        medians+=("")
+        notes+=("skipped (failed to read $NODE; see output above)")
+        printf -- '--- %s failed:\n%s\n---\n' "$name" "$out" | tail -n 20 >&2
+        return
+    fi
+    local cmd
+    cmd="$(printf '%q ' "$@")"
+    log "timing $name: $runs runs, $warmup warmup"
+    if hyperfine "${hf_flags[@]}" --warmup "$warmup" --runs "$runs" \
+        --export-json "$TMP/$name.json" --command-name "$name" "$cmd" >&2; then
+        medians+=("$(median_ms "$TMP/$name.json")")
+        notes+=("")
+    else
+        medians+=("")
+        notes+=("skipped (hyperfine failed)")
+    fi
+}
+
+zkcli_note=""
+[ -x "$ZKCLI" ] || zkcli_note="skipped (not installed)"
+[ -n "$zk_shell_note" ] || [ -x "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed)"
+
+bench baseline "$RUNS" "$WARMUP" "" -- "$RAW_GET_BIN" "$SERVER" "$NODE"
+bench zksh "$RUNS" "$WARMUP" "$zksh_note" -- "$ZKSH_BIN" -s "$SERVER" get "$NODE"
+bench zkCli.sh "$SLOW_RUNS" 1 "$zkcli_note" -- "$ZKCLI" -server "$SERVER" get "$NODE"
+bench zk-shell "$SLOW_RUNS" 1 "$zk_shell_note" -- "${ZK_SHELL_BIN:-zk-shell}" --run-once "get $NODE" "$SERVER"
+
+# ---------------------------------------------------------------- report
+base="${medians[0]}"
+ratio() { python3 -c 'import sys; print("%.2f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
+
+echo
+echo "one-shot get of $NODE (${#DATA} bytes) against ZooKeeper $SERVER"
+echo "median wall time; runs: $RUNS (baseline, zksh), $SLOW_RUNS (zkCli.sh, zk-shell)"
+echo
+printf '%-10s %12s %14s\n' tool "median ms" "vs baseline"
+printf '%-10s %12s %14s\n' ---------- ------------ --------------
+zksh_ms=""
+zkcli_ms=""
+for i in "${!names[@]}"; do
+    name="${names[$i]}"
+    ms="${medians[$i]}"
+    if [ -z "$ms" ]; then
+        printf '%-10s %s\n' "$name" "${notes[$i]}"
+        continue
+    fi
+    printf '%-10s %12s %13sx\n' "$name" "$ms" "$(ratio "$ms" "$base")"
+    case "$name" in
+        zksh) zksh_ms="$ms" ;;
+        zkCli.sh) zkcli_ms="$ms" ;;
+    esac
+done
+echo
+if [ -n "$zksh_ms" ] && [ -n "$zkcli_ms" ]; then
+    echo "zkCli.sh / zksh = $(ratio "$zkcli_ms" "$zksh_ms")x"
+else
+    echo "zkCli.sh / zksh = n/a (needs both)"
+fi
+echo
+echo "targets: zksh within 2x of the baseline; baseline about 3 ms on this machine"
+if [ -n "$zksh_ms" ]; then
+    r="$(ratio "$zksh_ms" "$base")"
+    if python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2.0 else 1)' "$r"; then
+        echo "  zksh / baseline = ${r}x: within target"
+    else
+        echo "  zksh / baseline = ${r}x: OVER target (2x)"
+    fi
+else
+    echo "  zksh / baseline = n/a (zksh not measured)"
+fi
+echo "  baseline = ${base} ms"

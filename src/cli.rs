@@ -1,0 +1,209 @@
+//! The clap grammar: connection and mode options of the `zksh` process, and the multicall
+//! parser that reads REPL and script lines with the very same command definitions.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, ValueEnum};
+
+use crate::commands::Command;
+
+/// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
+///
+/// With no command and a terminal on stdin, zksh opens an interactive shell. With a command,
+/// it runs it once; with -c or -f (or a script on stdin) it runs a script.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zksh",
+    version,
+    disable_help_subcommand = true,
+    subcommand_value_name = "COMMAND",
+    after_help = "Run `zksh help` for the list of commands, `zksh help <command>` for one of them.\n\
+                  Exit codes: 0 ok, 1 refused by ZooKeeper or condition not met, 2 usage, 3 no connection, 130 interrupted."
+)]
+pub struct Cli {
+    /// Connect string: host:port[,host:port...][/chroot]
+    #[arg(short = 's', long, env = "ZKSH_SERVER", default_value = "127.0.0.1:2181", value_name = "HOSTS")]
+    pub server: String,
+
+    /// Session timeout to negotiate with the server (e.g. 10s, 500ms)
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub session_timeout: Duration,
+
+    /// Give up connecting after this long
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Deadline for each command's requests while the connection is down
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub request_timeout: Duration,
+
+    /// Allow connecting to a read-only server (as zkCli's -r)
+    #[arg(short = 'r', long)]
+    pub readonly: bool,
+
+    /// Run a script given as a string: commands separated by ';' or newlines
+    #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
+    pub script: Option<String>,
+
+    /// Run a script file ('-' for stdin)
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// In a script, go on after a failing line (exit 1 at the end if any failed)
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Start a throwaway local ZooKeeper, connect to it, remove it on exit
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// Output format for every command of this run
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// When to use colour
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Internal: keep a sandbox server alive while stdin stays open.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub sandbox_watchdog: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// One REPL or script line: the first word names the command (clap multicall).
+#[derive(Debug, Parser)]
+#[command(multicall = true, disable_help_subcommand = true)]
+pub struct ShellLine {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The `-o/--output` option every command takes.
+#[derive(Debug, Clone, Args, Default)]
+pub struct OutputArg {
+    /// Output format: text or json
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use ms, s, m or h)")),
+    };
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
+        return Err(format!("'{text}' is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Rewrites zkCli.sh habits (`-server h:p`, `-timeout ms`) found among the options before the
+/// command into zksh's own, with a hint on stderr. Words after the command are left alone.
+pub fn rewrite_zkcli_habits(args: Vec<String>, hint: &mut dyn FnMut(&str)) -> Vec<String> {
+    const TAKES_VALUE: &[&str] = &[
+        "-s",
+        "--server",
+        "--session-timeout",
+        "--connect-timeout",
+        "--request-timeout",
+        "-c",
+        "--command",
+        "-f",
+        "--file",
+        "-o",
+        "--output",
+        "--color",
+        "--sandbox-watchdog",
+    ];
+    let mut out = Vec::with_capacity(args.len());
+    let mut iter = args.into_iter();
+    if let Some(program) = iter.next() {
+        out.push(program);
+    }
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "-server" => {
+                hint("zkCli's -server is spelled -s/--server here");
+                out.push("--server".into());
+                out.extend(iter.next());
+            }
+            "-timeout" => {
+                hint("zkCli's -timeout (milliseconds) is spelled --session-timeout here");
+                out.push("--session-timeout".into());
+                if let Some(ms) = iter.next() {
+                    out.push(if ms.chars().all(|c| c.is_ascii_digit()) { format!("{ms}ms") } else { ms });
+                }
+            }
+            a if TAKES_VALUE.contains(&a) => {
+                out.push(arg);
+                if let Some(value) = iter.next() {
+                    out.push(value);
+                }
+            }
+            a if a.starts_with('-') => out.push(arg),
+            _ => {
+                // The command starts here: everything else belongs to it.
+                out.push(arg);
+                out.extend(iter);
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_trees_are_consistent() {
+        Cli::command().debug_assert();
+        ShellLine::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("abc").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn zkcli_options_are_rewritten_only_before_the_command() {
+        let args = ["zksh", "-server", "h:1", "-timeout", "3000", "get", "-server"].map(String::from).to_vec();
+        let mut hints = Vec::new();
+        let out = rewrite_zkcli_habits(args, &mut |h| hints.push(h.to_string()));
+        assert_eq!(out, ["zksh", "--server", "h:1", "--session-timeout", "3000ms", "get", "-server"]);
+        assert_eq!(hints.len(), 2);
+    }
+}

@@ -1,0 +1,74 @@
+//! `delete [-v version] [-r] path` and `deleteall`/`rmr path`: remove a znode or a subtree.
+
+use clap::Args;
+
+use crate::cli::OutputArg;
+use crate::errors::ShellError;
+use crate::outcome::Outcome;
+use crate::session::Session;
+use crate::tree::delete_subtree;
+
+/// Delete a znode.
+///
+/// A node with children is refused unless -r, which deletes the whole subtree in batches
+/// (children first). -v deletes only if the data version is still VERSION. The root and
+/// /zookeeper are never deleted.
+///
+/// Example: delete -r /app/cache
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Only delete if the node's data version is VERSION
+    #[arg(short = 'v', long, value_name = "VERSION", conflicts_with = "recursive", allow_negative_numbers = true)]
+    pub version: Option<i32>,
+    /// Delete the node and everything below it
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// Znode path
+    pub path: String,
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+/// Delete a znode and everything below it (as delete -r).
+///
+/// Example: deleteall /app/cache
+#[derive(Debug, Args)]
+pub struct DeleteAllArgs {
+    /// Accepted for zkCli compatibility; zksh sizes its own batches
+    #[arg(short = 'b', long, value_name = "N", hide = true)]
+    pub batch: Option<u32>,
+    /// Znode path
+    pub path: String,
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+pub async fn execute(args: DeleteArgs, session: &mut Session) -> anyhow::Result<Outcome> {
+    let path = session.resolve(&args.path)?;
+    refuse_protected(&path)?;
+    if args.recursive {
+        return delete_tree(path, session).await;
+    }
+    let client = session.client().await?;
+    session.call_versioned("delete", &path, args.version, client.delete(&path, args.version)).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn execute_all(args: DeleteAllArgs, session: &mut Session) -> anyhow::Result<Outcome> {
+    let path = session.resolve(&args.path)?;
+    refuse_protected(&path)?;
+    delete_tree(path, session).await
+}
+
+async fn delete_tree(path: String, session: &mut Session) -> anyhow::Result<Outcome> {
+    let client = session.client().await?;
+    let count = delete_subtree(session, &client, &path).await?;
+    Ok(Outcome::Deleted { path, count })
+}
+
+fn refuse_protected(path: &str) -> anyhow::Result<()> {
+    if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
+        return Err(ShellError::usage(format!("delete {path}: refusing to delete {path} (ZooKeeper's own tree or the root)")));
+    }
+    Ok(())
+}

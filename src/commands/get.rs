@@ -1,0 +1,46 @@
+//! `get [-s] [--raw] [--out FILE] path`: read a znode's data.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cli::OutputArg;
+use crate::errors::ShellError;
+use crate::outcome::Outcome;
+use crate::session::Session;
+
+/// Print a znode's data.
+///
+/// Text that is not UTF-8 is shown escaped (\x00\xff) so a terminal or a pipe never gets raw
+/// control bytes; --raw writes the exact bytes, --out writes them to a file. -s adds the stat
+/// (version, zxids, times...). In JSON, data that is not UTF-8 comes as dataBase64.
+///
+/// Example: get -s /config/flag
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Also print the stat
+    #[arg(short = 's', long)]
+    pub stat: bool,
+    /// Write the exact bytes, unescaped, with no trailing newline
+    #[arg(long, conflicts_with = "out_file")]
+    pub raw: bool,
+    /// Write the exact bytes to FILE instead of stdout
+    #[arg(long = "out", value_name = "FILE")]
+    pub out_file: Option<PathBuf>,
+    /// Znode path
+    pub path: String,
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
+    let path = session.resolve(&args.path)?;
+    let client = session.client().await?;
+    let (data, stat) = session.call("get", &path, client.get_data(&path)).await?;
+    if let Some(file) = args.out_file {
+        std::fs::write(&file, &data)
+            .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;
+        return Ok(Outcome::Saved { path, file: file.display().to_string(), bytes: data.len() });
+    }
+    Ok(Outcome::Data { path, data, stat, show_stat: args.stat, raw: args.raw })
+}

@@ -1,0 +1,121 @@
+//! The shell's commands: one clap definition (used by argv, REPL lines, scripts, help and
+//! completions) and a thin dispatch that calls one function per command.
+
+use clap::Subcommand;
+
+use crate::cli::{OutputArg, OutputFormat};
+use crate::outcome::Outcome;
+use crate::session::Session;
+
+pub mod auth;
+pub mod create;
+pub mod data_source;
+pub mod delete;
+pub mod get;
+pub mod help;
+pub mod ls;
+pub mod nav;
+pub mod set;
+pub mod sleep;
+pub mod stat;
+pub mod sync;
+pub mod version;
+
+#[derive(Debug, Subcommand)]
+#[command(disable_help_subcommand = true)]
+pub enum Command {
+    /// Create a znode (persistent unless -e/-s/-c/-t) and print its path
+    #[command(visible_alias = "mk")]
+    Create(create::CreateArgs),
+    /// Print a znode's data (and its stat with -s)
+    #[command(visible_alias = "cat")]
+    Get(get::GetArgs),
+    /// Replace a znode's data, optionally only at a given version
+    Set(set::SetArgs),
+    /// Print a znode's stat: zxids, times, versions, owner, sizes
+    Stat(stat::StatArgs),
+    /// Exit 0 if a znode exists, 1 if not
+    Exists(stat::ExistsArgs),
+    /// List a znode's children, sorted
+    #[command(visible_alias = "dir")]
+    Ls(ls::LsArgs),
+    /// Delete a znode (or a whole subtree with -r)
+    #[command(visible_alias = "rm")]
+    Delete(delete::DeleteArgs),
+    /// Delete a znode and everything below it (zkCli's deleteall)
+    #[command(name = "deleteall", visible_alias = "rmr")]
+    DeleteAll(delete::DeleteAllArgs),
+    /// Add credentials to this session (re-applied after reconnects)
+    #[command(name = "addauth", visible_alias = "add-auth")]
+    AddAuth(auth::AddAuthArgs),
+    /// Change the current node
+    Cd(nav::CdArgs),
+    /// Print the current node
+    Pwd(nav::PwdArgs),
+    /// Make the connected server catch up with the leader for a path
+    Sync(sync::SyncArgs),
+    /// Pause a script (e.g. sleep 2s)
+    Sleep(sleep::SleepArgs),
+    /// List the commands, or explain one
+    Help(help::HelpArgs),
+    /// Print zksh's version
+    Version(version::VersionArgs),
+    /// Leave the shell
+    #[command(visible_alias = "exit")]
+    Quit(nav::QuitArgs),
+}
+
+impl Command {
+    /// The `-o` given on this command, if any.
+    pub fn output(&self) -> Option<OutputFormat> {
+        self.output_arg().output
+    }
+
+    fn output_arg(&self) -> &OutputArg {
+        match self {
+            Command::Create(a) => &a.out,
+            Command::Get(a) => &a.out,
+            Command::Set(a) => &a.out,
+            Command::Stat(a) => &a.out,
+            Command::Exists(a) => &a.out,
+            Command::Ls(a) => &a.out,
+            Command::Delete(a) => &a.out,
+            Command::DeleteAll(a) => &a.out,
+            Command::AddAuth(a) => &a.out,
+            Command::Cd(a) => &a.out,
+            Command::Pwd(a) => &a.out,
+            Command::Sync(a) => &a.out,
+            Command::Sleep(a) => &a.out,
+            Command::Help(a) => &a.out,
+            Command::Version(a) => &a.out,
+            Command::Quit(a) => &a.out,
+        }
+    }
+
+    /// Commands that need no server: they run before (or without) a connection.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Command::Help(_) | Command::Version(_) | Command::Quit(_) | Command::Sleep(_))
+    }
+}
+
+/// Runs one command against the session.
+pub async fn execute(command: Command, session: &mut Session) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Create(args) => create::execute(args, session).await,
+        Command::Get(args) => get::execute(args, session).await,
+        Command::Set(args) => set::execute(args, session).await,
+        Command::Stat(args) => stat::execute_stat(args, session).await,
+        Command::Exists(args) => stat::execute_exists(args, session).await,
+        Command::Ls(args) => ls::execute(args, session).await,
+        Command::Delete(args) => delete::execute(args, session).await,
+        Command::DeleteAll(args) => delete::execute_all(args, session).await,
+        Command::AddAuth(args) => auth::execute(args, session).await,
+        Command::Cd(args) => nav::execute_cd(args, session).await,
+        Command::Pwd(_) => Ok(nav::execute_pwd(session)),
+        Command::Sync(args) => sync::execute(args, session).await,
+        Command::Sleep(args) => sleep::execute(args).await,
+        Command::Help(args) => help::execute(args),
+        Command::Version(_) => Ok(version::execute()),
+        Command::Quit(_) => Ok(Outcome::Quit),
+    }
+}

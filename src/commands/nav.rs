@@ -1,0 +1,57 @@
+//! `cd`, `pwd`, `quit`: moving around the tree and leaving the shell.
+
+use clap::Args;
+
+use crate::cli::OutputArg;
+use crate::errors::{ShellError, ZkError};
+use crate::outcome::Outcome;
+use crate::session::Session;
+
+/// Change the current node; relative paths resolve against it.
+///
+/// `cd` alone goes to /, `cd -` to the previous node, `cd ..` to the parent.
+///
+/// Example: cd /services/web
+#[derive(Debug, Args)]
+pub struct CdArgs {
+    /// Znode path, '..' or '-' (default: /)
+    #[arg(allow_hyphen_values = true)]
+    pub path: Option<String>,
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+/// Print the current node.
+#[derive(Debug, Args)]
+pub struct PwdArgs {
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+/// Leave the shell (Ctrl-D does too).
+#[derive(Debug, Args)]
+pub struct QuitArgs {
+    #[command(flatten)]
+    pub out: OutputArg,
+}
+
+pub async fn execute_cd(args: CdArgs, session: &mut Session) -> anyhow::Result<Outcome> {
+    let target = match args.path.as_deref() {
+        None => "/".to_string(),
+        Some("-") => session
+            .previous_cwd()
+            .map(str::to_string)
+            .ok_or_else(|| ShellError::usage("cd -: no previous node"))?,
+        Some(path) => session.resolve(path)?,
+    };
+    let client = session.client().await?;
+    if session.call("cd", &target, client.check_stat(&target)).await?.is_none() {
+        return Err(ZkError::new("cd", target, zookeeper_client::Error::NoNode).into());
+    }
+    session.set_cwd(target.clone());
+    Ok(Outcome::Cwd { path: target })
+}
+
+pub fn execute_pwd(session: &Session) -> Outcome {
+    Outcome::Cwd { path: session.cwd().to_string() }
+}

@@ -1,0 +1,83 @@
+//! The validated settings of one run, derived from the command line: nothing downstream sees
+//! clap types or re-checks strings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{Cli, ColorChoice, OutputFormat};
+use crate::commands::Command;
+
+/// How to reach ZooKeeper.
+#[derive(Debug, Clone)]
+pub struct ConnectSettings {
+    pub server: String,
+    pub session_timeout: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub readonly: bool,
+}
+
+/// Where the commands come from.
+#[derive(Debug)]
+pub enum Mode {
+    Repl,
+    OneShot(Box<Command>),
+    Script { name: String, text: ScriptText },
+}
+
+#[derive(Debug)]
+pub enum ScriptText {
+    Inline(String),
+    File(PathBuf),
+    Stdin,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub connect: ConnectSettings,
+    pub mode: Mode,
+    pub output: OutputFormat,
+    pub color: bool,
+    pub keep_going: bool,
+    pub sandbox: bool,
+}
+
+impl Config {
+    /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable.
+    pub fn from_cli(cli: Cli, stdin_is_tty: bool, stdout_is_tty: bool) -> Config {
+        let mode = if let Some(command) = cli.command {
+            Mode::OneShot(Box::new(command))
+        } else if let Some(text) = cli.script {
+            Mode::Script { name: "-c".into(), text: ScriptText::Inline(text) }
+        } else if let Some(file) = cli.file {
+            if file.as_os_str() == "-" {
+                Mode::Script { name: "stdin".into(), text: ScriptText::Stdin }
+            } else {
+                Mode::Script { name: file.display().to_string(), text: ScriptText::File(file) }
+            }
+        } else if stdin_is_tty {
+            Mode::Repl
+        } else {
+            Mode::Script { name: "stdin".into(), text: ScriptText::Stdin }
+        };
+        let color = match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        Config {
+            connect: ConnectSettings {
+                server: cli.server,
+                session_timeout: cli.session_timeout,
+                connect_timeout: cli.connect_timeout,
+                request_timeout: cli.request_timeout,
+                readonly: cli.readonly,
+            },
+            mode,
+            output: cli.output.unwrap_or(OutputFormat::Text),
+            color,
+            keep_going: cli.keep_going,
+            sandbox: cli.sandbox,
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Errors the shell reports: ZooKeeper refusals named by operation and path, our own usage
+//! errors, lost connections. Each maps to one exit code and one JSON shape.
+
+use std::fmt;
+
+use serde_json::json;
+use zookeeper_client as zk;
+
+use crate::exit::ExitCode;
+
+/// A ZooKeeper request that failed, with the operation and path it came from: the client's own
+/// error texts carry neither ("node not exists"), and a user needs both.
+#[derive(Debug)]
+pub struct ZkError {
+    pub op: &'static str,
+    pub path: String,
+    pub source: zk::Error,
+    /// The version the request expected, so a mismatch can say which one.
+    pub expected_version: Option<i32>,
+}
+
+impl ZkError {
+    pub fn new(op: &'static str, path: impl Into<String>, source: zk::Error) -> Self {
+        ZkError { op, path: path.into(), source, expected_version: None }
+    }
+
+    pub fn with_version(mut self, version: Option<i32>) -> Self {
+        self.expected_version = version;
+        self
+    }
+
+    /// The reason in words a ZooKeeper user knows.
+    pub fn reason(&self) -> String {
+        use zk::Error::*;
+        match &self.source {
+            NoNode => "no such node".into(),
+            NodeExists => "node already exists".into(),
+            BadVersion => match self.expected_version {
+                Some(v) => format!("version mismatch (expected {v})"),
+                None => "version mismatch".into(),
+            },
+            NotEmpty if self.op == "delete" => "not empty (use delete -r)".into(),
+            NotEmpty => "not empty".into(),
+            NoAuth => "not authorized".into(),
+            NoChildrenForEphemerals => "ephemeral nodes cannot have children".into(),
+            InvalidAcl => "invalid ACL".into(),
+            AuthFailed => "authentication failed".into(),
+            SessionExpired => "session expired".into(),
+            ConnectionLoss => "connection to ZooKeeper lost".into(),
+            NotReadOnly => "the server is read-only (write refused)".into(),
+            Unimplemented => "not supported by this server".into(),
+            BadArguments(msg) => (**msg).to_string(),
+            ClientClosed => "session closed".into(),
+            NoHosts => "no ZooKeeper server reachable".into(),
+            Timeout => "timed out".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// ZooKeeper's own name for the error (KeeperException.Code), for JSON.
+    pub fn code(&self) -> &'static str {
+        use zk::Error::*;
+        match &self.source {
+            NoNode => "NONODE",
+            NodeExists => "NODEEXISTS",
+            BadVersion => "BADVERSION",
+            NotEmpty => "NOTEMPTY",
+            NoAuth => "NOAUTH",
+            NoChildrenForEphemerals => "NOCHILDRENFOREPHEMERALS",
+            InvalidAcl => "INVALIDACL",
+            AuthFailed => "AUTHFAILED",
+            SessionExpired => "SESSIONEXPIRED",
+            ConnectionLoss => "CONNECTIONLOSS",
+            NotReadOnly => "NOTREADONLY",
+            Unimplemented => "UNIMPLEMENTED",
+            BadArguments(_) => "BADARGUMENTS",
+            QuotaExceeded => "QUOTAEXCEEDED",
+            Throttled => "THROTTLEDOP",
+            ClientClosed => "SESSIONCLOSED",
+            NoHosts | Timeout => "CONNECTIONLOSS",
+            _ => "SYSTEMERROR",
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        if is_connection_error(&self.source) { ExitCode::NoConnection } else { ExitCode::Refused }
+    }
+}
+
+impl fmt::Display for ZkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.op, self.path, self.reason())
+    }
+}
+
+impl std::error::Error for ZkError {}
+
+/// Errors that mean "no usable session" rather than "ZooKeeper said no".
+pub fn is_connection_error(err: &zk::Error) -> bool {
+    use zk::Error::*;
+    matches!(err, SessionExpired | ConnectionLoss | AuthFailed | ClientClosed | NoHosts | Timeout | SessionMoved)
+}
+
+/// Errors zksh raises itself, before or instead of asking ZooKeeper.
+#[derive(Debug)]
+pub enum ShellError {
+    /// Input the shell will never accept (malformed path, bad quoting, bad option value).
+    Usage(String),
+    /// A request could not be answered: no connection within the deadline.
+    NoConnection { op: &'static str, path: String, message: String },
+    /// The user pressed Ctrl-C.
+    Interrupted,
+    /// A condition the user asked about was not met, or a refusal of our own.
+    Refused { op: &'static str, path: String, message: String },
+}
+
+impl fmt::Display for ShellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShellError::Usage(msg) => f.write_str(msg),
+            ShellError::NoConnection { op, path, message } | ShellError::Refused { op, path, message } => {
+                if path.is_empty() { write!(f, "{op}: {message}") } else { write!(f, "{op} {path}: {message}") }
+            }
+            ShellError::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for ShellError {}
+
+impl ShellError {
+    pub fn usage(msg: impl Into<String>) -> anyhow::Error {
+        ShellError::Usage(msg.into()).into()
+    }
+
+    pub fn refused(op: &'static str, path: impl Into<String>, message: impl Into<String>) -> anyhow::Error {
+        ShellError::Refused { op, path: path.into(), message: message.into() }.into()
+    }
+}
+
+/// The exit code an error stands for, whatever context was wrapped around it.
+pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ZkError>() {
+            return e.exit_code();
+        }
+        if let Some(e) = cause.downcast_ref::<ShellError>() {
+            return match e {
+                ShellError::Usage(_) => ExitCode::Usage,
+                ShellError::NoConnection { .. } => ExitCode::NoConnection,
+                ShellError::Interrupted => ExitCode::Interrupted,
+                ShellError::Refused { .. } => ExitCode::Refused,
+            };
+        }
+        if cause.downcast_ref::<clap::Error>().is_some() {
+            return ExitCode::Usage;
+        }
+        if let Some(e) = cause.downcast_ref::<zk::Error>() {
+            return if is_connection_error(e) { ExitCode::NoConnection } else { ExitCode::Refused };
+        }
+    }
+    ExitCode::Refused
+}
+
+/// `{"error": {"op", "path", "code", "message"}}`, the shape README documents.
+pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<ZkError>() {
+            return json!({"error": {"op": e.op, "path": e.path, "code": e.code(), "message": e.reason()}});
+        }
+        if let Some(e) = cause.downcast_ref::<ShellError>() {
+            let (op, path, code) = match e {
+                ShellError::Usage(_) => ("", "", "USAGE"),
+                ShellError::NoConnection { op, path, .. } => (*op, path.as_str(), "NOCONNECTION"),
+                ShellError::Interrupted => ("", "", "INTERRUPTED"),
+                ShellError::Refused { op, path, .. } => (*op, path.as_str(), "REFUSED"),
+            };
+            let message = match e {
+                ShellError::NoConnection { message, .. } | ShellError::Refused { message, .. } => message.clone(),
+                other => other.to_string(),
+            };
+            return json!({"error": {"op": op, "path": path, "code": code, "message": message}});
+        }
+    }
+    json!({"error": {"op": "", "path": "", "code": "ERROR", "message": format!("{err:#}")}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_operation_and_path() {
+        let e = ZkError::new("get", "/a/b", zk::Error::NoNode);
+        assert_eq!(e.to_string(), "get /a/b: no such node");
+        let e = ZkError::new("set", "/x", zk::Error::BadVersion).with_version(Some(3));
+        assert_eq!(e.to_string(), "set /x: version mismatch (expected 3)");
+        let e = ZkError::new("delete", "/x", zk::Error::NotEmpty);
+        assert_eq!(e.to_string(), "delete /x: not empty (use delete -r)");
+        assert_eq!(ZkError::new("create", "/x", zk::Error::NodeExists).to_string(), "create /x: node already exists");
+        assert_eq!(ZkError::new("get", "/x", zk::Error::NoAuth).to_string(), "get /x: not authorized");
+    }
+
+    #[test]
+    fn exit_codes_follow_the_error_kind() {
+        let refused: anyhow::Error = ZkError::new("get", "/x", zk::Error::NoNode).into();
+        assert_eq!(exit_code_of(&refused), ExitCode::Refused);
+        let lost: anyhow::Error = ZkError::new("get", "/x", zk::Error::ConnectionLoss).into();
+        assert_eq!(exit_code_of(&lost), ExitCode::NoConnection);
+        assert_eq!(exit_code_of(&ShellError::usage("bad")), ExitCode::Usage);
+        let wrapped = ShellError::usage("bad").context("line 3");
+        assert_eq!(exit_code_of(&wrapped), ExitCode::Usage);
+    }
+}

@@ -1,0 +1,21 @@
+//! zksh: an interactive shell and scriptable CLI for Apache ZooKeeper.
+//!
+//! The binary is a thin wrapper around [`app::run`]; the library exists so that the
+//! integration tests can reuse the ZooKeeper launcher that `--sandbox` uses.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod errors;
+pub mod events;
+pub mod exit;
+pub mod line;
+pub mod outcome;
+pub mod path;
+pub mod render;
+pub mod repl;
+pub mod runner;
+pub mod sandbox;
+pub mod session;
+pub mod tree;

@@ -1,0 +1,112 @@
+//! Znode path resolution: relative paths against the current node, `.` and `..`, and the
+//! checks ZooKeeper would otherwise answer with a bare "bad arguments".
+
+use crate::errors::ShellError;
+
+/// Resolves `input` (absolute, or relative to `cwd`) into a normalized absolute path.
+pub fn resolve_path(cwd: &str, input: &str) -> anyhow::Result<String> {
+    if input.is_empty() {
+        return Err(ShellError::usage("empty path"));
+    }
+    if input.len() > 1 && input.ends_with('/') {
+        return Err(ShellError::usage(format!("path '{input}' ends with '/' (znode paths never do)")));
+    }
+    if input.contains("//") {
+        return Err(ShellError::usage(format!("path '{input}' has an empty component ('//')")));
+    }
+    if let Some(bad) = input.chars().find(|c| is_forbidden(*c)) {
+        return Err(ShellError::usage(format!(
+            "path '{}' contains a character ZooKeeper forbids ({:?})",
+            input.escape_debug(),
+            bad
+        )));
+    }
+    let mut parts: Vec<&str> =
+        if input.starts_with('/') { Vec::new() } else { cwd.split('/').filter(|p| !p.is_empty()).collect() };
+    for part in input.split('/').filter(|p| !p.is_empty()) {
+        match part {
+            "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(ShellError::usage(format!("path '{input}' goes above the root ('..' from /)")));
+                }
+            }
+            name => parts.push(name),
+        }
+    }
+    Ok(join_absolute(&parts))
+}
+
+fn join_absolute(parts: &[&str]) -> String {
+    if parts.is_empty() {
+        return "/".to_string();
+    }
+    let mut out = String::new();
+    for p in parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    out
+}
+
+/// Characters ZooKeeper's PathUtils rejects.
+fn is_forbidden(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{e000}'..='\u{f8ff}' | '\u{fff0}'..='\u{ffff}')
+}
+
+/// `/a/b` -> `/a`; `/a` -> `/`.
+pub fn parent_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) | None => "/",
+        Some(i) => &path[..i],
+    }
+}
+
+/// Joins a child name onto a parent path.
+pub fn child_path(parent: &str, name: &str) -> String {
+    if parent == "/" { format!("/{name}") } else { format!("{parent}/{name}") }
+}
+
+/// Last component of a path (`/` for the root).
+pub fn base_name(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(i) if path.len() > 1 => &path[i + 1..],
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_absolute_relative_and_dots() {
+        assert_eq!(resolve_path("/", "/a/b").unwrap(), "/a/b");
+        assert_eq!(resolve_path("/a", "b").unwrap(), "/a/b");
+        assert_eq!(resolve_path("/a/b", "..").unwrap(), "/a");
+        assert_eq!(resolve_path("/a/b", "../c/./d").unwrap(), "/a/c/d");
+        assert_eq!(resolve_path("/a", ".").unwrap(), "/a");
+        assert_eq!(resolve_path("/a", "/").unwrap(), "/");
+        assert!(resolve_path("/", "..").is_err());
+    }
+
+    #[test]
+    fn rejects_malformed_paths_with_reasons() {
+        let msg = |p: &str| resolve_path("/", p).unwrap_err().to_string();
+        assert_eq!(msg(""), "empty path");
+        assert!(msg("/a//b").contains("empty component"));
+        assert!(msg("/a/").contains("ends with '/'"));
+        assert!(msg("/../x").contains("above the root"));
+        assert!(msg("/a\u{1}b").contains("forbids"));
+    }
+
+    #[test]
+    fn splits_paths() {
+        assert_eq!(parent_of("/a/b"), "/a");
+        assert_eq!(parent_of("/a"), "/");
+        assert_eq!(child_path("/", "a"), "/a");
+        assert_eq!(child_path("/a", "b"), "/a/b");
+        assert_eq!(base_name("/a/b"), "b");
+        assert_eq!(base_name("/"), "/");
+    }
+}

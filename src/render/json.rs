@@ -1,0 +1,54 @@
+//! JSON rendering: one document per result, shapes documented in README.
+
+use std::io::Write;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::outcome::Outcome;
+use crate::render::stat::stat_json;
+
+pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
+    let Some(value) = to_json(outcome) else { return Ok(()) };
+    serde_json::to_writer(&mut *out, &value)?;
+    writeln!(out)
+}
+
+/// The JSON for an outcome; None for outcomes that print nothing (quit).
+pub fn to_json(outcome: &Outcome) -> Option<Value> {
+    Some(match outcome {
+        Outcome::Done => json!({"ok": true}),
+        Outcome::Quit => return None,
+        Outcome::Created { path } => json!({"path": path}),
+        Outcome::Cwd { path } => json!({"cwd": path}),
+        Outcome::Data { path, data, stat, .. } => {
+            let mut value = json!({"path": path, "stat": stat_json(stat)});
+            match std::str::from_utf8(data) {
+                Ok(text) => value["data"] = json!(text),
+                Err(_) => value["dataBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(data)),
+            }
+            value
+        }
+        Outcome::Saved { path, file, bytes } => json!({"path": path, "file": file, "bytes": bytes}),
+        Outcome::Stat { path, stat } => json!({"path": path, "stat": stat_json(stat)}),
+        Outcome::Exists { path, stat } => {
+            json!({"path": path, "exists": stat.is_some(), "stat": stat.as_ref().map(stat_json)})
+        }
+        Outcome::Children { path, children, stat } => {
+            let mut value = json!({"path": path, "children": children});
+            if let Some(stat) = stat {
+                value["stat"] = stat_json(stat);
+            }
+            value
+        }
+        Outcome::LongChildren { path, entries } => {
+            let children: Vec<Value> = entries
+                .iter()
+                .map(|e| json!({"name": e.name, "stat": e.stat.as_ref().map(stat_json)}))
+                .collect();
+            json!({"path": path, "children": children})
+        }
+        Outcome::Deleted { path, count } => json!({"path": path, "deleted": count}),
+        Outcome::Text { json, .. } => json.clone(),
+    })
+}

@@ -1,0 +1,36 @@
+//! The prompt: where you are (server or chroot, current node) and whether the session is
+//! usable, so a lost connection is visible before typing.
+
+use crate::events::ConnState;
+use crate::session::Session;
+
+pub fn render_prompt(session: &Session) -> String {
+    let state = match session.state() {
+        Some(ConnState::Connected) | None => String::new(),
+        Some(other) => format!("[{}] ", other.label()),
+    };
+    format!("{state}{} {}> ", server_label(&session.settings().server), session.cwd())
+}
+
+/// `zk1:2181`, `zk1:2181(+2)/app`: the first host, how many more, and the chroot.
+pub fn server_label(connect: &str) -> String {
+    let (hosts, chroot) = match connect.find('/') {
+        Some(i) => (&connect[..i], &connect[i..]),
+        None => (connect, ""),
+    };
+    let mut hosts = hosts.split(',').filter(|h| !h.is_empty());
+    let first = hosts.next().unwrap_or("?");
+    let more = hosts.count();
+    if more > 0 { format!("{first}(+{more}){chroot}") } else { format!("{first}{chroot}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(server_label("127.0.0.1:2181"), "127.0.0.1:2181");
+        assert_eq!(server_label("a:1,b:2,c:3/app"), "a:1(+2)/app");
+    }
+}

@@ -1,0 +1,140 @@
+//! Runs commands from any mode: parse a line with the one grammar, execute against the
+//! session (Ctrl-C cancels), render the outcome, report errors once on stderr.
+
+use std::io::{IsTerminal, Write};
+
+use clap::Parser;
+use colored::Colorize;
+
+use crate::cli::{OutputFormat, ShellLine};
+use crate::commands::{self, Command};
+use crate::errors::{ShellError, error_json, exit_code_of};
+use crate::exit::ExitCode;
+use crate::line::split_commands;
+use crate::outcome::Outcome;
+use crate::render::render;
+use crate::session::Session;
+
+/// Whether to go on after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+pub struct Runner {
+    pub session: Session,
+    /// The format given before the command, for every command of the run.
+    pub format: OutputFormat,
+}
+
+impl Runner {
+    pub fn new(session: Session, format: OutputFormat) -> Runner {
+        Runner { session, format }
+    }
+
+    /// Runs one line of REPL or script input; `line_number` names it in errors (scripts).
+    pub async fn run_line(&mut self, line: &str, line_number: Option<usize>) -> (Flow, ExitCode) {
+        let commands = match split_commands(line) {
+            Ok(commands) => commands,
+            Err(err) => {
+                self.report(&ShellError::usage(err.to_string()), line_number);
+                return (Flow::Continue, ExitCode::Usage);
+            }
+        };
+        for words in commands {
+            let command = match ShellLine::try_parse_from(&words) {
+                Ok(parsed) => parsed.command,
+                Err(err) => {
+                    let code = self.report_clap(err, line_number);
+                    if code != ExitCode::Success {
+                        return (Flow::Continue, code);
+                    }
+                    continue;
+                }
+            };
+            match self.run_command(command, line_number).await {
+                (Flow::Continue, ExitCode::Success) => {}
+                other => return other,
+            }
+        }
+        (Flow::Continue, ExitCode::Success)
+    }
+
+    /// Executes one parsed command and renders its outcome.
+    pub async fn run_command(&mut self, command: Command, line_number: Option<usize>) -> (Flow, ExitCode) {
+        let format = command.output().unwrap_or(self.format);
+        let result = tokio::select! {
+            result = commands::execute(command, &mut self.session) => result,
+            _ = tokio::signal::ctrl_c() => Err(ShellError::Interrupted.into()),
+        };
+        match result {
+            Ok(outcome) => {
+                let flow = if matches!(outcome, Outcome::Quit) { Flow::Quit } else { Flow::Continue };
+                let mut stdout = std::io::stdout().lock();
+                match render(&outcome, format, &mut stdout).and_then(|_| stdout.flush()) {
+                    Ok(()) => (flow, outcome.exit_code()),
+                    // Output closed under us (`zksh ls / | head -1`): a quiet, successful stop.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (Flow::Quit, ExitCode::Success),
+                    Err(e) => {
+                        drop(stdout);
+                        self.report(&anyhow::Error::new(e).context("cannot write output"), line_number);
+                        (Flow::Quit, ExitCode::Refused)
+                    }
+                }
+            }
+            Err(err) => {
+                let code = exit_code_of(&err);
+                if code == ExitCode::Interrupted {
+                    self.report(&err, line_number);
+                    return (Flow::Continue, code);
+                }
+                let format_json = format == OutputFormat::Json;
+                self.report_as(&err, line_number, format_json);
+                (Flow::Continue, code)
+            }
+        }
+    }
+
+    fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
+        self.report_as(err, line_number, self.format == OutputFormat::Json);
+    }
+
+    /// One line on stderr: `error: [line N: ]op path: reason`, or the JSON error shape.
+    fn report_as(&self, err: &anyhow::Error, line_number: Option<usize>, json: bool) {
+        // Hold stdout so that an error never lands in the middle of a result line.
+        let _stdout = std::io::stdout().lock();
+        let mut stderr = std::io::stderr().lock();
+        let written = if json {
+            let mut value = error_json(err);
+            if let Some(n) = line_number {
+                value["error"]["line"] = n.into();
+            }
+            writeln!(stderr, "{value}")
+        } else {
+            let at = line_number.map(|n| format!("line {n}: ")).unwrap_or_default();
+            writeln!(stderr, "{} {at}{err:#}", "error:".red().bold())
+        };
+        // stderr itself is gone: nothing left to tell anyone.
+        written.ok();
+    }
+
+    /// Prints a clap parse result (help or a usage error); returns the exit code it stands for.
+    fn report_clap(&self, err: clap::Error, line_number: Option<usize>) -> ExitCode {
+        use clap::error::ErrorKind;
+        if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            err.print().ok();
+            return ExitCode::Success;
+        }
+        let text = if std::io::stderr().is_terminal() && colored::control::SHOULD_COLORIZE.should_colorize() {
+            err.render().ansi().to_string()
+        } else {
+            err.render().to_string()
+        };
+        let mut stderr = std::io::stderr().lock();
+        let at = line_number.map(|n| format!("line {n}: ")).unwrap_or_default();
+        let text = text.strip_prefix("error: ").map(|rest| format!("error: {at}{rest}")).unwrap_or(text);
+        write!(stderr, "{text}").ok();
+        ExitCode::Usage
+    }
+}

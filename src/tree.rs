@@ -1,0 +1,132 @@
+//! The tree engine behind recursive commands: subtree walks with multi-read batches and
+//! subtree deletes with multi-write batches, a bounded window of each in flight.
+
+use zookeeper_client::{self as zk, Client, MultiReadResult};
+
+use crate::errors::{ShellError, ZkError};
+use crate::path::child_path;
+use crate::session::Session;
+
+/// Operations per multi request: small enough for the 1 MB packet limit with long paths.
+pub const BATCH_OPS: usize = 200;
+/// Bytes of paths per multi write, a second bound for very long paths.
+const BATCH_BYTES: usize = 256 * 1024;
+/// Multi requests in flight at once.
+const WINDOW: usize = 8;
+
+/// Lists `root` and every node below it, parents before children (breadth first, each
+/// level sorted). Nodes that vanish during the walk are skipped.
+pub async fn walk_subtree(session: &Session, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
+    let mut all = vec![root.to_string()];
+    let mut level = vec![root.to_string()];
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for window in level.chunks(BATCH_OPS * WINDOW) {
+            let mut requests = Vec::with_capacity(WINDOW);
+            for batch in window.chunks(BATCH_OPS) {
+                let mut reader = client.new_multi_reader();
+                for path in batch {
+                    reader.add_get_children(path).map_err(|e| ZkError::new(op, path.as_str(), e))?;
+                }
+                // Sent now; awaited below, so up to WINDOW batches are in flight.
+                requests.push((batch, reader.commit()));
+            }
+            for (batch, request) in requests {
+                let results = session.call(op, root, request).await?;
+                for (parent, result) in batch.iter().zip(results) {
+                    match result {
+                        MultiReadResult::Children { mut children } => {
+                            children.sort_unstable();
+                            next.extend(children.iter().map(|c| child_path(parent, c)));
+                        }
+                        // The root must exist; anything below may vanish while we walk.
+                        MultiReadResult::Error { err: zk::Error::NoNode } if parent != root => {}
+                        MultiReadResult::Error { err } => return Err(ZkError::new(op, parent.as_str(), err).into()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        all.extend(next.iter().cloned());
+        level = next;
+    }
+    Ok(all)
+}
+
+/// Deletes `root` and its subtree, children before parents, in multi batches. Concurrent
+/// changes (a node added or removed meanwhile) make a batch fail as a whole; the walk is then
+/// redone, a few times, before giving up with a count of what was deleted.
+pub async fn delete_subtree(session: &Session, client: &Client, root: &str) -> anyhow::Result<usize> {
+    const ATTEMPTS: usize = 3;
+    let mut deleted = 0;
+    let mut last_error = None;
+    for _ in 0..ATTEMPTS {
+        let nodes = walk_subtree(session, client, "delete -r", root).await?;
+        match delete_deepest_first(session, client, &nodes).await {
+            (count, None) => return Ok(deleted + count),
+            (count, Some(err)) => {
+                deleted += count;
+                last_error = Some(err);
+            }
+        }
+        if session.call("delete -r", root, client.check_stat(root)).await?.is_none() {
+            return Ok(deleted);
+        }
+    }
+    let reason = last_error.map(|e| format!("{e:#}")).unwrap_or_default();
+    Err(ShellError::refused(
+        "delete -r",
+        root,
+        format!("the tree kept changing; {deleted} nodes deleted, the rest left in place ({reason})"),
+    ))
+}
+
+/// Returns how many nodes were deleted and the first failure.
+async fn delete_deepest_first(session: &Session, client: &Client, nodes: &[String]) -> (usize, Option<anyhow::Error>) {
+    let mut batches: Vec<&[String]> = Vec::new();
+    let mut start = nodes.len();
+    // Walk from the end (deepest level) towards the root, cutting batches by count and bytes.
+    while start > 0 {
+        let mut end = start;
+        let mut bytes = 0;
+        while end > 0 && start - end < BATCH_OPS && bytes < BATCH_BYTES {
+            end -= 1;
+            bytes += nodes[end].len();
+        }
+        batches.push(&nodes[end..start]);
+        start = end;
+    }
+    let mut deleted = 0;
+    for window in batches.chunks(WINDOW) {
+        let mut requests = Vec::with_capacity(window.len());
+        for batch in window {
+            let mut writer = client.new_multi_writer();
+            for path in batch.iter().rev() {
+                if let Err(e) = writer.add_delete(path, None) {
+                    return (deleted, Some(ZkError::new("delete -r", path.as_str(), e).into()));
+                }
+            }
+            requests.push((batch, writer.commit()));
+        }
+        let mut failure = None;
+        for (batch, request) in requests {
+            match tokio::time::timeout(session.request_timeout(), request).await {
+                Ok(Ok(_)) => deleted += batch.len(),
+                Ok(Err(zk::MultiWriteError::OperationFailed { index, source })) => {
+                    let path = batch.iter().rev().nth(index).map(String::as_str).unwrap_or_default();
+                    failure.get_or_insert_with(|| ZkError::new("delete -r", path, source).into());
+                }
+                Ok(Err(zk::MultiWriteError::RequestFailed { source })) => {
+                    failure.get_or_insert_with(|| ZkError::new("delete -r", batch[0].as_str(), source).into());
+                }
+                Err(_) => {
+                    failure.get_or_insert_with(|| session.deadline_error("delete -r", &batch[0]));
+                }
+            }
+        }
+        if failure.is_some() {
+            return (deleted, failure);
+        }
+    }
+    (deleted, None)
+}
