@@ -38,10 +38,7 @@ async fn run(addr: &str, path: &str) -> Result<(), Box<dyn std::error::Error>> {
         .connect(addr)
         .await
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    let (data, _stat) = client
-        .get_data(path)
-        .await
-        .map_err(|e| format!("get {path}: {e}"))?;
+    let (data, _stat) = client.get_data(path).await.map_err(|e| format!("get {path}: {e}"))?;
 
     let mut out = std::io::stdout().lock();
     out.write_all(&data)?;

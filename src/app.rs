@@ -34,7 +34,12 @@ pub fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             err.print().ok();
-            return if err.use_stderr() { ExitCode::Usage } else { ExitCode::Success }.into();
+            return if err.use_stderr() {
+                ExitCode::Usage
+            } else {
+                ExitCode::Success
+            }
+            .into();
         }
     };
     if let Some(dir) = &cli.sandbox_watchdog {
@@ -42,7 +47,11 @@ pub fn main() -> std::process::ExitCode {
     }
     let config = Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
     colored::control::set_override(config.color);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -86,8 +95,13 @@ async fn run(mut config: Config) -> ExitCode {
     let (event_tx, event_rx) = events::channel();
     let mut session = Session::new(config.connect.clone(), event_tx);
     session.stdin_is_free = matches!(config.mode, Mode::OneShot(_)) && !std::io::stdin().is_terminal()
-        || matches!(&config.mode, Mode::Script { text: ScriptText::Inline(_) | ScriptText::File(_), .. })
-            && !std::io::stdin().is_terminal();
+        || matches!(
+            &config.mode,
+            Mode::Script {
+                text: ScriptText::Inline(_) | ScriptText::File(_),
+                ..
+            }
+        ) && !std::io::stdin().is_terminal();
     let mut runner = Runner::new(session, config.output);
     let code = tokio::select! {
         code = run_mode(&mut runner, config.mode, config.keep_going, event_rx) => code,

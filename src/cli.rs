@@ -23,7 +23,13 @@ use crate::commands::Command;
 )]
 pub struct Cli {
     /// Connect string: host:port[,host:port...][/chroot]
-    #[arg(short = 's', long, env = "ZKSH_SERVER", default_value = "127.0.0.1:2181", value_name = "HOSTS")]
+    #[arg(
+        short = 's',
+        long,
+        env = "ZKSH_SERVER",
+        default_value = "127.0.0.1:2181",
+        value_name = "HOSTS"
+    )]
     pub server: String,
 
     /// Session timeout to negotiate with the server (e.g. 10s, 500ms)
@@ -106,9 +112,13 @@ pub struct OutputArg {
 /// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
     let seconds = match unit.trim() {
         "" | "s" | "sec" | "secs" => value,
         "ms" => value / 1000.0,
@@ -156,7 +166,11 @@ pub fn rewrite_zkcli_habits(args: Vec<String>, hint: &mut dyn FnMut(&str)) -> Ve
                 hint("zkCli's -timeout (milliseconds) is spelled --session-timeout here");
                 out.push("--session-timeout".into());
                 if let Some(ms) = iter.next() {
-                    out.push(if ms.chars().all(|c| c.is_ascii_digit()) { format!("{ms}ms") } else { ms });
+                    out.push(if ms.chars().all(|c| c.is_ascii_digit()) {
+                        format!("{ms}ms")
+                    } else {
+                        ms
+                    });
                 }
             }
             a if TAKES_VALUE.contains(&a) => {
@@ -200,10 +214,23 @@ mod tests {
 
     #[test]
     fn zkcli_options_are_rewritten_only_before_the_command() {
-        let args = ["zksh", "-server", "h:1", "-timeout", "3000", "get", "-server"].map(String::from).to_vec();
+        let args = ["zksh", "-server", "h:1", "-timeout", "3000", "get", "-server"]
+            .map(String::from)
+            .to_vec();
         let mut hints = Vec::new();
         let out = rewrite_zkcli_habits(args, &mut |h| hints.push(h.to_string()));
-        assert_eq!(out, ["zksh", "--server", "h:1", "--session-timeout", "3000ms", "get", "-server"]);
+        assert_eq!(
+            out,
+            [
+                "zksh",
+                "--server",
+                "h:1",
+                "--session-timeout",
+                "3000ms",
+                "get",
+                "-server"
+            ]
+        );
         assert_eq!(hints.len(), 2);
     }
 }

@@ -48,17 +48,29 @@ impl Config {
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {
-            Mode::Script { name: "-c".into(), text: ScriptText::Inline(text) }
+            Mode::Script {
+                name: "-c".into(),
+                text: ScriptText::Inline(text),
+            }
         } else if let Some(file) = cli.file {
             if file.as_os_str() == "-" {
-                Mode::Script { name: "stdin".into(), text: ScriptText::Stdin }
+                Mode::Script {
+                    name: "stdin".into(),
+                    text: ScriptText::Stdin,
+                }
             } else {
-                Mode::Script { name: file.display().to_string(), text: ScriptText::File(file) }
+                Mode::Script {
+                    name: file.display().to_string(),
+                    text: ScriptText::File(file),
+                }
             }
         } else if stdin_is_tty {
             Mode::Repl
         } else {
-            Mode::Script { name: "stdin".into(), text: ScriptText::Stdin }
+            Mode::Script {
+                name: "stdin".into(),
+                text: ScriptText::Stdin,
+            }
         };
         let color = match cli.color {
             ColorChoice::Always => true,

@@ -21,7 +21,12 @@ pub struct ZkError {
 
 impl ZkError {
     pub fn new(op: &'static str, path: impl Into<String>, source: zk::Error) -> Self {
-        ZkError { op, path: path.into(), source, expected_version: None }
+        ZkError {
+            op,
+            path: path.into(),
+            source,
+            expected_version: None,
+        }
     }
 
     pub fn with_version(mut self, version: Option<i32>) -> Self {
@@ -83,7 +88,11 @@ impl ZkError {
     }
 
     pub fn exit_code(&self) -> ExitCode {
-        if is_connection_error(&self.source) { ExitCode::NoConnection } else { ExitCode::Refused }
+        if is_connection_error(&self.source) {
+            ExitCode::NoConnection
+        } else {
+            ExitCode::Refused
+        }
     }
 }
 
@@ -98,7 +107,10 @@ impl std::error::Error for ZkError {}
 /// Errors that mean "no usable session" rather than "ZooKeeper said no".
 pub fn is_connection_error(err: &zk::Error) -> bool {
     use zk::Error::*;
-    matches!(err, SessionExpired | ConnectionLoss | AuthFailed | ClientClosed | NoHosts | Timeout | SessionMoved)
+    matches!(
+        err,
+        SessionExpired | ConnectionLoss | AuthFailed | ClientClosed | NoHosts | Timeout | SessionMoved
+    )
 }
 
 /// Errors zksh raises itself, before or instead of asking ZooKeeper.
@@ -107,11 +119,19 @@ pub enum ShellError {
     /// Input the shell will never accept (malformed path, bad quoting, bad option value).
     Usage(String),
     /// A request could not be answered: no connection within the deadline.
-    NoConnection { op: &'static str, path: String, message: String },
+    NoConnection {
+        op: &'static str,
+        path: String,
+        message: String,
+    },
     /// The user pressed Ctrl-C.
     Interrupted,
     /// A condition the user asked about was not met, or a refusal of our own.
-    Refused { op: &'static str, path: String, message: String },
+    Refused {
+        op: &'static str,
+        path: String,
+        message: String,
+    },
 }
 
 impl fmt::Display for ShellError {
@@ -119,7 +139,11 @@ impl fmt::Display for ShellError {
         match self {
             ShellError::Usage(msg) => f.write_str(msg),
             ShellError::NoConnection { op, path, message } | ShellError::Refused { op, path, message } => {
-                if path.is_empty() { write!(f, "{op}: {message}") } else { write!(f, "{op} {path}: {message}") }
+                if path.is_empty() {
+                    write!(f, "{op}: {message}")
+                } else {
+                    write!(f, "{op} {path}: {message}")
+                }
             }
             ShellError::Interrupted => f.write_str("interrupted"),
         }
@@ -134,7 +158,12 @@ impl ShellError {
     }
 
     pub fn refused(op: &'static str, path: impl Into<String>, message: impl Into<String>) -> anyhow::Error {
-        ShellError::Refused { op, path: path.into(), message: message.into() }.into()
+        ShellError::Refused {
+            op,
+            path: path.into(),
+            message: message.into(),
+        }
+        .into()
     }
 }
 
@@ -156,7 +185,11 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
             return ExitCode::Usage;
         }
         if let Some(e) = cause.downcast_ref::<zk::Error>() {
-            return if is_connection_error(e) { ExitCode::NoConnection } else { ExitCode::Refused };
+            return if is_connection_error(e) {
+                ExitCode::NoConnection
+            } else {
+                ExitCode::Refused
+            };
         }
     }
     ExitCode::Refused
@@ -197,8 +230,14 @@ mod tests {
         assert_eq!(e.to_string(), "set /x: version mismatch (expected 3)");
         let e = ZkError::new("delete", "/x", zk::Error::NotEmpty);
         assert_eq!(e.to_string(), "delete /x: not empty (use delete -r)");
-        assert_eq!(ZkError::new("create", "/x", zk::Error::NodeExists).to_string(), "create /x: node already exists");
-        assert_eq!(ZkError::new("get", "/x", zk::Error::NoAuth).to_string(), "get /x: not authorized");
+        assert_eq!(
+            ZkError::new("create", "/x", zk::Error::NodeExists).to_string(),
+            "create /x: node already exists"
+        );
+        assert_eq!(
+            ZkError::new("get", "/x", zk::Error::NoAuth).to_string(),
+            "get /x: not authorized"
+        );
     }
 
     #[test]

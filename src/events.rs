@@ -93,7 +93,9 @@ pub fn spawn_state_listener(
     tokio::spawn(async move {
         loop {
             let state = ConnState::from_session(watcher.changed().await);
-            if !(state == ConnState::Closed && closing.load(Ordering::SeqCst)) && events.send(ShellEvent::State(state)).is_err() {
+            if !(state == ConnState::Closed && closing.load(Ordering::SeqCst))
+                && events.send(ShellEvent::State(state)).is_err()
+            {
                 return;
             }
             if state.is_terminal() {

@@ -19,3 +19,6 @@ pub mod runner;
 pub mod sandbox;
 pub mod session;
 pub mod tree;
+
+#[cfg(test)]
+mod grammar_tests;

@@ -68,7 +68,12 @@ pub fn split_commands(line: &str) -> Result<Vec<Vec<String>>, TokenizeError> {
                     match chars.next() {
                         Some((_, '\'')) => break,
                         Some((_, ch)) => word.push(ch),
-                        None => return Err(TokenizeError::UnterminatedQuote { quote: '\'', column: column(line, index) }),
+                        None => {
+                            return Err(TokenizeError::UnterminatedQuote {
+                                quote: '\'',
+                                column: column(line, index),
+                            });
+                        }
                     }
                 }
             }
@@ -88,11 +93,19 @@ pub fn split_commands(line: &str) -> Result<Vec<Vec<String>>, TokenizeError> {
                                 word.push(ch);
                             }
                             None => {
-                                return Err(TokenizeError::UnterminatedQuote { quote: '"', column: column(line, index) });
+                                return Err(TokenizeError::UnterminatedQuote {
+                                    quote: '"',
+                                    column: column(line, index),
+                                });
                             }
                         },
                         Some((_, ch)) => word.push(ch),
-                        None => return Err(TokenizeError::UnterminatedQuote { quote: '"', column: column(line, index) }),
+                        None => {
+                            return Err(TokenizeError::UnterminatedQuote {
+                                quote: '"',
+                                column: column(line, index),
+                            });
+                        }
                     }
                 }
             }
@@ -127,7 +140,10 @@ mod tests {
     #[test]
     fn splits_words_and_commands() {
         assert_eq!(words("get /a"), vec![vec!["get", "/a"]]);
-        assert_eq!(words("  create /a 1 ;  get /a;;"), vec![vec!["create", "/a", "1"], vec!["get", "/a"]]);
+        assert_eq!(
+            words("  create /a 1 ;  get /a;;"),
+            vec![vec!["create", "/a", "1"], vec!["get", "/a"]]
+        );
         assert!(words("   ").is_empty());
         assert!(words("# just a comment").is_empty());
         assert_eq!(words("ls / # trailing comment"), vec![vec!["ls", "/"]]);
@@ -137,8 +153,14 @@ mod tests {
     fn quotes_keep_spaces_semicolons_and_hashes() {
         assert_eq!(words(r#"set /a "x; y # z""#), vec![vec!["set", "/a", "x; y # z"]]);
         assert_eq!(words("set /a 'it''s'"), vec![vec!["set", "/a", "its"]]);
-        assert_eq!(words(r#"set /a "say \"hi\"\n""#), vec![vec!["set", "/a", "say \"hi\"\n"]]);
-        assert_eq!(words(r#"set /a 'no \n escape'"#), vec![vec!["set", "/a", "no \\n escape"]]);
+        assert_eq!(
+            words(r#"set /a "say \"hi\"\n""#),
+            vec![vec!["set", "/a", "say \"hi\"\n"]]
+        );
+        assert_eq!(
+            words(r#"set /a 'no \n escape'"#),
+            vec![vec!["set", "/a", "no \\n escape"]]
+        );
         assert_eq!(words(r#"create /x """#), vec![vec!["create", "/x", ""]]);
         assert_eq!(words(r"set /a a\ b\;c"), vec![vec!["set", "/a", "a b;c"]]);
         assert_eq!(words("set /a a#b"), vec![vec!["set", "/a", "a#b"]]);
@@ -150,7 +172,10 @@ mod tests {
             split_commands("set /a \"open"),
             Err(TokenizeError::UnterminatedQuote { quote: '"', column: 8 })
         );
-        assert_eq!(split_commands("set /a 'open"), Err(TokenizeError::UnterminatedQuote { quote: '\'', column: 8 }));
+        assert_eq!(
+            split_commands("set /a 'open"),
+            Err(TokenizeError::UnterminatedQuote { quote: '\'', column: 8 })
+        );
         assert_eq!(split_commands("set /a x\\"), Err(TokenizeError::TrailingBackslash));
         assert_eq!(
             split_commands("set /a \"x\\"),

@@ -19,7 +19,13 @@ pub enum Outcome {
     /// `create`: the created path (sequential names included).
     Created { path: String },
     /// `get`.
-    Data { path: String, data: Vec<u8>, stat: Stat, show_stat: bool, raw: bool },
+    Data {
+        path: String,
+        data: Vec<u8>,
+        stat: Stat,
+        show_stat: bool,
+        raw: bool,
+    },
     /// `get --out FILE`: the data went to a file.
     Saved { path: String, file: String, bytes: usize },
     /// `set -s`, `stat`.
@@ -27,7 +33,11 @@ pub enum Outcome {
     /// `exists`: absent is a condition not met (exit 1), not an error.
     Exists { path: String, stat: Option<Stat> },
     /// `ls`, `ls -s`.
-    Children { path: String, children: Vec<String>, stat: Option<Stat> },
+    Children {
+        path: String,
+        children: Vec<String>,
+        stat: Option<Stat>,
+    },
     /// `ls -l`.
     LongChildren { path: String, entries: Vec<ChildEntry> },
     /// `delete -r`.

@@ -9,10 +9,14 @@ pub fn resolve_path(cwd: &str, input: &str) -> anyhow::Result<String> {
         return Err(ShellError::usage("empty path"));
     }
     if input.len() > 1 && input.ends_with('/') {
-        return Err(ShellError::usage(format!("path '{input}' ends with '/' (znode paths never do)")));
+        return Err(ShellError::usage(format!(
+            "path '{input}' ends with '/' (znode paths never do)"
+        )));
     }
     if input.contains("//") {
-        return Err(ShellError::usage(format!("path '{input}' has an empty component ('//')")));
+        return Err(ShellError::usage(format!(
+            "path '{input}' has an empty component ('//')"
+        )));
     }
     if let Some(bad) = input.chars().find(|c| is_forbidden(*c)) {
         return Err(ShellError::usage(format!(
@@ -21,14 +25,19 @@ pub fn resolve_path(cwd: &str, input: &str) -> anyhow::Result<String> {
             bad
         )));
     }
-    let mut parts: Vec<&str> =
-        if input.starts_with('/') { Vec::new() } else { cwd.split('/').filter(|p| !p.is_empty()).collect() };
+    let mut parts: Vec<&str> = if input.starts_with('/') {
+        Vec::new()
+    } else {
+        cwd.split('/').filter(|p| !p.is_empty()).collect()
+    };
     for part in input.split('/').filter(|p| !p.is_empty()) {
         match part {
             "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(ShellError::usage(format!("path '{input}' goes above the root ('..' from /)")));
+                    return Err(ShellError::usage(format!(
+                        "path '{input}' goes above the root ('..' from /)"
+                    )));
                 }
             }
             name => parts.push(name),
@@ -64,7 +73,11 @@ pub fn parent_of(path: &str) -> &str {
 
 /// Joins a child name onto a parent path.
 pub fn child_path(parent: &str, name: &str) -> String {
-    if parent == "/" { format!("/{name}") } else { format!("{parent}/{name}") }
+    if parent == "/" {
+        format!("/{name}")
+    } else {
+        format!("{parent}/{name}")
+    }
 }
 
 /// Last component of a path (`/` for the root).

@@ -70,7 +70,11 @@ impl Runner {
         };
         match result {
             Ok(outcome) => {
-                let flow = if matches!(outcome, Outcome::Quit) { Flow::Quit } else { Flow::Continue };
+                let flow = if matches!(outcome, Outcome::Quit) {
+                    Flow::Quit
+                } else {
+                    Flow::Continue
+                };
                 let mut stdout = std::io::stdout().lock();
                 match render(&outcome, format, &mut stdout).and_then(|_| stdout.flush()) {
                     Ok(()) => (flow, outcome.exit_code()),
@@ -133,7 +137,10 @@ impl Runner {
         };
         let mut stderr = std::io::stderr().lock();
         let at = line_number.map(|n| format!("line {n}: ")).unwrap_or_default();
-        let text = text.strip_prefix("error: ").map(|rest| format!("error: {at}{rest}")).unwrap_or(text);
+        let text = text
+            .strip_prefix("error: ")
+            .map(|rest| format!("error: {at}{rest}"))
+            .unwrap_or(text);
         write!(stderr, "{text}").ok();
         ExitCode::Usage
     }

@@ -107,7 +107,12 @@ impl Session {
                     zk::Error::NoHosts => "no server answered (is ZooKeeper running there?)".to_string(),
                     other => other.to_string(),
                 };
-                return Err(ShellError::NoConnection { op: "connect", path: server, message }.into());
+                return Err(ShellError::NoConnection {
+                    op: "connect",
+                    path: server,
+                    message,
+                }
+                .into());
             }
             Err(_) => {
                 return Err(ShellError::NoConnection {
@@ -188,7 +193,10 @@ impl Session {
     pub async fn add_auth(&mut self, scheme: &str, secret: Vec<u8>) -> anyhow::Result<()> {
         let client = self.client().await?;
         self.call("addauth", scheme, client.auth(scheme, &secret)).await?;
-        self.credentials.push(Credential { scheme: scheme.to_string(), secret });
+        self.credentials.push(Credential {
+            scheme: scheme.to_string(),
+            secret,
+        });
         Ok(())
     }
 
@@ -206,7 +214,10 @@ impl Session {
         drop(client);
         let closed = async {
             loop {
-                if matches!(watcher.peek_state(), SessionState::Closed | SessionState::Expired | SessionState::AuthFailed) {
+                if matches!(
+                    watcher.peek_state(),
+                    SessionState::Closed | SessionState::Expired | SessionState::AuthFailed
+                ) {
                     return;
                 }
                 watcher.changed().await;

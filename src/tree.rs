@@ -16,7 +16,12 @@ const WINDOW: usize = 8;
 
 /// Lists `root` and every node below it, parents before children (breadth first, each
 /// level sorted). Nodes that vanish during the walk are skipped.
-pub async fn walk_subtree(session: &Session, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
+pub async fn walk_subtree(
+    session: &Session,
+    client: &Client,
+    op: &'static str,
+    root: &str,
+) -> anyhow::Result<Vec<String>> {
     let mut all = vec![root.to_string()];
     let mut level = vec![root.to_string()];
     while !level.is_empty() {
@@ -26,7 +31,9 @@ pub async fn walk_subtree(session: &Session, client: &Client, op: &'static str, 
             for batch in window.chunks(BATCH_OPS) {
                 let mut reader = client.new_multi_reader();
                 for path in batch {
-                    reader.add_get_children(path).map_err(|e| ZkError::new(op, path.as_str(), e))?;
+                    reader
+                        .add_get_children(path)
+                        .map_err(|e| ZkError::new(op, path.as_str(), e))?;
                 }
                 // Sent now; awaited below, so up to WINDOW batches are in flight.
                 requests.push((batch, reader.commit()));
@@ -69,7 +76,11 @@ pub async fn delete_subtree(session: &Session, client: &Client, root: &str) -> a
                 last_error = Some(err);
             }
         }
-        if session.call("delete -r", root, client.check_stat(root)).await?.is_none() {
+        if session
+            .call("delete -r", root, client.check_stat(root))
+            .await?
+            .is_none()
+        {
             return Ok(deleted);
         }
     }

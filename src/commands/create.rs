@@ -94,12 +94,21 @@ pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<
         let parent = parent_of(&path);
         if parent != "/" {
             let dir_options = CreateMode::Persistent.with_acls(Acls::anyone_all());
-            session.call("create -p", parent, client.mkdir(parent, &dir_options)).await?;
+            session
+                .call("create -p", parent, client.mkdir(parent, &dir_options))
+                .await?;
         }
     }
-    match session.call("create", &path, client.create(&path, &data, &options)).await {
+    match session
+        .call("create", &path, client.create(&path, &data, &options))
+        .await
+    {
         Ok((_stat, sequence)) => {
-            let created = if args.sequential { format!("{path}{sequence}") } else { path };
+            let created = if args.sequential {
+                format!("{path}{sequence}")
+            } else {
+                path
+            };
             Ok(Outcome::Created { path: created })
         }
         Err(err) => Err(explain_create_error(err, &path, args.ttl.is_some())),
@@ -109,9 +118,11 @@ pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<
 /// Adds the hint a user needs for the two refusals that are not self-explanatory.
 fn explain_create_error(err: anyhow::Error, path: &str, ttl: bool) -> anyhow::Error {
     match err.downcast_ref::<ZkError>().map(|e| &e.source) {
-        Some(zk::Error::NoNode) => {
-            ShellError::refused("create", path, format!("parent {} does not exist (use create -p)", parent_of(path)))
-        }
+        Some(zk::Error::NoNode) => ShellError::refused(
+            "create",
+            path,
+            format!("parent {} does not exist (use create -p)", parent_of(path)),
+        ),
         Some(zk::Error::Unimplemented) if ttl => ShellError::refused(
             "create",
             path,

@@ -23,12 +23,13 @@ pub fn read_data(
 ) -> anyhow::Result<Vec<u8>> {
     let data = match (word, file) {
         (Some(_), Some(_)) => {
-            return Err(ShellError::usage(format!("{op} {path}: give the data or --file, not both")));
+            return Err(ShellError::usage(format!(
+                "{op} {path}: give the data or --file, not both"
+            )));
         }
         (None, Some(file)) if file.as_os_str() == "-" => read_stdin(op, path, session)?,
-        (None, Some(file)) => std::fs::read(file).map_err(|e| {
-            ShellError::refused(op, path, format!("cannot read --file {}: {e}", file.display()))
-        })?,
+        (None, Some(file)) => std::fs::read(file)
+            .map_err(|e| ShellError::refused(op, path, format!("cannot read --file {}: {e}", file.display())))?,
         (Some("-"), None) => read_stdin(op, path, session)?,
         (Some(word), None) => word.as_bytes().to_vec(),
         (None, None) => Vec::new(),

@@ -18,7 +18,13 @@ use crate::tree::delete_subtree;
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     /// Only delete if the node's data version is VERSION
-    #[arg(short = 'v', long, value_name = "VERSION", conflicts_with = "recursive", allow_negative_numbers = true)]
+    #[arg(
+        short = 'v',
+        long,
+        value_name = "VERSION",
+        conflicts_with = "recursive",
+        allow_negative_numbers = true
+    )]
     pub version: Option<i32>,
     /// Delete the node and everything below it
     #[arg(short = 'r', long)]
@@ -50,7 +56,9 @@ pub async fn execute(args: DeleteArgs, session: &mut Session) -> anyhow::Result<
         return delete_tree(path, session).await;
     }
     let client = session.client().await?;
-    session.call_versioned("delete", &path, args.version, client.delete(&path, args.version)).await?;
+    session
+        .call_versioned("delete", &path, args.version, client.delete(&path, args.version))
+        .await?;
     Ok(Outcome::Done)
 }
 
@@ -68,7 +76,9 @@ async fn delete_tree(path: String, session: &mut Session) -> anyhow::Result<Outc
 
 fn refuse_protected(path: &str) -> anyhow::Result<()> {
     if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
-        return Err(ShellError::usage(format!("delete {path}: refusing to delete {path} (ZooKeeper's own tree or the root)")));
+        return Err(ShellError::usage(format!(
+            "delete {path}: refusing to delete {path} (ZooKeeper's own tree or the root)"
+        )));
     }
     Ok(())
 }

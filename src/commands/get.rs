@@ -40,7 +40,17 @@ pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Out
     if let Some(file) = args.out_file {
         std::fs::write(&file, &data)
             .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;
-        return Ok(Outcome::Saved { path, file: file.display().to_string(), bytes: data.len() });
+        return Ok(Outcome::Saved {
+            path,
+            file: file.display().to_string(),
+            bytes: data.len(),
+        });
     }
-    Ok(Outcome::Data { path, data, stat, show_stat: args.stat, raw: args.raw })
+    Ok(Outcome::Data {
+        path,
+        data,
+        stat,
+        show_stat: args.stat,
+        raw: args.raw,
+    })
 }

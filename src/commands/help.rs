@@ -19,7 +19,20 @@ pub struct HelpArgs {
 }
 
 const GROUPS: &[(&str, &[&str])] = &[
-    ("Read and write znodes", &["create", "get", "set", "stat", "exists", "ls", "delete", "deleteall", "sync"]),
+    (
+        "Read and write znodes",
+        &[
+            "create",
+            "get",
+            "set",
+            "stat",
+            "exists",
+            "ls",
+            "delete",
+            "deleteall",
+            "sync",
+        ],
+    ),
     ("Move around", &["cd", "pwd"]),
     ("Session", &["addauth"]),
     ("Shell", &["help", "version", "sleep", "quit"]),
@@ -43,7 +56,10 @@ pub fn execute(args: HelpArgs) -> anyhow::Result<Outcome> {
                 }
             }
             text.push_str("\n`help <command>` or `<command> --help` explains one command, with an example.");
-            Ok(Outcome::Text { text, json: json!({"commands": listing}) })
+            Ok(Outcome::Text {
+                text,
+                json: json!({"commands": listing}),
+            })
         }
         Some(name) => {
             let names: Vec<String> = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
@@ -59,7 +75,10 @@ pub fn execute(args: HelpArgs) -> anyhow::Result<Outcome> {
             };
             let text = cmd.render_long_help().to_string();
             let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-            Ok(Outcome::Text { text: text.trim_end().to_string(), json: json!({"command": name, "about": about, "help": text}) })
+            Ok(Outcome::Text {
+                text: text.trim_end().to_string(),
+                json: json!({"command": name, "about": about, "help": text}),
+            })
         }
     }
 }
@@ -73,7 +92,10 @@ mod tests {
         let root = ShellLine::command();
         for cmd in root.get_subcommands() {
             let name = cmd.get_name();
-            assert!(GROUPS.iter().any(|(_, names)| names.contains(&name)), "{name} is in no help group");
+            assert!(
+                GROUPS.iter().any(|(_, names)| names.contains(&name)),
+                "{name} is in no help group"
+            );
         }
     }
 }

@@ -33,11 +33,18 @@ pub async fn execute(args: LsArgs, session: &mut Session) -> anyhow::Result<Outc
     let (mut children, stat) = session.call("ls", &path, client.get_children(&path)).await?;
     children.sort_unstable();
     if !args.long {
-        return Ok(Outcome::Children { path, children, stat: args.stat.then_some(stat) });
+        return Ok(Outcome::Children {
+            path,
+            children,
+            stat: args.stat.then_some(stat),
+        });
     }
     // The client sends each request when the future is made, so building them all first
     // pipelines the stats instead of paying one round trip per child.
-    let requests: Vec<_> = children.iter().map(|name| client.check_stat(&child_path(&path, name))).collect();
+    let requests: Vec<_> = children
+        .iter()
+        .map(|name| client.check_stat(&child_path(&path, name)))
+        .collect();
     let mut entries = Vec::with_capacity(children.len());
     for (name, request) in children.into_iter().zip(requests) {
         let stat = session.call("ls -l", &child_path(&path, &name), request).await?;

@@ -94,7 +94,10 @@ impl Command {
 
     /// Commands that need no server: they run before (or without) a connection.
     pub fn is_offline(&self) -> bool {
-        matches!(self, Command::Help(_) | Command::Version(_) | Command::Quit(_) | Command::Sleep(_))
+        matches!(
+            self,
+            Command::Help(_) | Command::Version(_) | Command::Quit(_) | Command::Sleep(_)
+        )
     }
 }
 

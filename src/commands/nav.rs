@@ -53,5 +53,7 @@ pub async fn execute_cd(args: CdArgs, session: &mut Session) -> anyhow::Result<O
 }
 
 pub fn execute_pwd(session: &Session) -> Outcome {
-    Outcome::Cwd { path: session.cwd().to_string() }
+    Outcome::Cwd {
+        path: session.cwd().to_string(),
+    }
 }

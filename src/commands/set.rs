@@ -39,6 +39,12 @@ pub async fn execute(args: SetArgs, session: &mut Session) -> anyhow::Result<Out
     let path = session.resolve(&args.path)?;
     let data = read_data("set", &path, args.data.as_deref(), args.file.as_ref(), session)?;
     let client = session.client().await?;
-    let stat = session.call_versioned("set", &path, args.version, client.set_data(&path, &data, args.version)).await?;
-    Ok(if args.stat { Outcome::Stat { path, stat } } else { Outcome::Done })
+    let stat = session
+        .call_versioned("set", &path, args.version, client.set_data(&path, &data, args.version))
+        .await?;
+    Ok(if args.stat {
+        Outcome::Stat { path, stat }
+    } else {
+        Outcome::Done
+    })
 }

@@ -15,5 +15,8 @@ pub struct VersionArgs {
 
 pub fn execute() -> Outcome {
     let version = env!("CARGO_PKG_VERSION");
-    Outcome::Text { text: format!("zksh {version}"), json: json!({"version": version}) }
+    Outcome::Text {
+        text: format!("zksh {version}"),
+        json: json!({"version": version}),
+    }
 }

@@ -6,7 +6,10 @@
 /// so the escaping is unambiguous.
 pub fn display_data(data: &[u8]) -> String {
     if let Ok(text) = std::str::from_utf8(data) {
-        if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if !text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
             return text.to_string();
         }
     }

@@ -12,7 +12,13 @@ pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
     match outcome {
         Outcome::Done | Outcome::Quit | Outcome::Saved { .. } => Ok(()),
         Outcome::Created { path } | Outcome::Cwd { path } => writeln!(out, "{path}"),
-        Outcome::Data { data, stat, show_stat, raw, .. } => {
+        Outcome::Data {
+            data,
+            stat,
+            show_stat,
+            raw,
+            ..
+        } => {
             if *raw {
                 out.write_all(data)?;
             } else {

@@ -86,7 +86,9 @@ impl LineEditor {
         if self.requests.send(Request { prompt, reply }).is_err() {
             return ReadOutcome::Failed("the editor thread stopped".into());
         }
-        answer.await.unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
+        answer
+            .await
+            .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
     }
 
     pub fn print(&self, event: ShellEvent) {

@@ -9,7 +9,11 @@ pub fn render_prompt(session: &Session) -> String {
         Some(ConnState::Connected) | None => String::new(),
         Some(other) => format!("[{}] ", other.label()),
     };
-    format!("{state}{} {}> ", server_label(&session.settings().server), session.cwd())
+    format!(
+        "{state}{} {}> ",
+        server_label(&session.settings().server),
+        session.cwd()
+    )
 }
 
 /// `zk1:2181`, `zk1:2181(+2)/app`: the first host, how many more, and the chroot.
@@ -21,7 +25,11 @@ pub fn server_label(connect: &str) -> String {
     let mut hosts = hosts.split(',').filter(|h| !h.is_empty());
     let first = hosts.next().unwrap_or("?");
     let more = hosts.count();
-    if more > 0 { format!("{first}(+{more}){chroot}") } else { format!("{first}{chroot}") }
+    if more > 0 {
+        format!("{first}(+{more}){chroot}")
+    } else {
+        format!("{first}{chroot}")
+    }
 }
 
 #[cfg(test)]

@@ -52,7 +52,12 @@ impl Sandbox {
             .spawn()
             .context("cannot start the sandbox watchdog")?;
         let lifeline = watchdog.stdin.take();
-        let sandbox = Sandbox { port, dir, watchdog, lifeline };
+        let sandbox = Sandbox {
+            port,
+            dir,
+            watchdog,
+            lifeline,
+        };
         let ready = tokio::task::spawn_blocking(move || ensure_serving(port, &files, Duration::from_secs(60)));
         ready.await.context("sandbox start-up was interrupted")??;
         Ok(sandbox)
@@ -87,5 +92,9 @@ impl Drop for Sandbox {
 
 /// The files of a sandbox directory, as the watchdog finds them.
 pub fn sandbox_files(dir: &std::path::Path) -> ServerFiles {
-    ServerFiles { dir: dir.to_path_buf(), config: dir.join("zoo.cfg"), log: dir.join("server.log") }
+    ServerFiles {
+        dir: dir.to_path_buf(),
+        config: dir.join("zoo.cfg"),
+        log: dir.join("server.log"),
+    }
 }

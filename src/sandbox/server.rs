@@ -18,13 +18,15 @@ pub struct ZkInstall {
 }
 
 const DEBIAN_JAR: &str = "/usr/share/java/zookeeper.jar";
+const DEBIAN_LOGGING: &[&str] = &["/usr/share/java/slf4j-log4j12.jar", "/usr/share/java/log4j-1.2.jar"];
 const INSTALL_HINT: &str = "install it with `sudo apt-get install zookeeper` (Debian/Ubuntu; brings Java too), \
      or unpack an Apache ZooKeeper release and set ZOOKEEPER_HOME";
 
 impl ZkInstall {
     /// Looks in `ZOOKEEPER_HOME`, then next to `zkServer.sh` on PATH, then Debian's package.
     pub fn locate() -> anyhow::Result<ZkInstall> {
-        let java = find_java().with_context(|| format!("Java not found (no JAVA_HOME, no java on PATH): {INSTALL_HINT}"))?;
+        let java =
+            find_java().with_context(|| format!("Java not found (no JAVA_HOME, no java on PATH): {INSTALL_HINT}"))?;
         let classpath = find_classpath().with_context(|| format!("ZooKeeper not found: {INSTALL_HINT}"))?;
         Ok(ZkInstall { java, classpath })
     }
@@ -42,13 +44,19 @@ fn find_java() -> Option<PathBuf> {
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let paths = std::env::var_os("PATH")?;
-    std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 fn release_classpath(home: &Path) -> Option<Vec<String>> {
     let has_jars = |dir: &Path| {
         std::fs::read_dir(dir)
-            .map(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".jar")))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .any(|e| e.file_name().to_string_lossy().ends_with(".jar"))
+            })
             .unwrap_or(false)
     };
     let lib = home.join("lib");
@@ -72,7 +80,13 @@ fn find_classpath() -> Option<Vec<String>> {
             }
         }
     }
-    Path::new(DEBIAN_JAR).is_file().then(|| vec![DEBIAN_JAR.to_string()])
+    // Debian's jar names no logging backend: add log4j so the server's log goes to server.log.
+    Path::new(DEBIAN_JAR).is_file().then(|| {
+        std::iter::once(DEBIAN_JAR)
+            .chain(DEBIAN_LOGGING.iter().copied().filter(|jar| Path::new(jar).is_file()))
+            .map(str::to_string)
+            .collect()
+    })
 }
 
 /// A free loopback port (bound and released; the small race is acceptable for tests and
@@ -155,7 +169,11 @@ pub fn write_server_files(dir: &Path, template: &str, port: u16, extra: &[String
          <encoder><pattern>%d %p %logger{1}: %m%n</pattern></encoder></appender>\
          <root level=\"WARN\"><appender-ref ref=\"F\"/></root></configuration>\n",
     )?;
-    Ok(ServerFiles { dir: dir.to_path_buf(), config: config_path, log })
+    Ok(ServerFiles {
+        dir: dir.to_path_buf(),
+        config: config_path,
+        log,
+    })
 }
 
 /// The java command that runs a server from `files`. `extra_classpath` adds jars (TLS needs
@@ -170,8 +188,14 @@ pub fn server_command(install: &ZkInstall, files: &ServerFiles, extra_classpath:
         .arg("-XX:+UseSerialGC")
         .arg("-XX:TieredStopAtLevel=1")
         .arg("-Dzookeeper.admin.enableServer=false")
-        .arg(format!("-Dlogback.configurationFile={}", files.dir.join("logback.xml").display()))
-        .arg(format!("-Dlog4j.configuration=file:{}", files.dir.join("log4j.properties").display()))
+        .arg(format!(
+            "-Dlogback.configurationFile={}",
+            files.dir.join("logback.xml").display()
+        ))
+        .arg(format!(
+            "-Dlog4j.configuration=file:{}",
+            files.dir.join("log4j.properties").display()
+        ))
         .arg("-cp")
         .arg(classpath.join(":"))
         .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
