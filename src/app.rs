@@ -149,7 +149,8 @@ async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_goin
             }
             failed = true;
         }
-        (flow == Flow::Quit).then_some(ExitCode::Success)
+        // quit ends the script; a line that --keep-going let pass still makes the run fail.
+        (flow == Flow::Quit).then_some(if failed { ExitCode::Refused } else { ExitCode::Success })
     };
     let stopped = match text {
         ScriptText::Inline(script) => {

@@ -1,11 +1,11 @@
 //! Connection-state events: a listener task per client turns `StateWatcher` changes into
 //! `ShellEvent`s on one channel; a printer (REPL or stderr) shows them.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use tokio::sync::mpsc;
-use zookeeper_client::{SessionState, StateWatcher};
+use zookeeper_client::SessionState;
+
+use crate::render::watch::watch_event_text;
+use crate::watch::WatchEvent;
 
 /// Something to tell the user between commands.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub enum ShellEvent {
     State(ConnState),
     /// A sentence from the shell itself (e.g. "new session after expiry").
     Notice(String),
+    /// A watch fired.
+    Watch(Box<WatchEvent>),
 }
 
 /// The seed's Kazoo listener states, with ZooKeeper's names beside them.
@@ -72,6 +74,7 @@ impl ShellEvent {
         match self {
             ShellEvent::State(state) => format!("[{}] {}", state.label(), state.meaning()),
             ShellEvent::Notice(text) => format!("[zksh] {text}"),
+            ShellEvent::Watch(event) => watch_event_text(event),
         }
     }
 }
@@ -81,26 +84,4 @@ pub type EventReceiver = mpsc::UnboundedReceiver<ShellEvent>;
 
 pub fn channel() -> (EventSender, EventReceiver) {
     mpsc::unbounded_channel()
-}
-
-/// Forwards every state change of one client until a terminal state. `closing` silences the
-/// CLOSED that our own close causes.
-pub fn spawn_state_listener(
-    mut watcher: StateWatcher,
-    events: EventSender,
-    closing: Arc<AtomicBool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let state = ConnState::from_session(watcher.changed().await);
-            if !(state == ConnState::Closed && closing.load(Ordering::SeqCst))
-                && events.send(ShellEvent::State(state)).is_err()
-            {
-                return;
-            }
-            if state.is_terminal() {
-                return;
-            }
-        }
-    })
 }

@@ -11,7 +11,9 @@ use crate::line::split_commands;
 fn line(text: &str) -> Result<Command, String> {
     let words = split_commands(text).map_err(|e| e.to_string())?;
     let first = words.into_iter().next().ok_or("empty")?;
-    ShellLine::try_parse_from(first).map(|l| l.command).map_err(|e| e.to_string())
+    ShellLine::try_parse_from(first)
+        .map(|l| l.command)
+        .map_err(|e| e.to_string())
 }
 
 fn argv(args: &[&str]) -> Cli {
@@ -22,7 +24,9 @@ fn argv(args: &[&str]) -> Cli {
 fn top_level_and_command_s_letters_in_one_line() {
     let cli = argv(&["-s", "zk1:2181,zk2:2181/app", "create", "-s", "-e", "/x", "data"]);
     assert_eq!(cli.server, "zk1:2181,zk2:2181/app");
-    let Some(Command::Create(create)) = cli.command else { panic!("not create") };
+    let Some(Command::Create(create)) = cli.command else {
+        panic!("not create")
+    };
     assert!(create.sequential && create.ephemeral && !create.container);
     assert_eq!(create.path, "/x");
     assert_eq!(create.data.as_deref(), Some("data"));
@@ -38,14 +42,22 @@ fn output_option_before_or_on_the_command() {
 
 #[test]
 fn every_flag_of_create() {
-    let Ok(Command::Create(c)) = line("create -s -e -p --file f /x") else { panic!() };
+    let Ok(Command::Create(c)) = line("create -s -e -p --file f /x") else {
+        panic!()
+    };
     assert!(c.sequential && c.ephemeral && c.parents);
     assert_eq!(c.file.as_deref(), Some(std::path::Path::new("f")));
-    let Ok(Command::Create(c)) = line("create -c /x") else { panic!() };
+    let Ok(Command::Create(c)) = line("create -c /x") else {
+        panic!()
+    };
     assert!(c.container);
-    let Ok(Command::Create(c)) = line("create -t 5000 /x") else { panic!() };
+    let Ok(Command::Create(c)) = line("create -t 5000 /x") else {
+        panic!()
+    };
     assert_eq!(c.ttl, Some(std::time::Duration::from_millis(5000)));
-    let Ok(Command::Create(c)) = line("create /x '' world:anyone:r") else { panic!() };
+    let Ok(Command::Create(c)) = line("create /x '' world:anyone:r") else {
+        panic!()
+    };
     assert_eq!(c.data.as_deref(), Some(""));
     assert_eq!(c.acl.as_deref(), Some("world:anyone:r"));
     assert!(line("create -c -e /x").is_err(), "container and ephemeral conflict");
@@ -53,26 +65,42 @@ fn every_flag_of_create() {
 
 #[test]
 fn every_flag_of_get_set_ls_delete() {
-    let Ok(Command::Get(g)) = line("get -s --raw /x") else { panic!() };
+    let Ok(Command::Get(g)) = line("get -s --raw /x") else {
+        panic!()
+    };
     assert!(g.stat && g.raw);
-    let Ok(Command::Get(g)) = line("get --out f /x") else { panic!() };
+    let Ok(Command::Get(g)) = line("get --out f /x") else {
+        panic!()
+    };
     assert!(g.out_file.is_some());
     assert!(line("get --raw --out f /x").is_err());
-    let Ok(Command::Set(s)) = line("set -s -v 3 /x data") else { panic!() };
+    let Ok(Command::Set(s)) = line("set -s -v 3 /x data") else {
+        panic!()
+    };
     assert!(s.stat);
     assert_eq!(s.version, Some(3));
-    let Ok(Command::Set(s)) = line("set /n -5") else { panic!() };
+    let Ok(Command::Set(s)) = line("set /n -5") else {
+        panic!()
+    };
     assert_eq!(s.data.as_deref(), Some("-5"));
-    let Ok(Command::Set(s)) = line("set /n -- --flaglike") else { panic!() };
+    let Ok(Command::Set(s)) = line("set /n -- --flaglike") else {
+        panic!()
+    };
     assert_eq!(s.data.as_deref(), Some("--flaglike"));
     assert!(line("set -v abc /x y").is_err());
-    let Ok(Command::Ls(l)) = line("ls -s -l /x") else { panic!() };
+    let Ok(Command::Ls(l)) = line("ls -s -l /x") else {
+        panic!()
+    };
     assert!(l.stat && l.long);
     let Ok(Command::Ls(l)) = line("ls") else { panic!() };
     assert!(l.path.is_none());
-    let Ok(Command::Delete(d)) = line("delete -r /x") else { panic!() };
+    let Ok(Command::Delete(d)) = line("delete -r /x") else {
+        panic!()
+    };
     assert!(d.recursive);
-    let Ok(Command::Delete(d)) = line("delete -v 2 /x") else { panic!() };
+    let Ok(Command::Delete(d)) = line("delete -v 2 /x") else {
+        panic!()
+    };
     assert_eq!(d.version, Some(2));
     assert!(matches!(line("deleteall /x"), Ok(Command::DeleteAll(_))));
     assert!(matches!(line("rmr /x"), Ok(Command::DeleteAll(_))));

@@ -7,6 +7,7 @@ pub mod app;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connection;
 pub mod errors;
 pub mod events;
 pub mod exit;
@@ -19,6 +20,8 @@ pub mod runner;
 pub mod sandbox;
 pub mod session;
 pub mod tree;
+pub mod txn;
+pub mod watch;
 
 #[cfg(test)]
 mod grammar_tests;

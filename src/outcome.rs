@@ -1,8 +1,13 @@
 //! What a command produced: a typed value that a renderer turns into text or JSON.
 
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedReceiver;
 use zookeeper_client::Stat;
 
 use crate::exit::ExitCode;
+use crate::txn::TxnResult;
+use crate::watch::{WatchEvent, WatchInfo, WatchKind};
 
 /// One child in `ls -l`.
 #[derive(Debug, Clone)]
@@ -48,6 +53,29 @@ pub enum Outcome {
     Text { text: String, json: serde_json::Value },
     /// `quit`.
     Quit,
+    /// A persistent watch now runs in the background (REPL).
+    WatchAdded { id: u32, kind: WatchKind, path: String },
+    /// A watch whose events this command streams (one-shot and script modes).
+    Stream {
+        id: u32,
+        events: UnboundedReceiver<WatchEvent>,
+        count: Option<u64>,
+        timeout: Option<Duration>,
+    },
+    /// `watches`.
+    Watches { watches: Vec<WatchInfo> },
+    /// `unwatch`, `removewatches`.
+    Unwatched { watches: Vec<WatchInfo> },
+    /// `printwatches`.
+    PrintWatches { on: bool },
+    /// An operation queued in the open transaction block.
+    Queued { position: usize, op: String },
+    /// `txn show`.
+    TxnOps { ops: Vec<String> },
+    /// `txn commit`: one result per operation.
+    TxnResults { results: Vec<TxnResult> },
+    /// `txn begin`, `txn abort`.
+    TxnState { open: bool, dropped: usize },
 }
 
 impl Outcome {

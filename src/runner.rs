@@ -2,6 +2,7 @@
 //! session (Ctrl-C cancels), render the outcome, report errors once on stderr.
 
 use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 use clap::Parser;
 use colored::Colorize;
@@ -13,7 +14,9 @@ use crate::exit::ExitCode;
 use crate::line::split_commands;
 use crate::outcome::Outcome;
 use crate::render::render;
+use crate::render::watch::render_watch_event;
 use crate::session::Session;
+use crate::watch::WatchEvent;
 
 /// Whether to go on after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,16 @@ impl Runner {
             _ = tokio::signal::ctrl_c() => Err(ShellError::Interrupted.into()),
         };
         match result {
+            Ok(Outcome::Stream {
+                id,
+                events,
+                count,
+                timeout,
+            }) => {
+                let code = self.stream(events, count, timeout, format == OutputFormat::Json).await;
+                self.session.watches().remove(|w| w.id == id);
+                (Flow::Continue, code)
+            }
             Ok(outcome) => {
                 let flow = if matches!(outcome, Outcome::Quit) {
                     Flow::Quit
@@ -96,6 +109,47 @@ impl Runner {
                 let format_json = format == OutputFormat::Json;
                 self.report_as(&err, line_number, format_json);
                 (Flow::Continue, code)
+            }
+        }
+    }
+
+    /// Writes a watch's events to stdout as they come, until `count` changes, `timeout`,
+    /// Ctrl-C (exit 130) or a closed stdout (exit 0).
+    async fn stream(
+        &self,
+        mut events: tokio::sync::mpsc::UnboundedReceiver<WatchEvent>,
+        count: Option<u64>,
+        timeout: Option<Duration>,
+        json: bool,
+    ) -> ExitCode {
+        if count == Some(0) {
+            return ExitCode::Success;
+        }
+        let until_deadline = async {
+            match timeout {
+                Some(timeout) => tokio::time::sleep(timeout).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(until_deadline);
+        let mut changes = 0;
+        loop {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                _ = &mut until_deadline => return ExitCode::Success,
+                _ = tokio::signal::ctrl_c() => return ExitCode::Interrupted,
+            };
+            let Some(event) = event else { return ExitCode::Success };
+            let mut stdout = std::io::stdout().lock();
+            if render_watch_event(&event, json, &mut stdout).is_err() {
+                // Nobody reads the stream any more (`zksh watch ... | head`).
+                return ExitCode::Success;
+            }
+            if event.event.is_change() {
+                changes += 1;
+                if count.is_some_and(|n| changes >= n) {
+                    return ExitCode::Success;
+                }
             }
         }
     }

@@ -8,10 +8,12 @@ use zookeeper_client::{self as zk, Acl, Acls, CreateMode};
 
 use crate::cli::{OutputArg, parse_duration};
 use crate::commands::data_source::read_data;
+use crate::commands::txn::queue;
 use crate::errors::{ShellError, ZkError};
 use crate::outcome::Outcome;
 use crate::path::parent_of;
 use crate::session::Session;
+use crate::txn::TxnOp;
 
 /// Create a znode.
 ///
@@ -85,6 +87,23 @@ pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<
         (false, false, true) => CreateMode::PersistentSequential,
         (false, false, false) => CreateMode::Persistent,
     };
+    if session.txn().is_some() {
+        if args.parents {
+            return Err(ShellError::usage(
+                "create -p cannot be part of a transaction (create the parents first)",
+            ));
+        }
+        return queue(
+            session,
+            TxnOp::Create {
+                path,
+                data,
+                mode,
+                acls,
+                ttl: args.ttl,
+            },
+        );
+    }
     let mut options = mode.with_acls(Acls::new(&acls));
     if let Some(ttl) = args.ttl {
         options = options.with_ttl(ttl);

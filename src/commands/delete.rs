@@ -3,10 +3,12 @@
 use clap::Args;
 
 use crate::cli::OutputArg;
+use crate::commands::txn::queue;
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
 use crate::session::Session;
 use crate::tree::delete_subtree;
+use crate::txn::TxnOp;
 
 /// Delete a znode.
 ///
@@ -53,7 +55,19 @@ pub async fn execute(args: DeleteArgs, session: &mut Session) -> anyhow::Result<
     let path = session.resolve(&args.path)?;
     refuse_protected(&path)?;
     if args.recursive {
+        if session.txn().is_some() {
+            return Err(ShellError::usage("delete -r cannot be part of a transaction"));
+        }
         return delete_tree(path, session).await;
+    }
+    if session.txn().is_some() {
+        return queue(
+            session,
+            TxnOp::Delete {
+                path,
+                version: args.version,
+            },
+        );
     }
     let client = session.client().await?;
     session

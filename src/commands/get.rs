@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::OutputArg;
+use crate::commands::watch::{register_oneshot, served_by_recursive};
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
 use crate::session::Session;
+use crate::watch::OneshotKind;
 
 /// Print a znode's data.
 ///
@@ -21,6 +23,9 @@ pub struct GetArgs {
     /// Also print the stat
     #[arg(short = 's', long)]
     pub stat: bool,
+    /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Write the exact bytes, unescaped, with no trailing newline
     #[arg(long, conflicts_with = "out_file")]
     pub raw: bool,
@@ -36,7 +41,17 @@ pub struct GetArgs {
 pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
     let client = session.client().await?;
-    let (data, stat) = session.call("get", &path, client.get_data(&path)).await?;
+    let (data, stat) = if args.watch && !served_by_recursive(session, &path) {
+        let (data, stat, watcher) = session.call("get", &path, client.get_and_watch_data(&path)).await?;
+        register_oneshot(session, OneshotKind::Data, &path, Some(watcher));
+        (data, stat)
+    } else {
+        let read = session.call("get", &path, client.get_data(&path)).await?;
+        if args.watch {
+            register_oneshot(session, OneshotKind::Data, &path, None);
+        }
+        read
+    };
     if let Some(file) = args.out_file {
         std::fs::write(&file, &data)
             .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;

@@ -33,6 +33,18 @@ const GROUPS: &[(&str, &[&str])] = &[
             "sync",
         ],
     ),
+    (
+        "Watch",
+        &[
+            "watch",
+            "watches",
+            "unwatch",
+            "addWatch",
+            "removewatches",
+            "printwatches",
+        ],
+    ),
+    ("Transactions", &["txn", "check"]),
     ("Move around", &["cd", "pwd"]),
     ("Session", &["addauth"]),
     ("Shell", &["help", "version", "sleep", "quit"]),

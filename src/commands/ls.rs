@@ -3,9 +3,11 @@
 use clap::Args;
 
 use crate::cli::OutputArg;
+use crate::commands::watch::{register_oneshot, served_by_recursive};
 use crate::outcome::{ChildEntry, Outcome};
 use crate::path::child_path;
 use crate::session::Session;
+use crate::watch::OneshotKind;
 
 /// List a znode's children, one per line, sorted.
 ///
@@ -18,6 +20,9 @@ pub struct LsArgs {
     /// Also print the node's stat
     #[arg(short = 's', long)]
     pub stat: bool,
+    /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Long listing: size, children, mtime, ephemeral mark per child
     #[arg(short = 'l', long)]
     pub long: bool,
@@ -30,7 +35,17 @@ pub struct LsArgs {
 pub async fn execute(args: LsArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(args.path.as_deref().unwrap_or("."))?;
     let client = session.client().await?;
-    let (mut children, stat) = session.call("ls", &path, client.get_children(&path)).await?;
+    let (mut children, stat) = if args.watch && !served_by_recursive(session, &path) {
+        let (children, stat, watcher) = session.call("ls", &path, client.get_and_watch_children(&path)).await?;
+        register_oneshot(session, OneshotKind::Children, &path, Some(watcher));
+        (children, stat)
+    } else {
+        let read = session.call("ls", &path, client.get_children(&path)).await?;
+        if args.watch {
+            register_oneshot(session, OneshotKind::Children, &path, None);
+        }
+        read
+    };
     children.sort_unstable();
     if !args.long {
         return Ok(Outcome::Children {

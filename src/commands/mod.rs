@@ -19,48 +19,69 @@ pub mod set;
 pub mod sleep;
 pub mod stat;
 pub mod sync;
+pub mod txn;
 pub mod version;
+pub mod watch;
 
 #[derive(Debug, Subcommand)]
 #[command(disable_help_subcommand = true)]
 pub enum Command {
-    /// Create a znode (persistent unless -e/-s/-c/-t) and print its path
+    #[command(about = "Create a znode (persistent unless -e/-s/-c/-t) and print its path")]
     #[command(visible_alias = "mk")]
     Create(create::CreateArgs),
-    /// Print a znode's data (and its stat with -s)
+    #[command(about = "Print a znode's data (and its stat with -s)")]
     #[command(visible_alias = "cat")]
     Get(get::GetArgs),
-    /// Replace a znode's data, optionally only at a given version
+    #[command(about = "Replace a znode's data, optionally only at a given version")]
     Set(set::SetArgs),
-    /// Print a znode's stat: zxids, times, versions, owner, sizes
+    #[command(about = "Print a znode's stat: zxids, times, versions, owner, sizes")]
     Stat(stat::StatArgs),
-    /// Exit 0 if a znode exists, 1 if not
+    #[command(about = "Exit 0 if a znode exists, 1 if not")]
     Exists(stat::ExistsArgs),
-    /// List a znode's children, sorted
+    #[command(about = "List a znode's children, sorted")]
     #[command(visible_alias = "dir")]
     Ls(ls::LsArgs),
-    /// Delete a znode (or a whole subtree with -r)
+    #[command(about = "Delete a znode (or a whole subtree with -r)")]
     #[command(visible_alias = "rm")]
     Delete(delete::DeleteArgs),
-    /// Delete a znode and everything below it (zkCli's deleteall)
+    #[command(about = "Delete a znode and everything below it (zkCli's deleteall)")]
     #[command(name = "deleteall", visible_alias = "rmr")]
     DeleteAll(delete::DeleteAllArgs),
-    /// Add credentials to this session (re-applied after reconnects)
+    #[command(about = "Add credentials to this session (re-applied after reconnects)")]
     #[command(name = "addauth", visible_alias = "add-auth")]
     AddAuth(auth::AddAuthArgs),
-    /// Change the current node
+    #[command(about = "Change the current node")]
     Cd(nav::CdArgs),
-    /// Print the current node
+    #[command(about = "Print the current node")]
     Pwd(nav::PwdArgs),
-    /// Make the connected server catch up with the leader for a path
+    #[command(about = "Make the connected server catch up with the leader for a path")]
     Sync(sync::SyncArgs),
-    /// Pause a script (e.g. sleep 2s)
+    #[command(about = "Follow a znode's data, children (-c) or subtree (-R) with a persistent watch")]
+    Watch(watch::WatchArgs),
+    #[command(about = "Add a persistent watch, as zkCli (PERSISTENT or PERSISTENT_RECURSIVE)")]
+    #[command(name = "addWatch", visible_alias = "add-watch", alias = "addwatch")]
+    AddWatch(watch::AddWatchArgs),
+    #[command(about = "Remove the watches on a path, as zkCli")]
+    #[command(name = "removewatches", visible_alias = "remove-watches")]
+    RemoveWatches(watch::RemoveWatchesArgs),
+    #[command(about = "Show or hide watch events between prompts")]
+    #[command(name = "printwatches", visible_alias = "print-watches")]
+    PrintWatches(watch::PrintWatchesArgs),
+    #[command(about = "List the active watches")]
+    Watches(watch::WatchesArgs),
+    #[command(about = "Remove watches by id, path, or --all")]
+    Unwatch(watch::UnwatchArgs),
+    #[command(about = "Run check/create/set/delete as one all-or-nothing transaction")]
+    Txn(txn::TxnArgs),
+    #[command(about = "Check a znode's data version (a transaction condition inside txn)")]
+    Check(txn::CheckArgs),
+    #[command(about = "Pause a script (e.g. sleep 2s)")]
     Sleep(sleep::SleepArgs),
-    /// List the commands, or explain one
+    #[command(about = "List the commands, or explain one")]
     Help(help::HelpArgs),
-    /// Print zksh's version
+    #[command(about = "Print zksh's version")]
     Version(version::VersionArgs),
-    /// Leave the shell
+    #[command(about = "Leave the shell")]
     #[command(visible_alias = "exit")]
     Quit(nav::QuitArgs),
 }
@@ -85,6 +106,14 @@ impl Command {
             Command::Cd(a) => &a.out,
             Command::Pwd(a) => &a.out,
             Command::Sync(a) => &a.out,
+            Command::Watch(a) => &a.out,
+            Command::AddWatch(a) => &a.out,
+            Command::RemoveWatches(a) => &a.out,
+            Command::PrintWatches(a) => &a.out,
+            Command::Watches(a) => &a.out,
+            Command::Unwatch(a) => &a.out,
+            Command::Txn(a) => &a.out,
+            Command::Check(a) => &a.out,
             Command::Sleep(a) => &a.out,
             Command::Help(a) => &a.out,
             Command::Version(a) => &a.out,
@@ -116,6 +145,14 @@ pub async fn execute(command: Command, session: &mut Session) -> anyhow::Result<
         Command::Cd(args) => nav::execute_cd(args, session).await,
         Command::Pwd(_) => Ok(nav::execute_pwd(session)),
         Command::Sync(args) => sync::execute(args, session).await,
+        Command::Watch(args) => watch::execute_watch(args, session).await,
+        Command::AddWatch(args) => watch::execute_add_watch(args, session).await,
+        Command::RemoveWatches(args) => watch::execute_remove_watches(args, session),
+        Command::PrintWatches(args) => Ok(watch::execute_print_watches(args, session)),
+        Command::Watches(_) => Ok(watch::execute_watches(session)),
+        Command::Unwatch(args) => watch::execute_unwatch(args, session),
+        Command::Txn(args) => txn::execute(args, session).await,
+        Command::Check(args) => txn::execute_check(args, session).await,
         Command::Sleep(args) => sleep::execute(args).await,
         Command::Help(args) => help::execute(args),
         Command::Version(_) => Ok(version::execute()),

@@ -6,8 +6,10 @@ use clap::Args;
 
 use crate::cli::OutputArg;
 use crate::commands::data_source::read_data;
+use crate::commands::txn::queue;
 use crate::outcome::Outcome;
 use crate::session::Session;
+use crate::txn::TxnOp;
 
 /// Replace a znode's data.
 ///
@@ -38,6 +40,16 @@ pub struct SetArgs {
 pub async fn execute(args: SetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
     let data = read_data("set", &path, args.data.as_deref(), args.file.as_ref(), session)?;
+    if session.txn().is_some() {
+        return queue(
+            session,
+            TxnOp::Set {
+                path,
+                data,
+                version: args.version,
+            },
+        );
+    }
     let client = session.client().await?;
     let stat = session
         .call_versioned("set", &path, args.version, client.set_data(&path, &data, args.version))

@@ -3,9 +3,11 @@
 use clap::Args;
 
 use crate::cli::OutputArg;
+use crate::commands::watch::{register_oneshot, served_by_recursive};
 use crate::errors::ZkError;
 use crate::outcome::Outcome;
 use crate::session::Session;
+use crate::watch::OneshotKind;
 
 /// Print a znode's stat.
 ///
@@ -16,6 +18,9 @@ use crate::session::Session;
 /// Example: stat /config
 #[derive(Debug, Args)]
 pub struct StatArgs {
+    /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Znode path
     pub path: String,
     #[command(flatten)]
@@ -27,16 +32,39 @@ pub struct StatArgs {
 /// Example: exists /locks/job-42 && echo busy
 #[derive(Debug, Args)]
 pub struct ExistsArgs {
+    /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
+    #[arg(short = 'w', long)]
+    pub watch: bool,
     /// Znode path
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
 }
 
+/// The stat (None when absent), leaving a one-shot exists watch with `watch`: it fires on
+/// creation too, so it works on a missing node.
+async fn read_stat(
+    op: &'static str,
+    path: &str,
+    watch: bool,
+    session: &Session,
+) -> anyhow::Result<Option<zookeeper_client::Stat>> {
+    let client = session.client().await?;
+    if watch && !served_by_recursive(session, path) {
+        let (stat, watcher) = session.call(op, path, client.check_and_watch_stat(path)).await?;
+        register_oneshot(session, OneshotKind::Exists, path, Some(watcher));
+        return Ok(stat);
+    }
+    let stat = session.call(op, path, client.check_stat(path)).await?;
+    if watch {
+        register_oneshot(session, OneshotKind::Exists, path, None);
+    }
+    Ok(stat)
+}
+
 pub async fn execute_stat(args: StatArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
-    let client = session.client().await?;
-    match session.call("stat", &path, client.check_stat(&path)).await? {
+    match read_stat("stat", &path, args.watch, session).await? {
         Some(stat) => Ok(Outcome::Stat { path, stat }),
         None => Err(ZkError::new("stat", path, zookeeper_client::Error::NoNode).into()),
     }
@@ -44,7 +72,6 @@ pub async fn execute_stat(args: StatArgs, session: &mut Session) -> anyhow::Resu
 
 pub async fn execute_exists(args: ExistsArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
-    let client = session.client().await?;
-    let stat = session.call("exists", &path, client.check_stat(&path)).await?;
+    let stat = read_stat("exists", &path, args.watch, session).await?;
     Ok(Outcome::Exists { path, stat })
 }

@@ -50,5 +50,40 @@ pub fn to_json(outcome: &Outcome) -> Option<Value> {
         }
         Outcome::Deleted { path, count } => json!({"path": path, "deleted": count}),
         Outcome::Text { json, .. } => json.clone(),
+        Outcome::WatchAdded { id, kind, path } => json!({"id": id, "kind": kind.label(), "path": path}),
+        Outcome::Stream { .. } => return None,
+        Outcome::Watches { watches } | Outcome::Unwatched { watches } => {
+            let list: Vec<Value> = watches
+                .iter()
+                .map(|w| json!({"id": w.id, "kind": w.kind.label(), "path": w.path}))
+                .collect();
+            let key = if matches!(outcome, Outcome::Watches { .. }) {
+                "watches"
+            } else {
+                "removed"
+            };
+            json!({ key: list })
+        }
+        Outcome::PrintWatches { on } => json!({"printwatches": on}),
+        Outcome::Queued { position, op } => json!({"queued": position, "op": op}),
+        Outcome::TxnOps { ops } => json!({"queued": ops}),
+        Outcome::TxnResults { results } => Value::Array(
+            results
+                .iter()
+                .map(|r| {
+                    let mut v = json!({"op": r.op, "path": r.path});
+                    if let Some(created) = &r.created {
+                        v["created"] = json!(created);
+                    }
+                    if let Some(version) = r.version {
+                        v["version"] = json!(version);
+                    }
+                    v
+                })
+                .collect(),
+        ),
+        Outcome::TxnState { open, dropped } => {
+            json!({"txn": if *open { "open" } else { "aborted" }, "dropped": dropped})
+        }
     })
 }

@@ -5,6 +5,7 @@ pub mod data;
 pub mod json;
 pub mod stat;
 pub mod text;
+pub mod watch;
 
 use std::io::Write;
 

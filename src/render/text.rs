@@ -62,5 +62,53 @@ pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
         }
         Outcome::Deleted { .. } => Ok(()),
         Outcome::Text { text, .. } => writeln!(out, "{text}"),
+        Outcome::WatchAdded { id, kind, path } => {
+            writeln!(out, "watch {id} ({}) on {path}; `unwatch {id}` stops it", kind.label())
+        }
+        // Streams are written event by event by the runner.
+        Outcome::Stream { .. } => Ok(()),
+        Outcome::Watches { watches } => {
+            for w in watches {
+                writeln!(out, "{:>4}  {:<16}  {}", w.id, w.kind.label(), w.path)?;
+            }
+            Ok(())
+        }
+        Outcome::Unwatched { watches } => {
+            for w in watches {
+                writeln!(out, "removed watch {} ({}) on {}", w.id, w.kind.label(), w.path)?;
+            }
+            Ok(())
+        }
+        Outcome::PrintWatches { on } => writeln!(out, "printwatches is {}", if *on { "on" } else { "off" }),
+        Outcome::Queued { position, op } => writeln!(out, "queued #{position}: {op}"),
+        Outcome::TxnOps { ops } => {
+            if ops.is_empty() {
+                writeln!(out, "(nothing queued)")?;
+            }
+            for (i, op) in ops.iter().enumerate() {
+                writeln!(out, "{:>3}. {op}", i + 1)?;
+            }
+            Ok(())
+        }
+        Outcome::TxnResults { results } => {
+            for r in results {
+                match (&r.created, r.version) {
+                    (Some(created), _) => writeln!(out, "created {created}")?,
+                    (None, Some(version)) => writeln!(out, "set {} (version {version})", r.path)?,
+                    (None, None) if r.op == "delete" => writeln!(out, "deleted {}", r.path)?,
+                    (None, None) => writeln!(out, "checked {}", r.path)?,
+                }
+            }
+            Ok(())
+        }
+        Outcome::TxnState { open: true, .. } => {
+            writeln!(
+                out,
+                "transaction open: check/create/set/delete are queued until txn commit"
+            )
+        }
+        Outcome::TxnState { open: false, dropped } => {
+            writeln!(out, "transaction aborted ({dropped} operations dropped)")
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::runner::{Flow, Runner};
 use editor::{LineEditor, ReadOutcome};
 
 pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
-    runner.session.renew_on_expiry = true;
+    runner.session.set_interactive(true);
     let editor = match LineEditor::start(events) {
         Ok(editor) => editor,
         Err(err) => {
@@ -60,5 +60,6 @@ fn prompt_event(event: &ShellEvent) -> String {
         ShellEvent::State(ConnState::Suspended | ConnState::ReadOnly) => text.yellow().to_string(),
         ShellEvent::State(_) => text.red().to_string(),
         ShellEvent::Notice(_) => text.dimmed().to_string(),
+        ShellEvent::Watch(_) => text.cyan().to_string(),
     }
 }

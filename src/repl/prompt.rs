@@ -9,8 +9,12 @@ pub fn render_prompt(session: &Session) -> String {
         Some(ConnState::Connected) | None => String::new(),
         Some(other) => format!("[{}] ", other.label()),
     };
+    let txn = session
+        .txn()
+        .map(|ops| format!(" txn({})", ops.len()))
+        .unwrap_or_default();
     format!(
-        "{state}{} {}> ",
+        "{state}{} {}{txn}> ",
         server_label(&session.settings().server),
         session.cwd()
     )
