@@ -74,187 +74,234 @@ fn turn(event: &WatchedEvent, disconnected: &mut bool) -> Turn {
     }
 }
 
-/// `watch path`: the data and version now and after every change, deletion and re-creation.
-pub async fn run_data(conn: Arc<Connection>, path: String, emit: Emitter) {
+/// Why a watch was (re)placed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    /// Same session, new connection: events in the gap may be lost (ZOOKEEPER-4698).
+    Reconnected,
+    /// A new session after an expiry.
+    NewSession,
+}
+
+/// What a kind of watch does with its phases and node events.
+trait Follower {
+    async fn on_phase(&mut self, client: &Client, phase: Phase);
+    async fn on_event(&mut self, client: &Client, event: &WatchedEvent);
+}
+
+/// Keeps a persistent watch placed across reconnects and sessions, feeding `follower`.
+///
+/// After a reconnect the watch is added again: zookeeper-client 0.11.2 re-sends one-shot
+/// watches on reconnect but not persistent ones (its `resend_watches` never selects
+/// SetWatches2), so without this the server forgets the watch after a server restart.
+async fn follow(conn: Arc<Connection>, path: String, mode: AddWatchMode, emit: Emitter, mut follower: impl Follower) {
     let mut clients = conn.subscribe();
-    let mut last_version: Option<i32> = None;
-    let mut first = true;
-    while let Some((client, mut watcher)) = add_watch(&conn, &mut clients, &path, AddWatchMode::Persistent, &emit).await
-    {
-        let reason = if first { EventName::Current } else { EventName::Resync };
-        report_data(&client, &path, &emit, &mut last_version, reason, true).await;
-        first = false;
+    let mut phase = Phase::Start;
+    let mut replaced: Option<zk::PersistentWatcher> = None;
+    while let Some((client, mut watcher)) = add_watch(&conn, &mut clients, &path, mode, &emit).await {
+        // Dropped only now, so the path never has zero watchers in between (that would make
+        // the client remove the server-side watch).
+        drop(replaced.take());
+        follower.on_phase(&client, phase).await;
         let mut disconnected = false;
-        loop {
+        phase = loop {
             let event = watcher.changed().await;
-            match event.event_type {
-                EventType::Session => match turn(&event, &mut disconnected) {
+            if event.event_type == EventType::Session {
+                match turn(&event, &mut disconnected) {
                     Turn::Reconnected => {
-                        report_data(&client, &path, &emit, &mut last_version, EventName::Changed, false).await;
+                        replaced = Some(watcher);
+                        break Phase::Reconnected;
                     }
-                    Turn::SessionGone => break,
-                    Turn::Nothing => {}
-                },
-                EventType::NodeCreated => {
-                    report_data(&client, &path, &emit, &mut last_version, EventName::Created, true).await;
+                    // Terminal: the watcher must not be polled again.
+                    Turn::SessionGone => break Phase::NewSession,
+                    Turn::Nothing => continue,
                 }
-                EventType::NodeDataChanged => {
-                    report_data(&client, &path, &emit, &mut last_version, EventName::Changed, true).await;
-                }
-                EventType::NodeDeleted => {
-                    last_version = None;
-                    emit.send(emit.event(&path, EventName::Deleted));
-                }
-                EventType::NodeChildrenChanged => {}
             }
-        }
+            follower.on_event(&client, &event).await;
+        };
         if conn.is_closing() {
             return;
         }
     }
 }
 
-/// Reads the node and reports it; with `always` false only when the version moved.
-async fn report_data(
-    client: &Client,
-    path: &str,
-    emit: &Emitter,
-    last_version: &mut Option<i32>,
-    name: EventName,
-    always: bool,
-) {
-    match client.get_data(path).await {
-        Ok((data, stat)) => {
-            if !always && *last_version == Some(stat.version) {
-                return;
+/// `watch path`: the data and version now and after every change, deletion and re-creation.
+pub async fn run_data(conn: Arc<Connection>, path: String, emit: Emitter) {
+    let follower = DataFollower {
+        path: path.clone(),
+        emit: emit.clone(),
+        last_version: None,
+    };
+    follow(conn, path, AddWatchMode::Persistent, emit, follower).await;
+}
+
+struct DataFollower {
+    path: String,
+    emit: Emitter,
+    last_version: Option<i32>,
+}
+
+impl Follower for DataFollower {
+    async fn on_phase(&mut self, client: &Client, phase: Phase) {
+        match phase {
+            Phase::Start => self.report(client, EventName::Current, true).await,
+            Phase::Reconnected => self.report(client, EventName::Changed, false).await,
+            Phase::NewSession => self.report(client, EventName::Resync, true).await,
+        }
+    }
+
+    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
+        match event.event_type {
+            EventType::NodeCreated => self.report(client, EventName::Created, true).await,
+            EventType::NodeDataChanged => self.report(client, EventName::Changed, true).await,
+            EventType::NodeDeleted => {
+                self.last_version = None;
+                self.emit.send(self.emit.event(&self.path, EventName::Deleted));
             }
-            *last_version = Some(stat.version);
-            let mut event = emit.event(path, name);
-            event.data = Some(data);
-            event.version = Some(stat.version);
-            event.zxid = Some(stat.mzxid);
-            emit.send(event);
+            EventType::NodeChildrenChanged | EventType::Session => {}
         }
-        Err(zk::Error::NoNode) => {
-            let was_there = last_version.take().is_some();
-            let name = match name {
-                EventName::Current | EventName::Resync => EventName::Absent,
-                _ if was_there || always => EventName::Deleted,
-                _ => return,
-            };
-            emit.send(emit.event(path, name));
+    }
+}
+
+impl DataFollower {
+    /// Reads the node and reports it; with `always` false only when the version moved.
+    async fn report(&mut self, client: &Client, name: EventName, always: bool) {
+        let (path, emit) = (&self.path, &self.emit);
+        match client.get_data(path).await {
+            Ok((data, stat)) => {
+                if !always && self.last_version == Some(stat.version) {
+                    return;
+                }
+                self.last_version = Some(stat.version);
+                let mut event = emit.event(path, name);
+                event.data = Some(data);
+                event.version = Some(stat.version);
+                event.zxid = Some(stat.mzxid);
+                emit.send(event);
+            }
+            Err(zk::Error::NoNode) => {
+                let was_there = self.last_version.take().is_some();
+                let name = match name {
+                    EventName::Current | EventName::Resync => EventName::Absent,
+                    _ if was_there || always => EventName::Deleted,
+                    _ => return,
+                };
+                emit.send(emit.event(path, name));
+            }
+            Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot read {path}: {err}")))),
         }
-        Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot read {path}: {err}")))),
     }
 }
 
 /// `watch -c path`: the children now and whenever they change.
 pub async fn run_children(conn: Arc<Connection>, path: String, emit: Emitter) {
-    let mut clients = conn.subscribe();
-    let mut last: Option<Vec<String>> = None;
-    let mut first = true;
-    while let Some((client, mut watcher)) = add_watch(&conn, &mut clients, &path, AddWatchMode::Persistent, &emit).await
-    {
-        let reason = if first { EventName::Current } else { EventName::Resync };
-        report_children(&client, &path, &emit, &mut last, reason, true).await;
-        first = false;
-        let mut disconnected = false;
-        loop {
-            let event = watcher.changed().await;
-            match event.event_type {
-                EventType::Session => match turn(&event, &mut disconnected) {
-                    Turn::Reconnected => {
-                        report_children(&client, &path, &emit, &mut last, EventName::ChildrenChanged, false).await;
-                    }
-                    Turn::SessionGone => break,
-                    Turn::Nothing => {}
-                },
-                EventType::NodeChildrenChanged | EventType::NodeCreated => {
-                    report_children(&client, &path, &emit, &mut last, EventName::ChildrenChanged, true).await;
-                }
-                EventType::NodeDeleted => {
-                    last = None;
-                    emit.send(emit.event(&path, EventName::Deleted));
-                }
-                EventType::NodeDataChanged => {}
-            }
+    let follower = ChildrenFollower {
+        path: path.clone(),
+        emit: emit.clone(),
+        last: None,
+    };
+    follow(conn, path, AddWatchMode::Persistent, emit, follower).await;
+}
+
+struct ChildrenFollower {
+    path: String,
+    emit: Emitter,
+    last: Option<Vec<String>>,
+}
+
+impl Follower for ChildrenFollower {
+    async fn on_phase(&mut self, client: &Client, phase: Phase) {
+        match phase {
+            Phase::Start => self.report(client, EventName::Current, true).await,
+            Phase::Reconnected => self.report(client, EventName::ChildrenChanged, false).await,
+            Phase::NewSession => self.report(client, EventName::Resync, true).await,
         }
-        if conn.is_closing() {
-            return;
+    }
+
+    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
+        match event.event_type {
+            EventType::NodeChildrenChanged | EventType::NodeCreated => {
+                self.report(client, EventName::ChildrenChanged, true).await;
+            }
+            EventType::NodeDeleted => {
+                self.last = None;
+                self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+            }
+            EventType::NodeDataChanged | EventType::Session => {}
         }
     }
 }
 
-async fn report_children(
-    client: &Client,
-    path: &str,
-    emit: &Emitter,
-    last: &mut Option<Vec<String>>,
-    name: EventName,
-    always: bool,
-) {
-    match client.list_children(path).await {
-        Ok(mut children) => {
-            children.sort_unstable();
-            if !always && last.as_ref() == Some(&children) {
-                return;
+impl ChildrenFollower {
+    async fn report(&mut self, client: &Client, name: EventName, always: bool) {
+        let (path, emit) = (&self.path, &self.emit);
+        match client.list_children(path).await {
+            Ok(mut children) => {
+                children.sort_unstable();
+                if !always && self.last.as_ref() == Some(&children) {
+                    return;
+                }
+                self.last = Some(children.clone());
+                let mut event = emit.event(path, name);
+                event.children = Some(children);
+                emit.send(event);
             }
-            *last = Some(children.clone());
-            let mut event = emit.event(path, name);
-            event.children = Some(children);
-            emit.send(event);
-        }
-        Err(zk::Error::NoNode) => {
-            if last.take().is_some() || always {
-                let name = if matches!(name, EventName::Current | EventName::Resync) {
-                    EventName::Absent
-                } else {
-                    EventName::Deleted
-                };
-                emit.send(emit.event(path, name));
+            Err(zk::Error::NoNode) => {
+                if self.last.take().is_some() || always {
+                    let name = if matches!(name, EventName::Current | EventName::Resync) {
+                        EventName::Absent
+                    } else {
+                        EventName::Deleted
+                    };
+                    emit.send(emit.event(path, name));
+                }
             }
+            Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot list {path}: {err}")))),
         }
-        Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot list {path}: {err}")))),
     }
 }
 
 /// `watch -R path` and `addWatch -m PERSISTENT|PERSISTENT_RECURSIVE`: raw node events.
 /// A recursive watch also serves the one-shot watches placed below it (`taps`).
 pub async fn run_raw(conn: Arc<Connection>, path: String, mode: AddWatchMode, emit: Emitter, taps: Option<Taps>) {
-    let mut clients = conn.subscribe();
-    let mut first = true;
-    while let Some((_client, mut watcher)) = add_watch(&conn, &mut clients, &path, mode, &emit).await {
-        if !first {
-            emit.send(emit.event(&path, EventName::Resync));
+    let follower = RawFollower {
+        path: path.clone(),
+        emit: emit.clone(),
+        taps,
+    };
+    follow(conn, path, mode, emit, follower).await;
+}
+
+struct RawFollower {
+    path: String,
+    emit: Emitter,
+    taps: Option<Taps>,
+}
+
+impl Follower for RawFollower {
+    async fn on_phase(&mut self, _client: &Client, phase: Phase) {
+        match phase {
+            Phase::Start => {}
+            Phase::Reconnected => self.emit.send(self.emit.event(&self.path, EventName::Gap)),
+            Phase::NewSession => self.emit.send(self.emit.event(&self.path, EventName::Resync)),
         }
-        first = false;
-        let mut disconnected = false;
-        loop {
-            let event = watcher.changed().await;
-            let name = match event.event_type {
-                EventType::Session => {
-                    match turn(&event, &mut disconnected) {
-                        Turn::Reconnected => emit.send(emit.event(&path, EventName::Gap)),
-                        Turn::SessionGone => break,
-                        Turn::Nothing => {}
-                    }
-                    continue;
-                }
-                EventType::NodeCreated => EventName::Created,
-                EventType::NodeDataChanged => EventName::Changed,
-                EventType::NodeDeleted => EventName::Deleted,
-                EventType::NodeChildrenChanged => EventName::ChildrenChanged,
-            };
-            if let Some(taps) = &taps {
-                fire_taps(taps, &event.path, &name);
-            }
-            let mut out = emit.event(&event.path, name);
-            out.zxid = (event.zxid != WatchedEvent::NO_ZXID).then_some(event.zxid);
-            emit.send(out);
+    }
+
+    async fn on_event(&mut self, _client: &Client, event: &WatchedEvent) {
+        let name = match event.event_type {
+            EventType::NodeCreated => EventName::Created,
+            EventType::NodeDataChanged => EventName::Changed,
+            EventType::NodeDeleted => EventName::Deleted,
+            EventType::NodeChildrenChanged => EventName::ChildrenChanged,
+            EventType::Session => return,
+        };
+        if let Some(taps) = &self.taps {
+            fire_taps(taps, &event.path, &name);
         }
-        if conn.is_closing() {
-            return;
-        }
+        let mut out = self.emit.event(&event.path, name);
+        out.zxid = (event.zxid != WatchedEvent::NO_ZXID).then_some(event.zxid);
+        self.emit.send(out);
     }
 }
 
