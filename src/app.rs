@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use colored::Colorize;
 use tokio::io::AsyncBufReadExt;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::cli::{Cli, rewrite_zkcli_habits};
 use crate::config::{Config, Mode, ScriptText};
@@ -67,13 +67,18 @@ pub fn main() -> std::process::ExitCode {
 async fn run(mut config: Config) -> ExitCode {
     // Take SIGINT and SIGTERM from the start: a signal must end the run in order (session
     // closed, sandbox stopped), never kill the process mid-way.
-    let (Ok(_sigint), Ok(mut sigterm)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let (Ok(mut sigint), Ok(mut sigterm)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
         eprintln!("error: cannot install signal handlers");
         return ExitCode::Refused;
     };
+    let interactive = matches!(config.mode, Mode::Repl);
     let mut sandbox = None;
     if config.sandbox {
-        match Sandbox::start().await {
+        let started = tokio::select! {
+            started = Sandbox::start() => started,
+            code = stop_requested(&mut sigint, &mut sigterm, interactive) => return code,
+        };
+        match started {
             Ok(started) => {
                 if matches!(config.mode, Mode::Repl) {
                     eprintln!(
@@ -105,13 +110,22 @@ async fn run(mut config: Config) -> ExitCode {
     let mut runner = Runner::new(session, config.output);
     let code = tokio::select! {
         code = run_mode(&mut runner, config.mode, config.keep_going, event_rx) => code,
-        _ = sigterm.recv() => ExitCode::Terminated,
+        code = stop_requested(&mut sigint, &mut sigterm, interactive) => code,
     };
     runner.session.close().await;
     if let Some(mut sandbox) = sandbox {
         tokio::task::spawn_blocking(move || sandbox.stop()).await.ok();
     }
     code
+}
+
+/// Resolves when the run must stop: SIGTERM always; SIGINT outside the REPL (where Ctrl-C
+/// only cancels the running command, which the runner handles).
+async fn stop_requested(sigint: &mut Signal, sigterm: &mut Signal, interactive: bool) -> ExitCode {
+    tokio::select! {
+        _ = sigterm.recv() => ExitCode::Terminated,
+        _ = sigint.recv(), if !interactive => ExitCode::Interrupted,
+    }
 }
 
 async fn run_mode(runner: &mut Runner, mode: Mode, keep_going: bool, events: EventReceiver) -> ExitCode {

@@ -1,0 +1,111 @@
+//! A pseudo-terminal driver for REPL tests: runs zksh on a PTY, feeds everything it writes to
+//! a vt100 screen model, and waits (with a deadline) for text to appear on that screen.
+
+use std::num::NonZeroU16;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use expectrl::{Session, WaitStatus};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 160;
+
+pub struct PtyShell {
+    session: Session,
+    screen: vt100::Parser,
+}
+
+impl PtyShell {
+    /// Starts `zksh args...` on a terminal of ROWS x COLS.
+    pub fn spawn(args: &[&str], envs: &[(&str, &str)]) -> PtyShell {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zksh"));
+        command.args(args).env("TERM", "xterm").env_remove("NO_COLOR");
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let mut session = Session::spawn(command).expect("spawn zksh on a pty");
+        session
+            .get_process_mut()
+            .set_window_size(COLS, ROWS)
+            .expect("set window size");
+        let (rows, cols) = (
+            NonZeroU16::new(ROWS).expect("rows"),
+            NonZeroU16::new(COLS).expect("cols"),
+        );
+        PtyShell {
+            session,
+            screen: vt100::Parser::new(rows, cols, 0),
+        }
+    }
+
+    /// Types text without pressing Enter.
+    pub fn type_text(&mut self, text: &str) {
+        self.session.send(text).expect("write to pty");
+    }
+
+    pub fn line(&mut self, text: &str) {
+        self.type_text(text);
+        self.type_text("\r");
+    }
+
+    /// Reads whatever the program wrote so far into the screen model.
+    fn pump(&mut self) {
+        let mut buf = [0u8; 8192];
+        loop {
+            match self.session.try_read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => self.screen.process(&buf[..n]),
+                Err(_) => return,
+            }
+        }
+    }
+
+    pub fn screen(&mut self) -> String {
+        self.pump();
+        self.screen.screen().contents()
+    }
+
+    /// The screen once `pred` holds; panics with the screen when `timeout` passes first.
+    pub fn wait_until(&mut self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out after {timeout:?} waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn wait_for(&mut self, text: &str, timeout: Duration) -> String {
+        self.wait_until(text, timeout, |s| s.contains(text))
+    }
+
+    /// The exit code, once the process exits within `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> i32 {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            match self.session.get_process().status() {
+                Ok(WaitStatus::Exited(_, code)) => return code,
+                Ok(WaitStatus::Signaled(_, signal, _)) => panic!("zksh died of {signal:?}"),
+                _ => {}
+            }
+            if start.elapsed() > timeout {
+                panic!("zksh did not exit within {timeout:?}; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for PtyShell {
+    fn drop(&mut self) {
+        if matches!(self.session.get_process().status(), Ok(WaitStatus::StillAlive)) {
+            self.session.get_process_mut().exit(true).ok();
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! A real standalone ZooKeeper for the tests, started with the very code `--sandbox` uses.
+//!
+//! Tests that leave the server alone share one per test binary ([`shared_server`]); tests
+//! that stop, restart or wipe a server start their own [`ZkServer`].
+
+use std::collections::HashSet;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::time::Duration;
+
+use tempfile::TempDir;
+use zksh::sandbox::CONFIG_TEMPLATE;
+use zksh::sandbox::server::{
+    ServerFiles, ZkInstall, ensure_serving, four_letter_word, free_port, is_serving, server_command,
+    server_output_tail, spawn_server, write_server_files,
+};
+
+/// A JVM on a loaded 2-core machine can take a while to come up.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// One standalone server: its own directory (config, data, logs) and loopback port.
+pub struct ZkServer {
+    dir: TempDir,
+    port: u16,
+    install: ZkInstall,
+    files: ServerFiles,
+    child: Option<Child>,
+}
+
+impl ZkServer {
+    /// Starts a server from zoo.cfg.example on a free port and waits until it serves.
+    pub fn start() -> ZkServer {
+        ZkServer::start_with(&[])
+    }
+
+    /// As [`ZkServer::start`], with `extra` lines appended to the config.
+    pub fn start_with(extra: &[&str]) -> ZkServer {
+        let install = ZkInstall::locate().unwrap_or_else(|e| panic!("{e:#}"));
+        // Under target/tmp: a binary killed before it could clean up leaves nothing in /tmp.
+        let dir = tempfile::Builder::new()
+            .prefix("zksh-test-zk-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("cannot create a temp dir");
+        let port = reserve_port();
+        let extra: Vec<String> = extra.iter().map(|line| line.to_string()).collect();
+        let files = write_server_files(dir.path(), CONFIG_TEMPLATE, port, &extra)
+            .unwrap_or_else(|e| panic!("cannot write the server config: {e:#}"));
+        let mut server = ZkServer {
+            dir,
+            port,
+            install,
+            files,
+            child: None,
+        };
+        server.launch();
+        server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `127.0.0.1:<port>`, for `-s`.
+    pub fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.port())
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to the clients) and waits for it to be gone.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().expect("cannot wait for the ZooKeeper process");
+        }
+    }
+
+    /// Stops the server if it runs, then starts it again on the same data directory and port:
+    /// sessions survive (clients reconnect to the same session).
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    /// Stops the server, wipes its data directory and starts it again on the same port: the
+    /// sessions are gone, so a client that reconnects learns that its session expired.
+    pub fn restart_empty(&mut self) {
+        let zxid = self.last_zxid();
+        self.stop();
+        let data = self.dir.path().join("data");
+        std::fs::remove_dir_all(&data).expect("cannot wipe the data directory");
+        std::fs::create_dir_all(&data).expect("cannot recreate the data directory");
+        self.launch();
+        self.catch_up_zxid(zxid);
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open but nothing answers, so clients
+    /// time out; past the session timeout, the sessions expire once it runs again.
+    pub fn pause(&self) {
+        self.send_signal(libc::SIGSTOP);
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    pub fn resume(&self) {
+        self.send_signal(libc::SIGCONT);
+    }
+
+    fn send_signal(&self, signal: libc::c_int) {
+        let child = self.child.as_ref().expect("the server is not running");
+        // SAFETY: a plain syscall on our own child, not reaped while `self.child` holds it.
+        let sent = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        assert_eq!(sent, 0, "cannot signal the server: {}", std::io::Error::last_os_error());
+    }
+
+    /// The last transaction id the server processed, from `srvr`.
+    pub fn last_zxid(&self) -> u64 {
+        let answer = four_letter_word(self.port, "srvr").expect("the server does not answer srvr");
+        let hex = answer
+            .lines()
+            .find_map(|line| line.strip_prefix("Zxid: 0x"))
+            .unwrap_or_else(|| panic!("no Zxid in the srvr answer:\n{answer}"));
+        u64::from_str_radix(hex.trim(), 16).expect("Zxid is not hexadecimal")
+    }
+
+    /// A server refuses a client that has seen a newer transaction than its own last one
+    /// (the client must "try another server"), so a wiped server would not tell the old
+    /// clients that their sessions expired: they would only find out when their own session
+    /// timeout ran out. Write until the new server is past `zxid`.
+    fn catch_up_zxid(&self, zxid: u64) {
+        let mut script = String::from("create /zxid-pad\n");
+        let writes = zxid.saturating_sub(self.last_zxid()) + 2;
+        for _ in 0..writes {
+            script.push_str("set /zxid-pad x\n");
+        }
+        script.push_str("delete /zxid-pad\n");
+        crate::support::Zksh::at(&self.connect_string())
+            .args(["-c", &script])
+            .run()
+            .success();
+        assert!(
+            self.last_zxid() > zxid,
+            "the wiped server did not catch up with zxid 0x{zxid:x}"
+        );
+    }
+
+    /// Starts java and waits until this server (not another on the port) serves.
+    fn launch(&mut self) {
+        assert!(self.child.is_none(), "the server is already running");
+        assert!(
+            !is_serving(self.port),
+            "another ZooKeeper already serves on port {}",
+            self.port
+        );
+        let mut command = server_command(&self.install, &self.files, &[]);
+        die_with_parent(&mut command);
+        let child = spawn_server(command, &self.files).unwrap_or_else(|e| panic!("{e:#}"));
+        let child = self.child.insert(child);
+        if let Err(err) = ensure_serving(self.port, &self.files, START_TIMEOUT) {
+            child.kill().ok();
+            child.wait().ok();
+            self.child = None;
+            panic!("{err:#}");
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            self.child = None;
+            panic!(
+                "ZooKeeper exited ({status}) right after starting:\n{}",
+                server_output_tail(&self.files)
+            );
+        }
+    }
+
+    /// For the shared server, which is never dropped: kill it and remove its directory.
+    fn kill_at_exit(&self) {
+        if let Some(child) = &self.child {
+            let pid = child.id() as libc::pid_t;
+            // SAFETY: plain syscalls on our own child's pid, which nothing else reaps.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+        remove_dir(self.dir.path());
+    }
+}
+
+impl Drop for ZkServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn remove_dir(dir: &Path) {
+    // At exit there is nobody left to tell about a directory that would not go.
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Asks the kernel to SIGKILL the child when the thread that spawned it ends, so that no java
+/// process outlives a test binary that was killed or that panicked.
+pub fn die_with_parent(command: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl, getppid and _exit are async-signal-safe; nothing here allocates.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// A free port that no other server of this test binary was given (tests run in parallel, and
+/// a stopped server keeps its port for a restart).
+pub fn reserve_port() -> u16 {
+    static TAKEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+    let mut taken = TAKEN.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = taken.get_or_insert_with(HashSet::new);
+    loop {
+        let port = free_port().expect("no free port");
+        if taken.insert(port) {
+            return port;
+        }
+    }
+}
+
+static SHARED: OnceLock<ZkServer> = OnceLock::new();
+
+/// The server shared by every test of this binary that does not stop or restart it.
+///
+/// PR_SET_PDEATHSIG fires when the spawning *thread* ends, and libtest ends a thread after
+/// each test: so a dedicated thread that never ends spawns java. The server goes with the
+/// process: by an atexit handler on a normal exit, by the death signal otherwise.
+pub fn shared_server() -> &'static ZkServer {
+    SHARED.get_or_init(|| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("shared-zookeeper".into())
+            .spawn(move || {
+                let started = std::panic::catch_unwind(ZkServer::start);
+                let ok = started.is_ok();
+                tx.send(started.map_err(|_| ())).ok();
+                if ok {
+                    loop {
+                        std::thread::park();
+                    }
+                }
+            })
+            .expect("cannot spawn the shared server's thread");
+        let server = rx
+            .recv()
+            .expect("the shared server's thread died")
+            .unwrap_or_else(|()| panic!("the shared ZooKeeper server did not start (see the panic above)"));
+        // SAFETY: registering a plain extern "C" function.
+        unsafe {
+            libc::atexit(stop_shared_server);
+        }
+        server
+    })
+}
+
+extern "C" fn stop_shared_server() {
+    if let Some(server) = SHARED.get() {
+        server.kill_at_exit();
+    }
+}
