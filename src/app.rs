@@ -1,24 +1,26 @@
 //! The run as a whole: parse argv, pick the mode, start the sandbox if asked, run, close the
 //! session, and map the result to an exit code.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use colored::Colorize;
-use tokio::io::AsyncBufReadExt;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
-use crate::cli::{Cli, rewrite_zkcli_habits};
-use crate::config::{Config, Mode, ScriptText};
+use crate::cli::{Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
+use crate::config::{self, Config, Mode, ScriptText};
+use crate::errors::error_label;
 use crate::events::{self, EventReceiver};
 use crate::exit::ExitCode;
-use crate::runner::{Flow, Runner};
+use crate::runner::Runner;
 use crate::sandbox::Sandbox;
 use crate::session::Session;
-use crate::{repl, sandbox};
+use crate::{completion, repl, sandbox, script};
 
 pub fn main() -> std::process::ExitCode {
+    // A completion request (ZKSH_COMPLETE set by the shell's script) is answered and exits here.
+    completion::complete_if_requested();
     let mut args = Vec::new();
     for arg in std::env::args_os() {
         match arg.into_string() {
@@ -29,8 +31,26 @@ pub fn main() -> std::process::ExitCode {
             }
         }
     }
-    let args = rewrite_zkcli_habits(args, &mut |hint| eprintln!("{} {hint}", "hint:".yellow()));
-    let cli = match Cli::try_parse_from(args) {
+    // Colour is decided before parsing, so that clap's own errors follow --color and NO_COLOR.
+    let color = color_choice_in(&args);
+    config::set_stderr_color(config::color_for(color, std::io::stderr().is_terminal()));
+    let hint_label = if config::stderr_color() {
+        "\x1b[33mhint:\x1b[0m"
+    } else {
+        "hint:"
+    };
+    let args = rewrite_zkcli_habits(args, &mut |hint| eprintln!("{hint_label} {hint}"));
+    let clap_color = match color {
+        ColorChoice::Always => clap::ColorChoice::Always,
+        ColorChoice::Never => clap::ColorChoice::Never,
+        ColorChoice::Auto if config::color_for(color, true) => clap::ColorChoice::Auto,
+        ColorChoice::Auto => clap::ColorChoice::Never,
+    };
+    let parsed = Cli::command()
+        .color(clap_color)
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
             err.print().ok();
@@ -45,8 +65,10 @@ pub fn main() -> std::process::ExitCode {
     if let Some(dir) = &cli.sandbox_watchdog {
         return sandbox::watchdog::run(dir).into();
     }
+    let debug = cli.debug;
     let config = Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
     colored::control::set_override(config.color);
+    init_tracing(debug);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -62,6 +84,35 @@ pub fn main() -> std::process::ExitCode {
     // The editor thread may still sit in readline; nothing it holds needs flushing.
     runtime.shutdown_timeout(Duration::from_millis(200));
     code.into()
+}
+
+/// The levels `--debug` turns on: the client's requests, replies, pings and state changes, and
+/// zksh's own requests.
+const DEBUG_FILTER: &str = "zookeeper_client=debug,zksh=debug";
+
+/// Logs on stderr with `--debug` or `RUST_LOG` (which, when set, chooses the levels). Nothing
+/// logged carries a secret: zookeeper-client 0.11 logs an addauth request as `(Auth, None)` and
+/// leaves passwords out of its connect packets, and zksh never logs command lines.
+fn init_tracing(debug: bool) {
+    use tracing_subscriber::EnvFilter;
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let filter = match from_env {
+        Some(spec) => EnvFilter::try_new(&spec).unwrap_or_else(|err| {
+            eprintln!(
+                "{} RUST_LOG={spec:?} is not a filter ({err}); using {DEBUG_FILTER}",
+                error_label()
+            );
+            EnvFilter::new(DEBUG_FILTER)
+        }),
+        None if debug => EnvFilter::new(DEBUG_FILTER),
+        None => return,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(config::stderr_color())
+        .try_init()
+        .ok();
 }
 
 async fn run(mut config: Config) -> ExitCode {
@@ -92,7 +143,7 @@ async fn run(mut config: Config) -> ExitCode {
                 sandbox = Some(started);
             }
             Err(err) => {
-                eprintln!("{} sandbox: {err:#}", "error:".red().bold());
+                eprintln!("{} sandbox: {err:#}", error_label());
                 return ExitCode::Refused;
             }
         }
@@ -108,6 +159,7 @@ async fn run(mut config: Config) -> ExitCode {
             }
         ) && !std::io::stdin().is_terminal();
     let mut runner = Runner::new(session, config.output);
+    runner.keep_going = config.keep_going;
     let code = tokio::select! {
         code = run_mode(&mut runner, config.mode, config.keep_going, event_rx) => code,
         code = stop_requested(&mut sigint, &mut sigterm, interactive) => code,
@@ -136,7 +188,7 @@ async fn run_mode(runner: &mut Runner, mode: Mode, keep_going: bool, events: Eve
     match mode {
         Mode::Repl => ExitCode::Success,
         Mode::OneShot(command) => runner.run_command(*command, None).await.1,
-        Mode::Script { name, text } => run_script(runner, &name, text, keep_going).await,
+        Mode::Script { name, text } => script::run_script(runner, &name, text, keep_going).await,
     }
 }
 
@@ -147,80 +199,4 @@ fn spawn_stderr_printer(mut events: EventReceiver) {
             eprintln!("{}", event.render());
         }
     });
-}
-
-/// Runs a script line by line; stops at the first failing line unless `keep_going`.
-async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_going: bool) -> ExitCode {
-    let mut failed = false;
-    let mut step = async |runner: &mut Runner, number: usize, line: &str| -> Option<ExitCode> {
-        let (flow, code) = runner.run_line(line, Some(number)).await;
-        if code == ExitCode::Interrupted {
-            return Some(code);
-        }
-        if code != ExitCode::Success {
-            if !keep_going {
-                return Some(code);
-            }
-            failed = true;
-        }
-        // quit ends the script; a line that --keep-going let pass still makes the run fail.
-        (flow == Flow::Quit).then_some(if failed { ExitCode::Refused } else { ExitCode::Success })
-    };
-    let stopped = match text {
-        ScriptText::Inline(script) => {
-            let mut stopped = None;
-            for (i, line) in script.lines().enumerate() {
-                if let Some(code) = step(runner, i + 1, line).await {
-                    stopped = Some(code);
-                    break;
-                }
-            }
-            stopped
-        }
-        ScriptText::File(path) => {
-            let mut content = String::new();
-            let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_string(&mut content));
-            if let Err(err) = read {
-                eprintln!("{} cannot read script {}: {err}", "error:".red().bold(), path.display());
-                return ExitCode::Usage;
-            }
-            let mut stopped = None;
-            for (i, line) in content.lines().enumerate() {
-                if let Some(code) = step(runner, i + 1, line).await {
-                    stopped = Some(code);
-                    break;
-                }
-            }
-            stopped
-        }
-        ScriptText::Stdin => {
-            // Line by line as it arrives, so `producer | zksh` works as a stream.
-            let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-            let mut number = 0;
-            let mut stopped = None;
-            loop {
-                match lines.next_line().await {
-                    Ok(Some(line)) => {
-                        number += 1;
-                        if let Some(code) = step(runner, number, &line).await {
-                            stopped = Some(code);
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(err) => {
-                        eprintln!("{} cannot read {name}: {err}", "error:".red().bold());
-                        stopped = Some(ExitCode::Usage);
-                        break;
-                    }
-                }
-            }
-            stopped
-        }
-    };
-    match stopped {
-        Some(code) => code,
-        None if failed => ExitCode::Refused,
-        None => ExitCode::Success,
-    }
 }

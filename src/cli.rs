@@ -72,6 +72,11 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorChoice,
 
+    /// Log the ZooKeeper client's requests, replies and state changes on stderr (RUST_LOG
+    /// picks other levels and targets)
+    #[arg(long)]
+    pub debug: bool,
+
     /// Internal: keep a sandbox server alive while stdin stays open.
     #[arg(long, hide = true, value_name = "DIR")]
     pub sandbox_watchdog: Option<PathBuf>,
@@ -132,24 +137,52 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// The options before the command that take a value (as a separate word).
+const TAKES_VALUE: &[&str] = &[
+    "-s",
+    "--server",
+    "--session-timeout",
+    "--connect-timeout",
+    "--request-timeout",
+    "-c",
+    "--command",
+    "-f",
+    "--file",
+    "-o",
+    "--output",
+    "--color",
+    "--sandbox-watchdog",
+];
+
+/// The `--color` given before the command, read before clap parses, so that clap's own
+/// errors about the rest of the line follow it. Invalid values count as auto (clap reports
+/// them).
+pub fn color_choice_in(args: &[String]) -> ColorChoice {
+    let mut choice = ColorChoice::Auto;
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        let value = if word == "--color" {
+            words.next().map(String::as_str)
+        } else if let Some(value) = word.strip_prefix("--color=") {
+            Some(value)
+        } else if TAKES_VALUE.contains(&word.as_str()) {
+            words.next();
+            continue;
+        } else if word.starts_with('-') {
+            continue;
+        } else {
+            break;
+        };
+        choice = value
+            .and_then(|v| ColorChoice::from_str(v, true).ok())
+            .unwrap_or(ColorChoice::Auto);
+    }
+    choice
+}
+
 /// Rewrites zkCli.sh habits (`-server h:p`, `-timeout ms`) found among the options before the
 /// command into zksh's own, with a hint on stderr. Words after the command are left alone.
 pub fn rewrite_zkcli_habits(args: Vec<String>, hint: &mut dyn FnMut(&str)) -> Vec<String> {
-    const TAKES_VALUE: &[&str] = &[
-        "-s",
-        "--server",
-        "--session-timeout",
-        "--connect-timeout",
-        "--request-timeout",
-        "-c",
-        "--command",
-        "-f",
-        "--file",
-        "-o",
-        "--output",
-        "--color",
-        "--sandbox-watchdog",
-    ];
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter();
     if let Some(program) = iter.next() {
@@ -232,5 +265,18 @@ mod tests {
             ]
         );
         assert_eq!(hints.len(), 2);
+    }
+
+    #[test]
+    fn color_is_read_before_the_command_only() {
+        let words = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(color_choice_in(&words("zksh --color never get /x")), ColorChoice::Never);
+        assert_eq!(
+            color_choice_in(&words("zksh -s h --color=always ls")),
+            ColorChoice::Always
+        );
+        assert_eq!(color_choice_in(&words("zksh -c --color get")), ColorChoice::Auto);
+        assert_eq!(color_choice_in(&words("zksh get --color never")), ColorChoice::Auto);
+        assert_eq!(color_choice_in(&words("zksh --color bogus")), ColorChoice::Auto);
     }
 }

@@ -2,6 +2,7 @@
 //! clap types or re-checks strings.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::cli::{Cli, ColorChoice, OutputFormat};
@@ -30,6 +31,29 @@ pub enum ScriptText {
     Inline(String),
     File(PathBuf),
     Stdin,
+}
+
+/// Whether a stream gets colour: `--color always`/`never`, or (auto) only a terminal, and
+/// never with NO_COLOR set. stdout and stderr decide apart: `zksh get /x 2>log` keeps the log
+/// plain.
+pub fn color_for(choice: ColorChoice, is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// stderr's colour decision, made once at start (stdout's is `colored`'s override).
+static STDERR_COLOR: AtomicBool = AtomicBool::new(false);
+
+pub fn set_stderr_color(on: bool) {
+    STDERR_COLOR.store(on, Ordering::Relaxed);
+}
+
+/// Whether what goes to stderr (error labels, clap's usage errors, debug logs) may be coloured.
+pub fn stderr_color() -> bool {
+    STDERR_COLOR.load(Ordering::Relaxed)
 }
 
 #[derive(Debug)]
@@ -72,11 +96,7 @@ impl Config {
                 text: ScriptText::Stdin,
             }
         };
-        let color = match cli.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => stdout_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        };
+        let color = color_for(cli.color, stdout_is_tty);
         Config {
             connect: ConnectSettings {
                 server: cli.server,

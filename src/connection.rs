@@ -211,6 +211,15 @@ impl Connection {
         Ok(())
     }
 
+    /// How many credentials of each scheme were added, sorted by scheme; never the secrets.
+    pub fn credential_counts(&self) -> Vec<(String, usize)> {
+        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for c in self.credentials_lock().iter() {
+            *counts.entry(c.scheme.clone()).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
     /// The connection state now, if connected at all.
     pub fn state(&self) -> Option<ConnState> {
         self.current().map(|c| ConnState::from_session(c.state()))

@@ -167,6 +167,15 @@ impl ShellError {
     }
 }
 
+/// `error:` for a message on stderr: bold red when stderr may carry colour.
+pub fn error_label() -> &'static str {
+    if crate::config::stderr_color() {
+        "\x1b[1;31merror:\x1b[0m"
+    } else {
+        "error:"
+    }
+}
+
 /// The exit code an error stands for, whatever context was wrapped around it.
 pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
     for cause in err.chain() {

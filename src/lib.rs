@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod connection;
 pub mod errors;
@@ -18,6 +19,7 @@ pub mod render;
 pub mod repl;
 pub mod runner;
 pub mod sandbox;
+pub mod script;
 pub mod session;
 pub mod tree;
 pub mod txn;

@@ -5,7 +5,9 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 use zookeeper_client::Stat;
 
+use crate::events::ConnState;
 use crate::exit::ExitCode;
+use crate::render::data::DataView;
 use crate::txn::TxnResult;
 use crate::watch::{WatchEvent, WatchInfo, WatchKind};
 
@@ -15,6 +17,33 @@ pub struct ChildEntry {
     pub name: String,
     /// None when the child vanished between the listing and the stat.
     pub stat: Option<Stat>,
+}
+
+/// `session`: what the client knows about its session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: i64,
+    /// As negotiated with the server.
+    pub timeout: Duration,
+    pub state: ConnState,
+    /// Connected to a read-only server (writes are refused).
+    pub readonly: bool,
+    /// Whether -r allowed a read-only server.
+    pub readonly_allowed: bool,
+    /// The connect string (hosts and chroot).
+    pub server: String,
+    pub cwd: String,
+    /// Credentials added with addauth: count per scheme.
+    pub credentials: Vec<(String, usize)>,
+}
+
+/// `edit`: what happened to the node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditResult {
+    /// The buffer came back as it was: nothing written.
+    Unchanged,
+    /// Written back; the node's new data version.
+    Saved { version: i32 },
 }
 
 #[derive(Debug)]
@@ -29,7 +58,7 @@ pub enum Outcome {
         data: Vec<u8>,
         stat: Stat,
         show_stat: bool,
-        raw: bool,
+        view: DataView,
     },
     /// `get --out FILE`: the data went to a file.
     Saved { path: String, file: String, bytes: usize },
@@ -76,6 +105,10 @@ pub enum Outcome {
     TxnResults { results: Vec<TxnResult> },
     /// `txn begin`, `txn abort`.
     TxnState { open: bool, dropped: usize },
+    /// `session`.
+    Session(Box<SessionInfo>),
+    /// `edit`.
+    Edited { path: String, result: EditResult },
 }
 
 impl Outcome {

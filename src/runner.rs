@@ -1,15 +1,16 @@
 //! Runs commands from any mode: parse a line with the one grammar, execute against the
 //! session (Ctrl-C cancels), render the outcome, report errors once on stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use colored::Colorize;
 
 use crate::cli::{OutputFormat, ShellLine};
+use crate::commands::source::{SourceArgs, expand_home};
 use crate::commands::{self, Command};
-use crate::errors::{ShellError, error_json, exit_code_of};
+use crate::config::stderr_color;
+use crate::errors::{ShellError, error_json, error_label, exit_code_of};
 use crate::exit::ExitCode;
 use crate::line::split_commands;
 use crate::outcome::Outcome;
@@ -29,11 +30,23 @@ pub struct Runner {
     pub session: Session,
     /// The format given before the command, for every command of the run.
     pub format: OutputFormat,
+    /// `--keep-going`: a failing line of a script (or sourced file) does not stop it.
+    pub keep_going: bool,
+    /// The files being sourced, innermost last: errors say which file their line is in.
+    sources: Vec<String>,
 }
+
+/// How deep `source` may nest: a file that sources itself stops here.
+const MAX_SOURCE_DEPTH: usize = 16;
 
 impl Runner {
     pub fn new(session: Session, format: OutputFormat) -> Runner {
-        Runner { session, format }
+        Runner {
+            session,
+            format,
+            keep_going: false,
+            sources: Vec::new(),
+        }
     }
 
     /// Runs one line of REPL or script input; `line_number` names it in errors (scripts).
@@ -66,6 +79,11 @@ impl Runner {
 
     /// Executes one parsed command and renders its outcome.
     pub async fn run_command(&mut self, command: Command, line_number: Option<usize>) -> (Flow, ExitCode) {
+        // `source` runs lines through this runner, which a command cannot reach.
+        let command = match command {
+            Command::Source(args) => return self.source(args, line_number).await,
+            command => command,
+        };
         let format = command.output().unwrap_or(self.format);
         let result = tokio::select! {
             result = commands::execute(command, &mut self.session) => result,
@@ -154,6 +172,40 @@ impl Runner {
         }
     }
 
+    /// `source FILE`: runs the file's lines in this shell (cd, txn and auth persist), with
+    /// the script rules; `-o` on it sets the format of the commands inside.
+    async fn source(&mut self, args: SourceArgs, line_number: Option<usize>) -> (Flow, ExitCode) {
+        let file = expand_home(&args.file);
+        let name = args.file.display().to_string();
+        if self.sources.len() >= MAX_SOURCE_DEPTH {
+            let err = ShellError::usage(format!(
+                "source {name}: sourced files nest more than {MAX_SOURCE_DEPTH} deep (does a file source itself?)"
+            ));
+            self.report(&err, line_number);
+            return (Flow::Continue, ExitCode::Usage);
+        }
+        let text = match std::fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) => {
+                self.report(
+                    &ShellError::usage(format!("source {name}: cannot read it: {e}")),
+                    line_number,
+                );
+                return (Flow::Continue, ExitCode::Usage);
+            }
+        };
+        tracing::debug!(file = %name, depth = self.sources.len() + 1, "source");
+        self.sources.push(name);
+        let format = self.format;
+        self.format = args.out.output.unwrap_or(format);
+        let keep_going = self.keep_going;
+        // Boxed: the script's lines come back here, to run_command.
+        let result = Box::pin(crate::script::run_text(self, &text, keep_going)).await;
+        self.format = format;
+        self.sources.pop();
+        result
+    }
+
     fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
         self.report_as(err, line_number, self.format == OutputFormat::Json);
     }
@@ -168,29 +220,47 @@ impl Runner {
             if let Some(n) = line_number {
                 value["error"]["line"] = n.into();
             }
+            if let Some(file) = self.sources.last() {
+                value["error"]["file"] = file.as_str().into();
+            }
             writeln!(stderr, "{value}")
         } else {
-            let at = line_number.map(|n| format!("line {n}: ")).unwrap_or_default();
-            writeln!(stderr, "{} {at}{err:#}", "error:".red().bold())
+            writeln!(stderr, "{} {}{err:#}", error_label(), self.location(line_number))
         };
         // stderr itself is gone: nothing left to tell anyone.
         written.ok();
+    }
+
+    /// `line N: ` in a script, `FILE line N: ` in a sourced file, nothing in the REPL.
+    fn location(&self, line_number: Option<usize>) -> String {
+        match (self.sources.last(), line_number) {
+            (Some(file), Some(n)) => format!("{file} line {n}: "),
+            (None, Some(n)) => format!("line {n}: "),
+            (_, None) => String::new(),
+        }
     }
 
     /// Prints a clap parse result (help or a usage error); returns the exit code it stands for.
     fn report_clap(&self, err: clap::Error, line_number: Option<usize>) -> ExitCode {
         use clap::error::ErrorKind;
         if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-            err.print().ok();
+            // Help goes to stdout, coloured only as stdout's colour decision says.
+            let help = if colored::control::SHOULD_COLORIZE.should_colorize() {
+                err.render().ansi().to_string()
+            } else {
+                err.render().to_string()
+            };
+            let mut stdout = std::io::stdout().lock();
+            write!(stdout, "{help}").and_then(|()| stdout.flush()).ok();
             return ExitCode::Success;
         }
-        let text = if std::io::stderr().is_terminal() && colored::control::SHOULD_COLORIZE.should_colorize() {
+        let text = if stderr_color() {
             err.render().ansi().to_string()
         } else {
             err.render().to_string()
         };
         let mut stderr = std::io::stderr().lock();
-        let at = line_number.map(|n| format!("line {n}: ")).unwrap_or_default();
+        let at = self.location(line_number);
         let text = text
             .strip_prefix("error: ")
             .map(|rest| format!("error: {at}{rest}"))

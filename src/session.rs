@@ -27,6 +27,8 @@ pub struct Session {
     watches: WatchRegistry,
     /// The open `txn begin` block, if any.
     txn: Option<Vec<TxnOp>>,
+    /// Lines typed in the REPL (secrets excluded), oldest first, for `history` and `redo`.
+    pub history: Vec<String>,
 }
 
 impl Session {
@@ -39,6 +41,7 @@ impl Session {
             interactive: false,
             watches: WatchRegistry::new(),
             txn: None,
+            history: Vec::new(),
         }
     }
 
@@ -103,7 +106,16 @@ impl Session {
         version: Option<i32>,
         request: impl Future<Output = Result<T, zk::Error>>,
     ) -> anyhow::Result<T> {
-        match tokio::time::timeout(self.request_timeout(), request).await {
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(self.request_timeout(), request).await;
+        tracing::debug!(
+            op,
+            path,
+            elapsed = ?started.elapsed(),
+            ok = matches!(result, Ok(Ok(_))),
+            "request"
+        );
+        match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(err)) => Err(ZkError::new(op, path, err).with_version(version).into()),
             Err(_) => Err(self.deadline_error(op, path)),

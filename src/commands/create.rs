@@ -21,6 +21,7 @@ use crate::txn::TxnOp;
 /// (ZooKeeper appends a 10-digit counter to the name; the printed path has it), -c a container
 /// (removed by the server once its last child goes), -t a persistent node with a time-to-live
 /// (the server needs extendedTypesEnabled=true). -p creates missing parents as persistent nodes.
+/// -b takes the data as base64 (as `get -b` prints it), for bytes that are not text.
 ///
 /// Example: create -s -e /election/candidate- "host-1"
 #[derive(Debug, Args)]
@@ -43,10 +44,14 @@ pub struct CreateArgs {
     /// Read the data from FILE ('-' for stdin)
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// The data (or the file) is base64: store the decoded bytes
+    #[arg(short = 'b', long)]
+    pub base64: bool,
     /// ACL as zkCli writes it (e.g. world:anyone:cdrwa); default world:anyone:cdrwa
     #[arg(long = "acl", value_name = "ACL")]
     pub acl_option: Option<String>,
     /// Znode path (absolute, or relative to the current node)
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     /// Data ('-' reads stdin); may start with '-'
     #[arg(allow_hyphen_values = true)]
@@ -71,7 +76,14 @@ pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<
     if path == "/" {
         return Err(ShellError::usage("create /: the root always exists"));
     }
-    let data = read_data("create", &path, args.data.as_deref(), args.file.as_ref(), session)?;
+    let data = read_data(
+        "create",
+        &path,
+        args.data.as_deref(),
+        args.file.as_ref(),
+        args.base64,
+        session,
+    )?;
     let acl_text = match (&args.acl, &args.acl_option) {
         (Some(_), Some(_)) => return Err(ShellError::usage("create: give the ACL once (positional or --acl)")),
         (a, b) => a.as_ref().or(b.as_ref()),

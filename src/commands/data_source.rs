@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use crate::errors::ShellError;
+use crate::render::data::decode_base64;
 use crate::session::Session;
 
 /// ZooKeeper's default jute.maxbuffer: the largest packet a server accepts (0xfffff bytes).
@@ -13,12 +14,14 @@ pub const MAX_PACKET: usize = 0xfffff;
 /// Room left in a packet for the header and path of a create or set request.
 const REQUEST_OVERHEAD: usize = 256;
 
-/// Reads the data for `op` on `path` from the argument or the file.
+/// Reads the data for `op` on `path` from the argument or the file; with `base64`, what was
+/// given is base64 and the decoded bytes are the data (bad base64 is a usage error).
 pub fn read_data(
     op: &'static str,
     path: &str,
     word: Option<&str>,
     file: Option<&PathBuf>,
+    base64: bool,
     session: &Session,
 ) -> anyhow::Result<Vec<u8>> {
     let data = match (word, file) {
@@ -33,6 +36,12 @@ pub fn read_data(
         (Some("-"), None) => read_stdin(op, path, session)?,
         (Some(word), None) => word.as_bytes().to_vec(),
         (None, None) => Vec::new(),
+    };
+    let data = if base64 {
+        decode_base64(&data)
+            .map_err(|why| ShellError::usage(format!("{op} {path}: the data is {why}; nothing written")))?
+    } else {
+        data
     };
     check_size(op, path, data.len())?;
     Ok(data)

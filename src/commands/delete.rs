@@ -32,6 +32,7 @@ pub struct DeleteArgs {
     #[arg(short = 'r', long)]
     pub recursive: bool,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
@@ -46,6 +47,7 @@ pub struct DeleteAllArgs {
     #[arg(short = 'b', long, value_name = "N", hide = true)]
     pub batch: Option<u32>,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,

@@ -1,4 +1,4 @@
-//! `get [-s] [--raw] [--out FILE] path`: read a znode's data.
+//! `get [-s] [-x|-b|--raw|--out FILE] path`: read a znode's data.
 
 use std::path::PathBuf;
 
@@ -8,14 +8,18 @@ use crate::cli::OutputArg;
 use crate::commands::watch::{register_oneshot, served_by_recursive};
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
+use crate::render::data::DataView;
 use crate::session::Session;
 use crate::watch::OneshotKind;
 
 /// Print a znode's data.
 ///
-/// Text that is not UTF-8 is shown escaped (\x00\xff) so a terminal or a pipe never gets raw
-/// control bytes; --raw writes the exact bytes, --out writes them to a file. -s adds the stat
-/// (version, zxids, times...). In JSON, data that is not UTF-8 comes as dataBase64.
+/// A znode holds up to about 1 MB of bytes; ZooKeeper does not know or care whether they are
+/// text. Text that is not UTF-8 is shown escaped (\x00\xff) so a terminal or a pipe never gets
+/// raw control bytes; a JSON object or array is pretty-printed and coloured on a terminal (a
+/// pipe gets the exact text). -x shows a hex dump, -b base64 (which set -b and create -b read
+/// back), --raw the exact bytes, --out writes them to a file. -s adds the stat (version,
+/// zxids, times...). In JSON, data that is not UTF-8 (or any data with -b) comes as dataBase64.
 ///
 /// Example: get -s /config/flag
 #[derive(Debug, Args)]
@@ -26,6 +30,12 @@ pub struct GetArgs {
     /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Show a hex dump: offsets, bytes in hex, printable ASCII
+    #[arg(short = 'x', long, conflicts_with_all = ["raw", "out_file", "base64"])]
+    pub hex: bool,
+    /// Show the data as base64, on one line
+    #[arg(short = 'b', long, conflicts_with_all = ["raw", "out_file"])]
+    pub base64: bool,
     /// Write the exact bytes, unescaped, with no trailing newline
     #[arg(long, conflicts_with = "out_file")]
     pub raw: bool,
@@ -33,6 +43,7 @@ pub struct GetArgs {
     #[arg(long = "out", value_name = "FILE")]
     pub out_file: Option<PathBuf>,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
@@ -66,6 +77,14 @@ pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Out
         data,
         stat,
         show_stat: args.stat,
-        raw: args.raw,
+        view: if args.hex {
+            DataView::Hex
+        } else if args.base64 {
+            DataView::Base64
+        } else if args.raw {
+            DataView::Raw
+        } else {
+            DataView::Text
+        },
     })
 }

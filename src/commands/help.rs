@@ -25,6 +25,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "create",
             "get",
             "set",
+            "edit",
             "stat",
             "exists",
             "ls",
@@ -46,8 +47,21 @@ const GROUPS: &[(&str, &[&str])] = &[
     ),
     ("Transactions", &["txn", "check"]),
     ("Move around", &["cd", "pwd"]),
-    ("Session", &["addauth"]),
-    ("Shell", &["help", "version", "sleep", "quit"]),
+    ("Session", &["session", "addauth"]),
+    (
+        "Shell",
+        &[
+            "help",
+            "version",
+            "source",
+            "sleep",
+            "quit",
+            "completions",
+            "man",
+            "history",
+            "redo",
+        ],
+    ),
 ];
 
 pub fn execute(args: HelpArgs) -> anyhow::Result<Outcome> {

@@ -27,6 +27,7 @@ pub struct LsArgs {
     #[arg(short = 'l', long)]
     pub long: bool,
     /// Znode path (default: the current node)
+    #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
     #[command(flatten)]
     pub out: OutputArg,

@@ -16,6 +16,7 @@ use crate::session::Session;
 pub struct CdArgs {
     /// Znode path, '..' or '-' (default: /)
     #[arg(allow_hyphen_values = true)]
+    #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
     #[command(flatten)]
     pub out: OutputArg,

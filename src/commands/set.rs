@@ -15,6 +15,7 @@ use crate::txn::TxnOp;
 ///
 /// Every set increments the node's data version. With -v, the write happens only if the
 /// version is still N (optimistic locking: read, change, write back with the version read).
+/// With -b the data is base64 (as `get -b` prints it), for bytes that are not text.
 ///
 /// Example: set -v 3 /config/flag on
 #[derive(Debug, Args)]
@@ -28,7 +29,11 @@ pub struct SetArgs {
     /// Read the data from FILE ('-' for stdin)
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+    /// The data (or the file) is base64: write the decoded bytes
+    #[arg(short = 'b', long)]
+    pub base64: bool,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     /// New data ('-' reads stdin); may start with '-'
     #[arg(allow_hyphen_values = true)]
@@ -39,7 +44,14 @@ pub struct SetArgs {
 
 pub async fn execute(args: SetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
-    let data = read_data("set", &path, args.data.as_deref(), args.file.as_ref(), session)?;
+    let data = read_data(
+        "set",
+        &path,
+        args.data.as_deref(),
+        args.file.as_ref(),
+        args.base64,
+        session,
+    )?;
     if session.txn().is_some() {
         return queue(
             session,

@@ -22,6 +22,7 @@ pub struct StatArgs {
     #[arg(short = 'w', long)]
     pub watch: bool,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
@@ -36,6 +37,7 @@ pub struct ExistsArgs {
     #[arg(short = 'w', long)]
     pub watch: bool,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,

@@ -15,6 +15,7 @@ use crate::session::Session;
 #[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,

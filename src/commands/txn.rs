@@ -51,6 +51,7 @@ pub struct CheckArgs {
     #[arg(short = 'v', long, value_name = "VERSION", allow_negative_numbers = true)]
     pub version: i32,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,

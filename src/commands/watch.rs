@@ -42,6 +42,7 @@ pub struct WatchArgs {
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
@@ -71,6 +72,7 @@ pub struct AddWatchArgs {
     #[arg(short = 'm', long, value_enum, default_value = "PERSISTENT", value_name = "MODE")]
     pub mode: AddWatchModeArg,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,
@@ -89,6 +91,7 @@ pub struct RemoveWatchesArgs {
     #[arg(short = 'l', hide = true)]
     pub local: bool,
     /// Znode path
+    #[arg(add = crate::completion::path_completer())]
     pub path: String,
     #[command(flatten)]
     pub out: OutputArg,

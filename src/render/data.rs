@@ -1,5 +1,11 @@
 //! Showing znode data: UTF-8 as is; anything else escaped, so no raw control byte reaches a
-//! terminal or a pipe unless asked for with --raw.
+//! terminal or a pipe unless asked for with --raw; hex dumps, base64, and JSON pretty-printed
+//! with colours on a terminal.
+
+use std::io::IsTerminal;
+
+use base64::Engine;
+use colored::Colorize;
 
 /// Text for `data`: valid UTF-8 without control characters passes unchanged (newlines and tabs
 /// included); other bytes become `\xNN`, and a backslash in otherwise-escaped data is doubled
@@ -41,9 +47,237 @@ fn escape_bytes(data: &[u8]) -> String {
     out
 }
 
+/// How `get` shows the data in text mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DataView {
+    /// UTF-8 as is, anything else escaped; JSON pretty-printed and coloured on a terminal.
+    #[default]
+    Text,
+    /// The exact bytes, no newline added (`--raw`).
+    Raw,
+    /// A hex dump with offsets and an ASCII column (`-x`).
+    Hex,
+    /// Base64 on one line (`-b`).
+    Base64,
+}
+
+/// `hexdump -C` layout: offset, 16 bytes in two groups of 8, the printable ASCII between bars;
+/// a last line with the total length. Empty data gives no lines. Repeated lines are not
+/// squeezed, so every offset is visible.
+pub fn hex_dump(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 4 + 16);
+    for (i, row) in data.chunks(16).enumerate() {
+        out.push_str(&format!("{:08x} ", i * 16));
+        for column in 0..16 {
+            if column == 8 {
+                out.push(' ');
+            }
+            match row.get(column) {
+                Some(b) => out.push_str(&format!(" {b:02x}")),
+                None => out.push_str("   "),
+            }
+        }
+        out.push_str("  |");
+        out.extend(row.iter().map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        }));
+        out.push_str("|\n");
+    }
+    if !data.is_empty() {
+        out.push_str(&format!("{:08x}\n", data.len()));
+    }
+    out
+}
+
+pub fn base64_text(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// Decodes base64 given by a user: standard alphabet, padding optional, whitespace and line
+/// breaks ignored (what `base64` prints wraps at 76 columns).
+pub fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let compact: Vec<u8> = text.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    LENIENT.decode(&compact).map_err(|err| match err {
+        base64::DecodeError::InvalidByte(_, byte) if byte != b'=' => {
+            format!("not valid base64 ({:?} is not a base64 character)", byte as char)
+        }
+        base64::DecodeError::InvalidByte(..) | base64::DecodeError::InvalidPadding => {
+            "not valid base64 (misplaced '=' padding)".to_string()
+        }
+        base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidLastSymbol(..) => {
+            "not valid base64 (truncated or wrong length)".to_string()
+        }
+    })
+}
+
+/// Whether text data is shown pretty-printed and coloured: only on a terminal with colour on,
+/// so that pipes and files get the exact text.
+pub fn fancy_stdout() -> bool {
+    std::io::stdout().is_terminal() && colored::control::SHOULD_COLORIZE.should_colorize()
+}
+
+/// The data as a JSON document, if it is one (an object or an array: a bare `5` or `"x"` is
+/// better shown as it is).
+pub fn as_json_document(data: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(data).ok()?;
+    let start = text.trim_start().chars().next()?;
+    // Control characters (C1 ones are valid inside JSON strings) are shown escaped instead.
+    let control = text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r');
+    if (start != '{' && start != '[') || control {
+        return None;
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    Some(text)
+}
+
+/// Re-indents a valid JSON document (two spaces) and colours keys, strings, numbers and
+/// literals. Works on the tokens of the original text, so key order and the spelling of numbers
+/// and escapes stay exactly as stored.
+pub fn pretty_json(text: &str, color: bool) -> String {
+    #[derive(PartialEq)]
+    enum Frame {
+        Object { expect_key: bool },
+        Array,
+    }
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut stack: Vec<Frame> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let next_significant = |from: usize| bytes[from..].iter().copied().find(|b| !b.is_ascii_whitespace());
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'{' | b'[' => {
+                let close = if b == b'{' { b'}' } else { b']' };
+                if next_significant(i + 1) == Some(close) {
+                    // An empty container stays on one line.
+                    out.push(b as char);
+                    out.push(close as char);
+                    let after = bytes[i + 1..].iter().position(|&c| c == close).unwrap_or(0);
+                    i += after + 2;
+                    continue;
+                }
+                out.push(b as char);
+                stack.push(if b == b'{' {
+                    Frame::Object { expect_key: true }
+                } else {
+                    Frame::Array
+                });
+                newline(&mut out, stack.len());
+            }
+            b'}' | b']' => {
+                stack.pop();
+                newline(&mut out, stack.len());
+                out.push(b as char);
+            }
+            b',' => {
+                out.push(',');
+                if let Some(Frame::Object { expect_key }) = stack.last_mut() {
+                    *expect_key = true;
+                }
+                newline(&mut out, stack.len());
+            }
+            b':' => {
+                out.push_str(": ");
+                if let Some(Frame::Object { expect_key }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b'"' => {
+                let mut end = i + 1;
+                while end < bytes.len() && bytes[end] != b'"' {
+                    end += if bytes[end] == b'\\' { 2 } else { 1 };
+                }
+                let end = (end + 1).min(bytes.len());
+                let token = &text[i..end];
+                let is_key = matches!(stack.last(), Some(Frame::Object { expect_key: true }));
+                out.push_str(&match (color, is_key) {
+                    (false, _) => token.to_string(),
+                    (true, true) => token.blue().bold().to_string(),
+                    (true, false) => token.green().to_string(),
+                });
+                i = end;
+                continue;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| matches!(c, b',' | b'}' | b']' | b':') || c.is_ascii_whitespace())
+                    .map_or(bytes.len(), |n| i + n);
+                let token = &text[i..end];
+                out.push_str(&match token {
+                    _ if !color => token.to_string(),
+                    "true" | "false" | "null" => token.magenta().to_string(),
+                    _ => token.yellow().to_string(),
+                });
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_dump_is_hexdump_c() {
+        assert_eq!(hex_dump(b""), "");
+        assert_eq!(
+            hex_dump(b"Hello, world!\n\x00\xff\x7f"),
+            "00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 0a 00 ff  |Hello, world!...|\n\
+             00000010  7f                                                |.|\n\
+             00000011\n"
+        );
+    }
+
+    #[test]
+    fn base64_round_trip_and_lenient_decoding() {
+        assert_eq!(base64_text(&[0x00, 0xff]), "AP8=");
+        assert_eq!(decode_base64(b"AP8=").unwrap(), vec![0x00, 0xff]);
+        assert_eq!(decode_base64(b"AP8").unwrap(), vec![0x00, 0xff]);
+        assert_eq!(decode_base64(b"aGVs\nbG8=\n").unwrap(), b"hello");
+        assert!(decode_base64(b"not base64!").unwrap_err().contains("'!'"));
+        assert!(decode_base64(b"A").is_err());
+    }
+
+    #[test]
+    fn json_documents_are_recognised() {
+        assert!(as_json_document(b" {\"a\": 1}").is_some());
+        assert!(as_json_document(b"[1, 2]").is_some());
+        assert!(as_json_document(b"5").is_none());
+        assert!(as_json_document(b"{not json}").is_none());
+        assert!(as_json_document(b"\xff").is_none());
+        assert!(as_json_document("[\"\u{9b}31m\"]".as_bytes()).is_none());
+    }
+
+    #[test]
+    fn pretty_json_keeps_tokens_and_order() {
+        let text = r#"{"z":1.50,"a":[true,null,"x\"y"],"e":{},"l":[ ]}"#;
+        assert_eq!(
+            pretty_json(text, false),
+            "{\n  \"z\": 1.50,\n  \"a\": [\n    true,\n    null,\n    \"x\\\"y\"\n  ],\n  \"e\": {},\n  \"l\": []\n}"
+        );
+    }
 
     #[test]
     fn text_passes_binary_is_escaped() {

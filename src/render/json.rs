@@ -5,7 +5,8 @@ use std::io::Write;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::outcome::Outcome;
+use crate::outcome::{EditResult, Outcome};
+use crate::render::data::DataView;
 use crate::render::stat::stat_json;
 
 pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
@@ -21,11 +22,14 @@ pub fn to_json(outcome: &Outcome) -> Option<Value> {
         Outcome::Quit => return None,
         Outcome::Created { path } => json!({"path": path}),
         Outcome::Cwd { path } => json!({"cwd": path}),
-        Outcome::Data { path, data, stat, .. } => {
+        Outcome::Data {
+            path, data, stat, view, ..
+        } => {
             let mut value = json!({"path": path, "stat": stat_json(stat)});
+            // `get -b` asks for base64: the bytes come as dataBase64 even when they are text.
             match std::str::from_utf8(data) {
-                Ok(text) => value["data"] = json!(text),
-                Err(_) => value["dataBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(data)),
+                Ok(text) if *view != DataView::Base64 => value["data"] = json!(text),
+                _ => value["dataBase64"] = json!(base64::engine::general_purpose::STANDARD.encode(data)),
             }
             value
         }
@@ -85,5 +89,31 @@ pub fn to_json(outcome: &Outcome) -> Option<Value> {
         Outcome::TxnState { open, dropped } => {
             json!({"txn": if *open { "open" } else { "aborted" }, "dropped": dropped})
         }
+        Outcome::Session(info) => {
+            let credentials: serde_json::Map<String, Value> = info
+                .credentials
+                .iter()
+                .map(|(scheme, n)| (scheme.clone(), json!(n)))
+                .collect();
+            json!({
+                "sessionId": info.id,
+                "sessionIdHex": format!("0x{:x}", info.id),
+                "timeoutMs": info.timeout.as_millis() as u64,
+                "state": info.state.label(),
+                "readOnly": info.readonly,
+                "readOnlyAllowed": info.readonly_allowed,
+                "server": info.server,
+                "cwd": info.cwd,
+                "credentials": credentials,
+            })
+        }
+        Outcome::Edited {
+            path,
+            result: EditResult::Unchanged,
+        } => json!({"path": path, "changed": false}),
+        Outcome::Edited {
+            path,
+            result: EditResult::Saved { version },
+        } => json!({"path": path, "changed": true, "version": version}),
     })
 }

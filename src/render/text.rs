@@ -4,8 +4,9 @@ use std::io::Write;
 
 use colored::Colorize;
 
-use crate::outcome::Outcome;
-use crate::render::data::display_data;
+use crate::connection::human_duration;
+use crate::outcome::{EditResult, Outcome, SessionInfo};
+use crate::render::data::{DataView, as_json_document, base64_text, display_data, fancy_stdout, hex_dump, pretty_json};
 use crate::render::stat::{readable_time, render_stat};
 
 pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
@@ -16,13 +17,17 @@ pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
             data,
             stat,
             show_stat,
-            raw,
+            view,
             ..
         } => {
-            if *raw {
-                out.write_all(data)?;
-            } else {
-                writeln!(out, "{}", display_data(data))?;
+            match view {
+                DataView::Raw => out.write_all(data)?,
+                DataView::Hex => out.write_all(hex_dump(data).as_bytes())?,
+                DataView::Base64 => writeln!(out, "{}", base64_text(data))?,
+                DataView::Text => match as_json_document(data) {
+                    Some(json) if fancy_stdout() => writeln!(out, "{}", pretty_json(json, true))?,
+                    _ => writeln!(out, "{}", display_data(data))?,
+                },
             }
             if *show_stat {
                 render_stat(stat, out)?;
@@ -61,6 +66,7 @@ pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
             Ok(())
         }
         Outcome::Deleted { .. } => Ok(()),
+        Outcome::Text { text, .. } if text.is_empty() => Ok(()),
         Outcome::Text { text, .. } => writeln!(out, "{text}"),
         Outcome::WatchAdded { id, kind, path } => {
             writeln!(out, "watch {id} ({}) on {path}; `unwatch {id}` stops it", kind.label())
@@ -110,5 +116,46 @@ pub fn render(outcome: &Outcome, out: &mut impl Write) -> std::io::Result<()> {
         Outcome::TxnState { open: false, dropped } => {
             writeln!(out, "transaction aborted ({dropped} operations dropped)")
         }
+        Outcome::Session(info) => render_session(info, out),
+        Outcome::Edited {
+            result: EditResult::Unchanged,
+            ..
+        } => writeln!(out, "no changes (nothing written)"),
+        // A successful write says nothing, as `set` does.
+        Outcome::Edited { .. } => Ok(()),
     }
+}
+
+fn render_session(info: &SessionInfo, out: &mut impl Write) -> std::io::Result<()> {
+    let credentials = if info.credentials.is_empty() {
+        "none".to_string()
+    } else {
+        let list: Vec<String> = info
+            .credentials
+            .iter()
+            .map(|(scheme, n)| format!("{scheme} ({n})"))
+            .collect();
+        list.join(", ")
+    };
+    let readonly = match (info.readonly, info.readonly_allowed) {
+        (true, _) => "yes: connected to a read-only server, writes are refused",
+        (false, true) => "no (read-only servers allowed by -r)",
+        (false, false) => "no",
+    };
+    let rows: [(&str, String); 7] = [
+        ("session id", format!("0x{:x}", info.id)),
+        ("timeout", human_duration(info.timeout)),
+        ("state", info.state.label().to_string()),
+        ("read-only", readonly.to_string()),
+        ("server", info.server.clone()),
+        ("current node", info.cwd.clone()),
+        ("credentials", credentials),
+    ];
+    for (key, value) in rows {
+        writeln!(out, "{} {value}", format!("{key:<13}").cyan())?;
+    }
+    writeln!(
+        out,
+        "(ZooKeeper does not tell a client which server of the ensemble it is connected to)"
+    )
 }

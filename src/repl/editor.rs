@@ -4,11 +4,16 @@
 
 use std::sync::mpsc as std_mpsc;
 
+use std::path::PathBuf;
+
 use rustyline::error::ReadlineError;
-use rustyline::{DefaultEditor, ExternalPrinter};
+use rustyline::history::FileHistory;
+use rustyline::{CompletionType, Config, Editor, ExternalPrinter};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::events::{EventReceiver, ShellEvent};
+use crate::repl::helper::ShellHelper;
+use crate::repl::history::{MAX_ENTRIES, carries_secret};
 
 pub enum ReadOutcome {
     Line(String),
@@ -31,9 +36,25 @@ pub struct LineEditor {
 }
 
 impl LineEditor {
-    /// Starts the editor and printer threads. `events` are printed above the prompt.
-    pub fn start(mut events: EventReceiver) -> anyhow::Result<LineEditor> {
-        let mut editor = DefaultEditor::new()?;
+    /// Starts the editor and printer threads. `events` are printed above the prompt. Returns
+    /// the editor and the history loaded from `history_file`.
+    pub fn start(
+        mut events: EventReceiver,
+        helper: ShellHelper,
+        history_file: Option<PathBuf>,
+    ) -> anyhow::Result<(LineEditor, Vec<String>)> {
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .max_history_size(MAX_ENTRIES)?
+            .auto_add_history(false)
+            .build();
+        let mut editor: Editor<ShellHelper, FileHistory> = Editor::with_config(config)?;
+        editor.set_helper(Some(helper));
+        if let Some(file) = &history_file {
+            // A missing file is the normal first run; an unreadable one only costs the history.
+            editor.load_history(file).ok();
+        }
+        let loaded: Vec<String> = editor.history().iter().cloned().collect();
         let (requests, request_rx) = std_mpsc::channel::<Request>();
         let (notices, mut notice_rx) = mpsc::unbounded_channel::<ShellEvent>();
         // No ExternalPrinter when stdout is not a terminal (ENOTTY): events then go to stderr.
@@ -64,8 +85,11 @@ impl LineEditor {
             while let Ok(Request { prompt, reply }) = request_rx.recv() {
                 let outcome = match editor.readline(&prompt) {
                     Ok(line) => {
-                        if !line.trim().is_empty() {
+                        if !line.trim().is_empty() && !carries_secret(&line) {
                             editor.add_history_entry(line.as_str()).ok();
+                            if let Some(file) = &history_file {
+                                save_history(&mut editor, file);
+                            }
                         }
                         ReadOutcome::Line(line)
                     }
@@ -78,7 +102,7 @@ impl LineEditor {
                 }
             }
         })?;
-        Ok(LineEditor { requests, notices })
+        Ok((LineEditor { requests, notices }, loaded))
     }
 
     pub async fn read_line(&self, prompt: String) -> ReadOutcome {
@@ -93,5 +117,17 @@ impl LineEditor {
 
     pub fn print(&self, event: ShellEvent) {
         self.notices.send(event).ok();
+    }
+}
+
+/// Appends the new line to the history file (creating its directory), keeping the file
+/// private: command lines can name sensitive paths.
+fn save_history(editor: &mut Editor<ShellHelper, FileHistory>, file: &std::path::Path) {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).ok();
+    }
+    if editor.append_history(file).is_ok() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).ok();
     }
 }

@@ -2,7 +2,14 @@
 //! and the loop that runs each line.
 
 pub mod editor;
+pub mod grammar_index;
+pub mod helper;
+pub mod history;
+pub mod path_cache;
 pub mod prompt;
+pub mod words;
+
+use std::sync::{Arc, Mutex};
 
 use colored::Colorize;
 
@@ -10,11 +17,20 @@ use crate::events::{ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::runner::{Flow, Runner};
 use editor::{LineEditor, ReadOutcome};
+use helper::ShellHelper;
+use path_cache::PathCache;
 
 pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
     runner.session.set_interactive(true);
-    let editor = match LineEditor::start(events) {
-        Ok(editor) => editor,
+    let cache = PathCache::start(runner.session.connection().clone());
+    let cwd = Arc::new(Mutex::new(runner.session.cwd().to_string()));
+    let color = colored::control::SHOULD_COLORIZE.should_colorize();
+    let helper = ShellHelper::new(cache.clone(), Arc::clone(&cwd), color);
+    let editor = match LineEditor::start(events, helper, history::history_file()) {
+        Ok((editor, loaded)) => {
+            runner.session.history = loaded;
+            editor
+        }
         Err(err) => {
             eprintln!("{} cannot start the line editor: {err:#}", "error:".red().bold());
             return ExitCode::Refused;
@@ -34,10 +50,33 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         }
     }
     loop {
+        let current = runner.session.cwd().to_string();
+        // Warm the cache for the node the user is most likely to complete in.
+        cache.prefetch(&current);
+        *cwd.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = current;
         let prompt = prompt::render_prompt(&runner.session);
         match editor.read_line(prompt).await {
-            ReadOutcome::Line(line) => {
-                if let (Flow::Quit, _) = runner.run_line(&line, None).await {
+            ReadOutcome::Line(typed) => {
+                // Numbered as the editor's history (and its file): the line as typed.
+                if !typed.trim().is_empty() && !history::carries_secret(&typed) {
+                    runner.session.history.push(typed.clone());
+                }
+                let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];
+                let line = match history::expand(&typed, earlier) {
+                    Ok(Some(expanded)) => {
+                        // Show what runs, as a shell does for `!!`.
+                        println!("{}", expanded.dimmed());
+                        expanded
+                    }
+                    Ok(None) => typed,
+                    Err(message) => {
+                        eprintln!("{} {message}", "error:".red().bold());
+                        continue;
+                    }
+                };
+                let (flow, _) = runner.run_line(&line, None).await;
+                cache.mark_stale();
+                if flow == Flow::Quit {
                     break;
                 }
             }

@@ -155,16 +155,21 @@ impl Follower for DataFollower {
         match event.event_type {
             EventType::NodeCreated => self.report(client, EventName::Created, true).await,
             EventType::NodeDataChanged => self.report(client, EventName::Changed, true).await,
-            EventType::NodeDeleted => {
-                self.last_version = None;
-                self.emit.send(self.emit.event(&self.path, EventName::Deleted));
-            }
+            EventType::NodeDeleted => self.report_gone(),
             EventType::NodeChildrenChanged | EventType::Session => {}
         }
     }
 }
 
 impl DataFollower {
+    /// Reports a deletion once, however many ways it was noticed (a read that found nothing,
+    /// then the NodeDeleted event).
+    fn report_gone(&mut self) {
+        if self.last_version.take().is_some() {
+            self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+        }
+    }
+
     /// Reads the node and reports it; with `always` false only when the version moved.
     async fn report(&mut self, client: &Client, name: EventName, always: bool) {
         let (path, emit) = (&self.path, &self.emit);
@@ -180,15 +185,20 @@ impl DataFollower {
                 event.zxid = Some(stat.mzxid);
                 emit.send(event);
             }
-            Err(zk::Error::NoNode) => {
-                let was_there = self.last_version.take().is_some();
-                let name = match name {
-                    EventName::Current | EventName::Resync => EventName::Absent,
-                    _ if was_there || always => EventName::Deleted,
-                    _ => return,
-                };
-                emit.send(emit.event(path, name));
-            }
+            // The node went before it could be read: the value reads read the *current*
+            // state, so a create quickly undone shows as created (no data) then deleted.
+            Err(zk::Error::NoNode) => match name {
+                EventName::Current | EventName::Resync => {
+                    self.last_version = None;
+                    emit.send(emit.event(path, EventName::Absent));
+                }
+                EventName::Created => {
+                    // Present as far as events go; the NodeDeleted that follows reports the rest.
+                    self.last_version = Some(-1);
+                    emit.send(emit.event(path, EventName::Created));
+                }
+                _ => self.report_gone(),
+            },
             Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot read {path}: {err}")))),
         }
     }
@@ -224,9 +234,11 @@ impl Follower for ChildrenFollower {
             EventType::NodeChildrenChanged | EventType::NodeCreated => {
                 self.report(client, EventName::ChildrenChanged, true).await;
             }
+            // Once, however it was noticed (a listing that found nothing, then this event).
             EventType::NodeDeleted => {
-                self.last = None;
-                self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+                if self.last.take().is_some() {
+                    self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+                }
             }
             EventType::NodeDataChanged | EventType::Session => {}
         }
@@ -248,13 +260,11 @@ impl ChildrenFollower {
                 emit.send(event);
             }
             Err(zk::Error::NoNode) => {
-                if self.last.take().is_some() || always {
-                    let name = if matches!(name, EventName::Current | EventName::Resync) {
-                        EventName::Absent
-                    } else {
-                        EventName::Deleted
-                    };
-                    emit.send(emit.event(path, name));
+                if matches!(name, EventName::Current | EventName::Resync) {
+                    self.last = None;
+                    emit.send(emit.event(path, EventName::Absent));
+                } else if self.last.take().is_some() {
+                    emit.send(emit.event(path, EventName::Deleted));
                 }
             }
             Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot list {path}: {err}")))),

@@ -4,10 +4,16 @@ mod pty;
 mod support;
 
 mod bad_input;
+mod completions;
+mod display;
+mod edit;
+mod interactive;
 mod oneshot;
 mod repl;
 mod sandbox;
 mod script;
 mod seed;
+mod session_info;
+mod source;
 mod txn;
 mod watch;

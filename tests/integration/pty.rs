@@ -23,7 +23,12 @@ impl PtyShell {
         for (key, value) in envs {
             command.env(key, value);
         }
-        let mut session = Session::spawn(command).expect("spawn zksh on a pty");
+        PtyShell::spawn_command(command)
+    }
+
+    /// Starts any program on a terminal of ROWS x COLS (a shell whose completion is tested).
+    pub fn spawn_command(command: Command) -> PtyShell {
+        let mut session = Session::spawn(command).expect("spawn a program on a pty");
         session
             .get_process_mut()
             .set_window_size(COLS, ROWS)
@@ -63,6 +68,18 @@ impl PtyShell {
     pub fn screen(&mut self) -> String {
         self.pump();
         self.screen.screen().contents()
+    }
+
+    /// How many cells on the screen have a colour or bold set: 0 when nothing was coloured.
+    pub fn coloured_cells(&mut self) -> usize {
+        self.pump();
+        let screen = self.screen.screen();
+        let (rows, cols) = screen.size();
+        (0..rows.get())
+            .flat_map(|row| (0..cols.get()).map(move |col| (row, col)))
+            .filter_map(|(row, col)| screen.cell(row, col))
+            .filter(|cell| cell.fgcolor() != vt100::Color::Default || cell.bold())
+            .count()
     }
 
     /// The screen once `pred` holds; panics with the screen when `timeout` passes first.

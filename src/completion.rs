@@ -1,0 +1,237 @@
+//! Shell completion through clap_complete's dynamic engine: the registration scripts that
+//! `zksh completions` prints, and the live znode path completer those scripts call back into.
+//!
+//! The scripts run `ZKSH_COMPLETE=<shell> zksh -- <words of the line>`; `main` hands that
+//! call to clap_complete before anything else, which walks the same clap tree as argv
+//! parsing (commands, flags, values) and calls [`znode_paths`] for path arguments.
+
+use std::ffi::OsStr;
+use std::time::{Duration, Instant};
+
+use clap::{CommandFactory, ValueEnum};
+use clap_complete::env::{self, EnvCompleter};
+use clap_complete::{ArgValueCompleter, CompleteEnv, CompletionCandidate};
+use zookeeper_client::{Client, SessionState};
+
+use crate::cli::{Cli, rewrite_zkcli_habits};
+use crate::path::resolve_path;
+
+/// The variable that turns a zksh run into a completion request. Not clap's generic
+/// `COMPLETE`: a variable that common would turn unrelated runs into silent no-ops.
+pub const ENV_VAR: &str = "ZKSH_COMPLETE";
+
+/// Whole budget of one path completion: connect, list, close.
+const DEADLINE: Duration = Duration::from_millis(500);
+/// Per-host connection attempt.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(300);
+/// Time left for the session close once the children are in (so the server forgets it now).
+const CLOSE_GRACE: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+        }
+    }
+}
+
+/// Answers a completion request and exits when `ZKSH_COMPLETE` is set; returns otherwise.
+/// Must run before anything writes to stdout.
+pub fn complete_if_requested() {
+    CompleteEnv::with_factory(Cli::command).var(ENV_VAR).complete();
+}
+
+/// The registration script for `shell`. It calls `zksh` from PATH, so the same text works
+/// wherever zksh is installed (and can be checked in).
+pub fn script(shell: Shell) -> String {
+    let mut buf = Vec::new();
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &env::Bash,
+        Shell::Zsh => &env::Zsh,
+        Shell::Fish => &env::Fish,
+    };
+    // Writing into a Vec cannot fail.
+    completer
+        .write_registration(ENV_VAR, "zksh", "zksh", "zksh", &mut buf)
+        .ok();
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    if shell == Shell::Zsh {
+        // Autoloaded from fpath as `_zksh`, the file body runs on the first TAB: complete
+        // then too, not only from the second TAB on. Sourced, it only registers.
+        text.push_str("if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then\n");
+        text.push_str("    _clap_dynamic_completer_zksh \"$@\"\n");
+        text.push_str("fi\n");
+    }
+    text
+}
+
+/// The completer to `add` to every znode path argument.
+pub fn path_completer() -> ArgValueCompleter {
+    ArgValueCompleter::new(znode_paths)
+}
+
+/// Completes a znode path argument from the live server: the children of the typed parent
+/// that start with the typed prefix. The server is the `-s/--server` given on the line, else
+/// `ZKSH_SERVER`, else 127.0.0.1:2181. Relative paths resolve against `/`. Never prints,
+/// never panics, and gives up (offering nothing) after half a second.
+pub fn znode_paths(current: &OsStr) -> Vec<CompletionCandidate> {
+    let Some(word) = current.to_str() else {
+        return Vec::new();
+    };
+    let word = word.to_string();
+    // A panic hook prints even when the panic is caught: silence it for this call.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let found = std::panic::catch_unwind(move || {
+        let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
+        let server = server_from_line(args.collect());
+        live_paths(&server, &word)
+    });
+    std::panic::set_hook(previous);
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(CompletionCandidate::new)
+        .collect()
+}
+
+/// The connect string the completed line would use. `args` is the completion call:
+/// `zksh -- zksh [options] command ... word`.
+fn server_from_line(args: Vec<String>) -> String {
+    let line: Vec<String> = match args.iter().position(|a| a == "--") {
+        Some(i) => args[i + 1..].to_vec(),
+        None => args,
+    };
+    let line = rewrite_zkcli_habits(line, &mut |_| {});
+    let matches = Cli::command().ignore_errors(true).try_get_matches_from(line).ok();
+    matches
+        .and_then(|m| m.try_get_one::<String>("server").ok().flatten().cloned())
+        .or_else(|| std::env::var("ZKSH_SERVER").ok())
+        .unwrap_or_else(|| "127.0.0.1:2181".to_string())
+}
+
+/// Splits the typed word into the part naming the parent (kept as typed, so candidates
+/// extend what is on the line) and the prefix of the child's name.
+fn split_word(word: &str) -> (&str, &str) {
+    match word.rfind('/') {
+        Some(i) => (&word[..=i], &word[i + 1..]),
+        None => ("", word),
+    }
+}
+
+/// The paths under the typed parent that extend `word`, sorted; empty on any failure.
+fn live_paths(server: &str, word: &str) -> Vec<String> {
+    // Nothing typed yet: offer absolute paths, the form a one-shot line usually takes.
+    let word = if word.is_empty() { "/" } else { word };
+    let (typed_parent, prefix) = split_word(word);
+    let parent = match typed_parent {
+        "" | "/" => "/".to_string(),
+        dir => match resolve_path("/", dir.strip_suffix('/').unwrap_or(dir)) {
+            Ok(parent) => parent,
+            Err(_) => return Vec::new(),
+        },
+    };
+    let Some(mut children) = list_children(server, &parent) else {
+        return Vec::new();
+    };
+    children.retain(|name| name.starts_with(prefix));
+    children.sort_unstable();
+    children
+        .into_iter()
+        .map(|name| format!("{typed_parent}{name}"))
+        .collect()
+}
+
+/// One short-lived session on a small runtime of its own; None when no server answers in time.
+fn list_children(server: &str, parent: &str) -> Option<Vec<String>> {
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let children = runtime.block_on(async {
+        let connect = Client::connector()
+            .with_connection_timeout(CONNECT_TIMEOUT)
+            .with_session_timeout(Duration::from_secs(4))
+            .with_readonly(true)
+            .with_fail_eagerly()
+            .connect(server);
+        let client = tokio::time::timeout(DEADLINE, connect).await.ok()?.ok()?;
+        let left = DEADLINE.saturating_sub(started.elapsed());
+        let children = tokio::time::timeout(left, client.list_children(parent))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        // Close the session now rather than leave it to time out on the server.
+        let mut state = client.state_watcher();
+        drop(client);
+        let closed = async {
+            while !matches!(
+                state.peek_state(),
+                SessionState::Closed | SessionState::Expired | SessionState::AuthFailed
+            ) {
+                state.changed().await;
+            }
+        };
+        tokio::time::timeout(CLOSE_GRACE, closed).await.ok();
+        children
+    });
+    runtime.shutdown_background();
+    children
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn server_comes_from_the_line_before_the_command() {
+        let server = server_from_line(line(&["zksh", "--", "zksh", "-s", "h1:2181", "get", "/a"]));
+        assert_eq!(server, "h1:2181");
+        let server = server_from_line(line(&["zksh", "--", "zksh", "--server=h2:1", "ls", "/"]));
+        assert_eq!(server, "h2:1");
+        let server = server_from_line(line(&["zksh", "--", "zksh", "-server", "h3:1", "ls", ""]));
+        assert_eq!(server, "h3:1");
+        // `create -s` is "sequential", not a server.
+        let server = server_from_line(line(&["zksh", "--", "zksh", "-s", "h4:1", "create", "-s", "/x"]));
+        assert_eq!(server, "h4:1");
+    }
+
+    #[test]
+    fn words_split_into_typed_parent_and_prefix() {
+        assert_eq!(split_word("/ap"), ("/", "ap"));
+        assert_eq!(split_word("/a/b/c"), ("/a/b/", "c"));
+        assert_eq!(split_word("/a/"), ("/a/", ""));
+        assert_eq!(split_word("ap"), ("", "ap"));
+        assert_eq!(split_word("a/b"), ("a/", "b"));
+    }
+
+    #[test]
+    fn every_shell_has_a_script_that_calls_back_into_zksh() {
+        for shell in Shell::value_variants() {
+            let text = script(*shell);
+            assert!(text.contains(ENV_VAR), "{shell:?}");
+            assert!(text.contains("zksh"), "{shell:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_parents_offer_nothing_without_a_round_trip() {
+        let started = Instant::now();
+        assert!(live_paths("127.0.0.1:1", "/a//b").is_empty());
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+}

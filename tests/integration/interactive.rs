@@ -1,0 +1,136 @@
+//! The REPL's first minute: Tab completion of commands, flags and live paths (absolute and
+//! relative), syntax hints, a Tab that stays fast on a dead server, history that persists
+//! without secrets, `!!` and `redo`.
+
+use std::time::{Duration, Instant};
+
+use crate::pty::PtyShell;
+use crate::support::{ZkServer, Zksh, namespace};
+
+const T: Duration = Duration::from_secs(20);
+
+fn repl(server: &ZkServer, data_home: &std::path::Path) -> PtyShell {
+    let home = data_home.to_string_lossy().to_string();
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
+    sh.wait_for("CONNECTED", T);
+    sh
+}
+
+/// The last non-empty line of the screen: the prompt and what is typed.
+fn input_line(screen: &str) -> String {
+    screen
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn tab_completes_commands_flags_and_live_paths() {
+    let (server, root) = namespace("tab");
+    Zksh::new(server)
+        .args(["-c", &format!("create {root}/bench-unique; create {root}/other")])
+        .run()
+        .success();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+
+    sh.type_text("ge\t");
+    // (The syntax hint follows the completed word on screen.)
+    sh.wait_until("get completed", T, |s| input_line(s).contains("/> get [-s]"));
+    sh.type_text("--ra\t");
+    sh.wait_until("flag completed", T, |s| input_line(s).contains("/> get --raw [-s]"));
+    sh.type_text("\x15"); // Ctrl-U: clear the line
+
+    sh.type_text(&format!("get {root}/ben\t"));
+    sh.wait_until("absolute path completed", T, |s| {
+        input_line(s).ends_with(&format!("get {root}/bench-unique"))
+    });
+    sh.type_text("\x15");
+
+    sh.line(&format!("cd {root}"));
+    sh.wait_for(&format!("{root}> "), T);
+    sh.type_text("get ben\t");
+    sh.wait_until("relative path completed", T, |s| {
+        input_line(s).ends_with("get bench-unique")
+    });
+    // Completion in the middle of a line: move left over " tail" and complete there.
+    sh.type_text("\x15get ot tail\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\t");
+    sh.wait_until("mid-line completion", T, |s| input_line(s).ends_with("get other tail"));
+}
+
+#[test]
+fn hint_shows_the_rest_of_the_syntax() {
+    let (server, _root) = namespace("hint");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    sh.type_text("get ");
+    let screen = sh.wait_until("the hint", T, |s| input_line(s).contains("[-s] [-w]"));
+    assert!(input_line(&screen).ends_with("<path>"), "{screen}");
+    sh.type_text("-s ");
+    sh.wait_until("hint without -s", T, |s| {
+        let line = input_line(s);
+        line.contains("get -s") && !line.contains("[-s]") && line.contains("[-w]")
+    });
+}
+
+#[test]
+fn tab_on_a_dead_server_returns_quickly() {
+    let mut server = ZkServer::start();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(&server, home.path());
+    server.stop();
+    sh.wait_for("SUSPENDED", T);
+    // A parent never listed before: the cache has nothing, so Tab would have to ask the server.
+    let start = Instant::now();
+    sh.type_text("get /never-listed/x\tX");
+    sh.wait_until("the typed X after Tab", T, |s| {
+        input_line(s).ends_with("get /never-listed/xX")
+    });
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "Tab blocked for {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn history_persists_without_secrets_and_bang_bang_repeats() {
+    let (server, root) = namespace("history");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    sh.line(&format!("create {root}/remembered"));
+    sh.wait_for(&format!("\n{root}/remembered"), T);
+    sh.line("addauth digest alice:s3cret-pass");
+    sh.line("pwd");
+    sh.wait_until("pwd output", T, |s| s.lines().any(|l| l.trim() == "/"));
+    sh.line("!!");
+    sh.wait_until("pwd again", T, |s| s.lines().filter(|l| l.trim() == "/").count() >= 2);
+    sh.line("quit");
+    assert_eq!(sh.wait_exit(T), 0);
+
+    let file = home.path().join("zksh/history");
+    let saved = std::fs::read_to_string(&file).expect("history file written");
+    assert!(saved.contains(&format!("create {root}/remembered")), "{saved}");
+    assert!(!saved.contains("s3cret"), "a secret reached the history file:\n{saved}");
+    assert!(!saved.contains("addauth"), "{saved}");
+
+    // A new shell sees the old lines: `history` lists them and `redo` runs one.
+    let mut sh = repl(server, home.path());
+    sh.line("history remembered");
+    let screen = sh.wait_for(&format!("create {root}/remembered"), T);
+    let number: usize = screen
+        .lines()
+        .find(|l| l.contains(&format!("create {root}/remembered")) && !l.contains("> "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a numbered history line:\n{screen}"));
+    sh.line(&format!("redo {number}"));
+    sh.wait_for(&format!("create {root}/remembered: node already exists"), T);
+    // Up arrow recalls the previous line from the file.
+    sh.type_text("\x1b[A");
+    sh.wait_until("recalled line", T, |s| {
+        input_line(s).ends_with(&format!("redo {number}"))
+    });
+}
