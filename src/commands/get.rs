@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::cli::OutputArg;
-use crate::commands::watch::{register_oneshot, served_by_recursive};
+use crate::commands::watch::read_maybe_watched;
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
 use crate::render::data::DataView;
@@ -52,17 +52,21 @@ pub struct GetArgs {
 pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(&args.path)?;
     let client = session.client().await?;
-    let (data, stat) = if args.watch && !served_by_recursive(session, &path) {
-        let (data, stat, watcher) = session.call("get", &path, client.get_and_watch_data(&path)).await?;
-        register_oneshot(session, OneshotKind::Data, &path, Some(watcher));
-        (data, stat)
-    } else {
-        let read = session.call("get", &path, client.get_data(&path)).await?;
-        if args.watch {
-            register_oneshot(session, OneshotKind::Data, &path, None);
-        }
-        read
-    };
+    let (data, stat) = read_maybe_watched(
+        session,
+        "get",
+        &path,
+        OneshotKind::Data,
+        args.watch,
+        || client.get_data(&path),
+        || async {
+            client
+                .get_and_watch_data(&path)
+                .await
+                .map(|(data, stat, w)| ((data, stat), w))
+        },
+    )
+    .await?;
     if let Some(file) = args.out_file {
         std::fs::write(&file, &data)
             .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;

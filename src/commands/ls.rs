@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::OutputArg;
-use crate::commands::watch::{register_oneshot, served_by_recursive};
+use crate::commands::watch::read_maybe_watched;
 use crate::outcome::{ChildEntry, Outcome};
 use crate::path::child_path;
 use crate::session::Session;
@@ -36,17 +36,21 @@ pub struct LsArgs {
 pub async fn execute(args: LsArgs, session: &mut Session) -> anyhow::Result<Outcome> {
     let path = session.resolve(args.path.as_deref().unwrap_or("."))?;
     let client = session.client().await?;
-    let (mut children, stat) = if args.watch && !served_by_recursive(session, &path) {
-        let (children, stat, watcher) = session.call("ls", &path, client.get_and_watch_children(&path)).await?;
-        register_oneshot(session, OneshotKind::Children, &path, Some(watcher));
-        (children, stat)
-    } else {
-        let read = session.call("ls", &path, client.get_children(&path)).await?;
-        if args.watch {
-            register_oneshot(session, OneshotKind::Children, &path, None);
-        }
-        read
-    };
+    let (mut children, stat) = read_maybe_watched(
+        session,
+        "ls",
+        &path,
+        OneshotKind::Children,
+        args.watch,
+        || client.get_children(&path),
+        || async {
+            client
+                .get_and_watch_children(&path)
+                .await
+                .map(|(children, stat, w)| ((children, stat), w))
+        },
+    )
+    .await?;
     children.sort_unstable();
     if !args.long {
         return Ok(Outcome::Children {

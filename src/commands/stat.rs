@@ -3,7 +3,7 @@
 use clap::Args;
 
 use crate::cli::OutputArg;
-use crate::commands::watch::{register_oneshot, served_by_recursive};
+use crate::commands::watch::read_maybe_watched;
 use crate::errors::ZkError;
 use crate::outcome::Outcome;
 use crate::session::Session;
@@ -52,16 +52,16 @@ async fn read_stat(
     session: &Session,
 ) -> anyhow::Result<Option<zookeeper_client::Stat>> {
     let client = session.client().await?;
-    if watch && !served_by_recursive(session, path) {
-        let (stat, watcher) = session.call(op, path, client.check_and_watch_stat(path)).await?;
-        register_oneshot(session, OneshotKind::Exists, path, Some(watcher));
-        return Ok(stat);
-    }
-    let stat = session.call(op, path, client.check_stat(path)).await?;
-    if watch {
-        register_oneshot(session, OneshotKind::Exists, path, None);
-    }
-    Ok(stat)
+    read_maybe_watched(
+        session,
+        op,
+        path,
+        OneshotKind::Exists,
+        watch,
+        || client.check_stat(path),
+        || client.check_and_watch_stat(path),
+    )
+    .await
 }
 
 pub async fn execute_stat(args: StatArgs, session: &mut Session) -> anyhow::Result<Outcome> {

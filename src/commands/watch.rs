@@ -1,6 +1,7 @@
 //! Watch commands: `watch [-c|-R]`, zkCli's `addWatch`/`removewatches`/`printwatches`,
 //! `watches`, `unwatch`, and the one-shot `-w` of get/ls/stat/exists.
 
+use std::future::Future;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -223,7 +224,7 @@ async fn start(
 
 /// Registers a one-shot watch after its read: `watcher` is the server's watch, or None when
 /// a recursive watch of ours covers the path (then that watch serves it; ZOOKEEPER-4466).
-pub fn register_oneshot(session: &Session, kind: OneshotKind, path: &str, watcher: Option<OneshotWatcher>) {
+fn register_oneshot(session: &Session, kind: OneshotKind, path: &str, watcher: Option<OneshotWatcher>) {
     let registry = session.watches().clone();
     let cover = if watcher.is_none() {
         registry.recursive_cover(path)
@@ -249,9 +250,35 @@ pub fn register_oneshot(session: &Session, kind: OneshotKind, path: &str, watche
     }
 }
 
-/// Whether a one-shot watch on `path` must be served by one of our recursive watches.
-pub fn served_by_recursive(session: &Session, path: &str) -> bool {
-    session.watches().recursive_cover(path).is_some()
+/// A read that may leave a one-shot watch (`get -w`, `ls -w`, `stat -w`, `exists -w`).
+/// The closures make the request only when called: the client sends a request as soon as
+/// its future exists. Under one of our recursive watches the plain read is made and the
+/// recursive watch serves the one-shot watch (ZOOKEEPER-4466).
+pub async fn read_maybe_watched<T, Plain, PlainFut, Watched, WatchedFut>(
+    session: &Session,
+    op: &'static str,
+    path: &str,
+    kind: OneshotKind,
+    watch: bool,
+    plain: Plain,
+    watched: Watched,
+) -> anyhow::Result<T>
+where
+    Plain: FnOnce() -> PlainFut,
+    PlainFut: Future<Output = Result<T, zookeeper_client::Error>>,
+    Watched: FnOnce() -> WatchedFut,
+    WatchedFut: Future<Output = Result<(T, OneshotWatcher), zookeeper_client::Error>>,
+{
+    if watch && session.watches().recursive_cover(path).is_none() {
+        let (value, watcher) = session.call(op, path, watched()).await?;
+        register_oneshot(session, kind, path, Some(watcher));
+        return Ok(value);
+    }
+    let value = session.call(op, path, plain()).await?;
+    if watch {
+        register_oneshot(session, kind, path, None);
+    }
+    Ok(value)
 }
 
 pub fn execute_watches(session: &Session) -> Outcome {
