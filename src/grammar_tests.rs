@@ -33,6 +33,17 @@ fn top_level_and_command_s_letters_in_one_line() {
 }
 
 #[test]
+fn design_example_with_both_s_letters_parses() {
+    // DESIGN.md: `zksh -s h create -s -c /x` must parse (refused later: no sequential containers).
+    let cli = argv(&["-s", "h", "create", "-s", "-c", "/x"]);
+    assert_eq!(cli.server, "h");
+    let Some(Command::Create(create)) = cli.command else {
+        panic!("not create")
+    };
+    assert!(create.sequential && create.container);
+}
+
+#[test]
 fn output_option_before_or_on_the_command() {
     let cli = argv(&["-o", "json", "get", "/x"]);
     assert_eq!(cli.output, Some(OutputFormat::Json));

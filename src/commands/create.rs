@@ -33,7 +33,7 @@ pub struct CreateArgs {
     #[arg(short = 'e', long)]
     pub ephemeral: bool,
     /// Container: deleted by the server after its last child is deleted
-    #[arg(short = 'c', long, conflicts_with_all = ["ephemeral", "sequential", "ttl"])]
+    #[arg(short = 'c', long, conflicts_with_all = ["ephemeral", "ttl"])]
     pub container: bool,
     /// Time to live of a persistent node without children (e.g. 10s, 5m; bare number = ms as in zkCli)
     #[arg(short = 't', long, value_parser = parse_ttl, value_name = "TTL", conflicts_with = "ephemeral")]
@@ -93,7 +93,14 @@ pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<
         None => Acls::anyone_all().to_vec(),
     };
     let mode = match (args.container, args.ephemeral, args.sequential) {
-        (true, _, _) => CreateMode::Container,
+        // Parsed (so `zksh -s h create -s -c /x` reads both -s right) but refused here, with
+        // the reason: ZooKeeper has no sequential container mode.
+        (true, _, true) => {
+            return Err(ShellError::usage(format!(
+                "create {path}: a container (-c) cannot be sequential (-s): ZooKeeper has no such mode"
+            )));
+        }
+        (true, _, false) => CreateMode::Container,
         (false, true, true) => CreateMode::EphemeralSequential,
         (false, true, false) => CreateMode::Ephemeral,
         (false, false, true) => CreateMode::PersistentSequential,

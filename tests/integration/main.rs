@@ -8,6 +8,7 @@ mod completions;
 mod display;
 mod edit;
 mod interactive;
+mod json_everywhere;
 mod oneshot;
 mod repl;
 mod sandbox;

@@ -546,3 +546,13 @@ fn help_and_version_need_no_server() {
     // And a command that does need the server fails as it should.
     run(&["get", "/"]).code(3);
 }
+
+#[test]
+fn a_sequential_container_is_refused_with_the_reason() {
+    // DESIGN.md's example: both -s letters parse; ZooKeeper has no sequential containers.
+    let (server, root) = namespace("seq-container");
+    let node = format!("{root}/x");
+    let out = Zksh::new(server).args(["create", "-s", "-c", &node]).run();
+    out.code(2).one_line_error().stderr_contains("cannot be sequential");
+    Zksh::new(server).args(["ls", &root]).run().success().stdout_is("");
+}

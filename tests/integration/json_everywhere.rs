@@ -1,0 +1,182 @@
+//! `-o json` on every command: each document parses, and carries the keys README documents.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{Zksh, namespace};
+
+/// Runs a `-c` script with `-o json` and returns every stdout line parsed.
+fn json_lines(server: &crate::support::ZkServer, script: &str, envs: &[(&str, &str)]) -> Vec<Value> {
+    let mut run = Zksh::new(server).args(["-o", "json", "-c", script]);
+    for (k, v) in envs {
+        run = run.env(k, v);
+    }
+    let out = run.run();
+    out.success();
+    out.lines()
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{}", out.stdout)))
+        .collect()
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .map(|o| o.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn every_command_speaks_json() {
+    let (server, root) = namespace("json-all");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sourced = dir.path().join("part.zk");
+    std::fs::write(&sourced, format!("get {root}/a\n")).expect("write");
+    let script = [
+        format!("create {root}/a v1"),
+        format!("get {root}/a"),
+        format!("get -b {root}/a"),
+        format!("set {root}/a v2"),
+        format!("set -s {root}/a v3"),
+        format!("stat {root}/a"),
+        format!("exists {root}/a"),
+        format!("ls {root}"),
+        format!("ls -s {root}"),
+        format!("ls -l {root}"),
+        format!("cd {root}"),
+        "pwd".to_string(),
+        format!("sync {root}"),
+        "addauth digest u:p".to_string(),
+        "sleep 1ms".to_string(),
+        "help".to_string(),
+        "help get".to_string(),
+        "version".to_string(),
+        "session".to_string(),
+        "printwatches".to_string(),
+        "watches".to_string(),
+        "history".to_string(),
+        "txn begin".to_string(),
+        format!("check {root}/a -v 2"),
+        format!("create {root}/b"),
+        "txn show".to_string(),
+        "txn commit".to_string(),
+        "txn begin".to_string(),
+        "txn abort".to_string(),
+        format!("txn 'create {root}/c' 'delete {root}/c'"),
+        format!("edit {root}/a"),
+        format!("source {}", sourced.display()),
+        format!("delete {root}/b"),
+        format!("create -p {root}/d/e/f"),
+        format!("delete -r {root}/d"),
+        "completions bash".to_string(),
+        "man".to_string(),
+    ]
+    .join("\n");
+    let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["path"],                       // create
+        vec!["data", "path", "stat"],       // get
+        vec!["dataBase64", "path", "stat"], // get -b
+        vec!["ok"],                         // set
+        vec!["path", "stat"],               // set -s
+        vec!["path", "stat"],               // stat
+        vec!["exists", "path", "stat"],     // exists
+        vec!["children", "path"],           // ls
+        vec!["children", "path", "stat"],   // ls -s
+        vec!["children", "path"],           // ls -l
+        vec!["cwd"],                        // cd
+        vec!["cwd"],                        // pwd
+        vec!["ok"],                         // sync
+        vec!["ok"],                         // addauth
+        vec!["ok"],                         // sleep
+        vec!["commands"],                   // help
+        vec!["about", "command", "help"],   // help get
+        vec!["version"],                    // version
+        vec![],                             // session: checked below
+        vec!["printwatches"],               // printwatches
+        vec!["watches"],                    // watches
+        vec!["history"],                    // history
+        vec!["dropped", "txn"],             // txn begin
+        vec!["op", "queued"],               // check (queued)
+        vec!["op", "queued"],               // create (queued)
+        vec!["queued"],                     // txn show
+        vec![],                             // txn commit: an array
+        vec!["dropped", "txn"],             // txn begin
+        vec!["dropped", "txn"],             // txn abort
+        vec![],                             // one-line txn: an array
+        vec!["changed", "path"],            // edit (unchanged)
+        vec!["data", "path", "stat"],       // sourced get
+        vec!["ok"],                         // delete
+        vec!["path"],                       // create -p
+        vec!["deleted", "path"],            // delete -r
+        vec!["script", "shell"],            // completions
+        vec!["man"],                        // man
+    ];
+    assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
+    for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
+        if !want.is_empty() {
+            assert_eq!(keys(doc), *want, "document {i}: {doc}");
+        }
+    }
+    let session = &docs[18];
+    for key in [
+        "sessionId",
+        "timeoutMs",
+        "state",
+        "readOnly",
+        "server",
+        "cwd",
+        "credentials",
+    ] {
+        assert!(session.get(key).is_some(), "session lacks {key}: {session}");
+    }
+    assert!(
+        !session.to_string().contains("u:p"),
+        "no secret in session JSON: {session}"
+    );
+    let commit = docs[26].as_array().expect("txn commit is an array");
+    assert_eq!(commit.len(), 2);
+    assert_eq!(commit[1]["created"], format!("{root}/b").as_str());
+    assert_eq!(docs[29].as_array().map(Vec::len), Some(2));
+    assert_eq!(docs[34]["deleted"], 3);
+}
+
+#[test]
+fn streams_and_errors_speak_json() {
+    let (server, root) = namespace("json-stream");
+    let out = Zksh::new(server)
+        .args(["-o", "json", "watch", &root, "--count", "1", "--timeout", "20s"])
+        .spawn();
+    let mut out = out;
+    let first: Value = serde_json::from_str(out.wait_stdout("current", Duration::from_secs(20)).trim()).expect("json");
+    assert_eq!(
+        keys(&first),
+        vec!["data", "event", "id", "kind", "path", "time", "version", "zxid"]
+    );
+    Zksh::new(server).args(["set", &root, "x"]).run().success();
+    let done = out.finish_within(Duration::from_secs(20));
+    done.success();
+    let last: Value = serde_json::from_str(done.lines().last().expect("a line")).expect("json");
+    assert_eq!(last["event"], "changed");
+    assert_eq!(last["type"], "NodeDataChanged");
+
+    for args in [
+        vec!["get".to_string(), format!("{root}/missing")],
+        vec!["unwatch".to_string(), "7".to_string()],
+        vec!["removewatches".to_string(), root.clone()],
+        vec!["redo".to_string(), "1".to_string()],
+        vec!["txn".to_string(), "commit".to_string()],
+    ] {
+        let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();
+        assert_ne!(out.code, 0, "{args:?} fails");
+        let err = out.stderr_json();
+        assert_eq!(
+            keys(&err["error"]),
+            vec!["code", "message", "op", "path"],
+            "{args:?}: {err}"
+        );
+    }
+}
