@@ -119,14 +119,8 @@ impl Runner {
                 }
             }
             Err(err) => {
-                let code = exit_code_of(&err);
-                if code == ExitCode::Interrupted {
-                    self.report(&err, line_number);
-                    return (Flow::Continue, code);
-                }
-                let format_json = format == OutputFormat::Json;
-                self.report_as(&err, line_number, format_json);
-                (Flow::Continue, code)
+                self.report_as(&err, line_number, format == OutputFormat::Json);
+                (Flow::Continue, exit_code_of(&err))
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod path_cache;
 pub mod prompt;
 pub mod words;
 
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use colored::Colorize;
@@ -64,8 +65,8 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
                 let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];
                 let line = match history::expand(&typed, earlier) {
                     Ok(Some(expanded)) => {
-                        // Show what runs, as a shell does for `!!`.
-                        println!("{}", expanded.dimmed());
+                        // Show what runs, as a shell does for `!!` (stdout may be gone: no panic).
+                        writeln!(std::io::stdout(), "{}", expanded.dimmed()).ok();
                         expanded
                     }
                     Ok(None) => typed,

@@ -356,8 +356,8 @@ pub async fn run_oneshot(watcher: OneshotWatcher, emit: Emitter, registry: Watch
         EventType::NodeDeleted => EventName::Deleted,
         EventType::NodeChildrenChanged => EventName::ChildrenChanged,
         EventType::Session => EventName::Failed(format!(
-            "one-shot watch on {path} ended with the session ({:?})",
-            event.session_state
+            "one-shot watch on {path} ended with the session ({})",
+            crate::events::ConnState::from_session(event.session_state).label()
         )),
     };
     let shown = if event.path.is_empty() {
