@@ -118,7 +118,7 @@ fn init_tracing(debug: bool) {
 async fn run(mut config: Config) -> ExitCode {
     // Take SIGINT and SIGTERM from the start: a signal must end the run in order (session
     // closed, sandbox stopped), never kill the process mid-way.
-    let (Ok(mut sigint), Ok(mut sigterm)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let Ok(mut signals) = StopSignals::install() else {
         eprintln!("error: cannot install signal handlers");
         return ExitCode::Refused;
     };
@@ -127,7 +127,7 @@ async fn run(mut config: Config) -> ExitCode {
     if config.sandbox {
         let started = tokio::select! {
             started = Sandbox::start() => started,
-            code = stop_requested(&mut sigint, &mut sigterm, interactive) => return code,
+            code = signals.stop_requested(interactive) => return code,
         };
         match started {
             Ok(started) => {
@@ -162,7 +162,7 @@ async fn run(mut config: Config) -> ExitCode {
     runner.keep_going = config.keep_going;
     let code = tokio::select! {
         code = run_mode(&mut runner, config.mode, config.keep_going, event_rx) => code,
-        code = stop_requested(&mut sigint, &mut sigterm, interactive) => code,
+        code = signals.stop_requested(interactive) => code,
     };
     runner.session.close().await;
     if let Some(mut sandbox) = sandbox {
@@ -171,12 +171,32 @@ async fn run(mut config: Config) -> ExitCode {
     code
 }
 
-/// Resolves when the run must stop: SIGTERM always; SIGINT outside the REPL (where Ctrl-C
-/// only cancels the running command, which the runner handles).
-async fn stop_requested(sigint: &mut Signal, sigterm: &mut Signal, interactive: bool) -> ExitCode {
-    tokio::select! {
-        _ = sigterm.recv() => ExitCode::Terminated,
-        _ = sigint.recv(), if !interactive => ExitCode::Interrupted,
+/// The signals that end a run in order (session closed, sandbox stopped) instead of killing
+/// the process mid-way. Installed at the start, so none is missed.
+struct StopSignals {
+    interrupt: Signal,
+    terminate: Signal,
+    hangup: Signal,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<StopSignals> {
+        Ok(StopSignals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Resolves when the run must stop: SIGTERM and SIGHUP (the terminal went away) always;
+    /// SIGINT outside the REPL (where Ctrl-C only cancels the running command, which the
+    /// runner handles).
+    async fn stop_requested(&mut self, interactive: bool) -> ExitCode {
+        tokio::select! {
+            _ = self.terminate.recv() => ExitCode::Terminated,
+            _ = self.hangup.recv() => ExitCode::HungUp,
+            _ = self.interrupt.recv(), if !interactive => ExitCode::Interrupted,
+        }
     }
 }
 

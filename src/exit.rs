@@ -16,6 +16,8 @@ pub enum ExitCode {
     Interrupted = 130,
     /// Stopped by SIGTERM.
     Terminated = 143,
+    /// The terminal went away (SIGHUP).
+    HungUp = 129,
 }
 
 impl ExitCode {

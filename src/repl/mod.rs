@@ -7,6 +7,7 @@ pub mod helper;
 pub mod history;
 pub mod path_cache;
 pub mod prompt;
+pub mod terminal;
 pub mod words;
 
 use std::io::Write;
@@ -23,6 +24,7 @@ use path_cache::PathCache;
 
 pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
     runner.session.set_interactive(true);
+    let _terminal = terminal::TerminalMode::save();
     let cache = PathCache::start(runner.session.connection().clone());
     let cwd = Arc::new(Mutex::new(runner.session.cwd().to_string()));
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
@@ -59,7 +61,8 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         match editor.read_line(prompt).await {
             ReadOutcome::Line(typed) => {
                 // Numbered as the editor's history (and its file): the line as typed.
-                if !typed.trim().is_empty() && !history::carries_secret(&typed) {
+                let repeat = runner.session.history.last() == Some(&typed);
+                if !typed.trim().is_empty() && !history::carries_secret(&typed) && !repeat {
                     runner.session.history.push(typed.clone());
                 }
                 let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];

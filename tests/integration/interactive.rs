@@ -134,3 +134,35 @@ fn history_persists_without_secrets_and_bang_bang_repeats() {
         input_line(s).ends_with(&format!("redo {number}"))
     });
 }
+
+#[test]
+fn the_line_is_highlighted_as_it_is_typed() {
+    let (server, _root) = namespace("highlight");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    // List / once so the cache knows which paths exist.
+    sh.line("ls /");
+    sh.wait_until("the listing", T, |s| s.lines().any(|l| l.trim() == "zookeeper"));
+    sh.type_text("get -s /zookeeper /no-such-node 'open");
+    sh.wait_for("'open", T);
+    let plain = vt100::Color::Default;
+    let green = sh.colour_of("get -s").expect("command on screen");
+    let flag = sh.colour_of("-s /zoo").expect("flag on screen");
+    let known = sh.colour_of("/zookeeper /no").expect("known path on screen");
+    let unknown = sh.colour_of("/no-such-node").expect("unknown path on screen");
+    let quote = sh.colour_of("'open").expect("open quote on screen");
+    let colours = [green, flag, known, unknown, quote];
+    assert!(colours.iter().all(|c| *c != plain), "every part coloured: {colours:?}");
+    for (i, a) in colours.iter().enumerate() {
+        for b in &colours[i + 1..] {
+            assert_ne!(a, b, "parts told apart: {colours:?}");
+        }
+    }
+    sh.type_text("\x15gett");
+    sh.wait_for("/> gett", T);
+    assert_ne!(
+        sh.colour_of("gett"),
+        Some(green),
+        "an unknown command is not coloured as a known one"
+    );
+}

@@ -82,6 +82,23 @@ impl PtyShell {
             .count()
     }
 
+    /// The pid of the program on the terminal.
+    pub fn pid(&self) -> i32 {
+        self.session.get_process().pid().as_raw()
+    }
+
+    /// The colour of the first cell of the last place `needle` (ASCII) shows on screen.
+    pub fn colour_of(&mut self, needle: &str) -> Option<vt100::Color> {
+        self.pump();
+        let screen = self.screen.screen();
+        let (rows, _) = screen.size();
+        (0..rows.get()).rev().find_map(|row| {
+            let text = screen.contents_between(row, 0, row + 1, 0);
+            let col = text.find(needle)?;
+            screen.cell(row, u16::try_from(col).ok()?).map(|cell| cell.fgcolor())
+        })
+    }
+
     /// The screen once `pred` holds; panics with the screen when `timeout` passes first.
     pub fn wait_until(&mut self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();

@@ -128,3 +128,38 @@ fn ctrl_c_clears_the_line_or_cancels_the_command_and_ctrl_d_leaves() {
     sh.type_text("\x04");
     assert_eq!(sh.wait_exit(T), 0);
 }
+
+#[test]
+fn sigterm_in_the_repl_exits_143_and_restores_the_terminal() {
+    let (server, _root) = namespace("repl-sigterm");
+    // A shell reports the terminal's line mode (icanon: off in the line editor's raw mode), runs
+    // zksh, then reports its exit code and the mode again: raw mode must not outlive zksh.
+    let mode = "stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon' | sed 's/^/mode:/'";
+    let script = format!(
+        "{mode}; {} -s {} --color never; echo \"rc=$?\"; {mode}",
+        env!("CARGO_BIN_EXE_zksh"),
+        server.connect_string()
+    );
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", &script]).env("TERM", "xterm");
+    let mut sh = PtyShell::spawn_command(command);
+    sh.wait_for("CONNECTED", T);
+    sh.wait_for("/> ", T);
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", sh.pid())).expect("children");
+    let zksh: i32 = children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("zksh pid");
+    // SAFETY: kill(2) on the zksh process this test started.
+    unsafe {
+        libc::kill(zksh, libc::SIGTERM);
+    }
+    sh.wait_for("rc=143", T);
+    let screen = sh.wait_until("the mode after", T, |s| s.matches("mode:").count() == 2);
+    let modes: Vec<&str> = screen.lines().filter(|l| l.starts_with("mode:")).collect();
+    assert_eq!(
+        modes[0], modes[1],
+        "terminal mode changed by a SIGTERM'd REPL:\n{screen}"
+    );
+}
