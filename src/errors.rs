@@ -126,6 +126,12 @@ pub enum ShellError {
     },
     /// The user pressed Ctrl-C.
     Interrupted,
+    /// Ctrl-C stopped a bulk command part way; the message says how far it got.
+    Stopped {
+        op: &'static str,
+        path: String,
+        message: String,
+    },
     /// A condition the user asked about was not met, or a refusal of our own.
     Refused {
         op: &'static str,
@@ -138,7 +144,9 @@ impl fmt::Display for ShellError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ShellError::Usage(msg) => f.write_str(msg),
-            ShellError::NoConnection { op, path, message } | ShellError::Refused { op, path, message } => {
+            ShellError::NoConnection { op, path, message }
+            | ShellError::Refused { op, path, message }
+            | ShellError::Stopped { op, path, message } => {
                 if path.is_empty() {
                     write!(f, "{op}: {message}")
                 } else {
@@ -186,7 +194,7 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
             return match e {
                 ShellError::Usage(_) => ExitCode::Usage,
                 ShellError::NoConnection { .. } => ExitCode::NoConnection,
-                ShellError::Interrupted => ExitCode::Interrupted,
+                ShellError::Interrupted | ShellError::Stopped { .. } => ExitCode::Interrupted,
                 ShellError::Refused { .. } => ExitCode::Refused,
             };
         }
@@ -215,10 +223,13 @@ pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
                 ShellError::Usage(_) => ("", "", "USAGE"),
                 ShellError::NoConnection { op, path, .. } => (*op, path.as_str(), "NOCONNECTION"),
                 ShellError::Interrupted => ("", "", "INTERRUPTED"),
+                ShellError::Stopped { op, path, .. } => (*op, path.as_str(), "INTERRUPTED"),
                 ShellError::Refused { op, path, .. } => (*op, path.as_str(), "REFUSED"),
             };
             let message = match e {
-                ShellError::NoConnection { message, .. } | ShellError::Refused { message, .. } => message.clone(),
+                ShellError::NoConnection { message, .. }
+                | ShellError::Refused { message, .. }
+                | ShellError::Stopped { message, .. } => message.clone(),
                 other => other.to_string(),
             };
             return json!({"error": {"op": op, "path": path, "code": code, "message": message}});

@@ -15,6 +15,7 @@ pub mod exit;
 pub mod line;
 pub mod outcome;
 pub mod path;
+pub mod progress;
 pub mod render;
 pub mod repl;
 pub mod runner;

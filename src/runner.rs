@@ -86,6 +86,8 @@ impl Runner {
         };
         let format = command.output().unwrap_or(self.format);
         let result = tokio::select! {
+            // The command first: a bulk command sees the same Ctrl-C and says how far it got.
+            biased;
             result = commands::execute(command, &mut self.session) => result,
             _ = tokio::signal::ctrl_c() => Err(ShellError::Interrupted.into()),
         };

@@ -5,6 +5,7 @@ use zookeeper_client::{self as zk, Client, MultiReadResult};
 
 use crate::errors::{ShellError, ZkError};
 use crate::path::child_path;
+use crate::progress::Progress;
 use crate::session::Session;
 
 /// Operations per multi request: small enough for the 1 MB packet limit with long paths.
@@ -63,27 +64,31 @@ pub async fn walk_subtree(
 /// Deletes `root` and its subtree, children before parents, in multi batches. Concurrent
 /// changes (a node added or removed meanwhile) make a batch fail as a whole; the walk is then
 /// redone, a few times, before giving up with a count of what was deleted.
-pub async fn delete_subtree(session: &Session, client: &Client, root: &str) -> anyhow::Result<usize> {
+/// `progress` counts the nodes deleted.
+pub async fn delete_subtree(
+    session: &Session,
+    client: &Client,
+    root: &str,
+    progress: &Progress,
+) -> anyhow::Result<usize> {
     const ATTEMPTS: usize = 3;
-    let mut deleted = 0;
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
         let nodes = walk_subtree(session, client, "delete -r", root).await?;
-        match delete_deepest_first(session, client, &nodes).await {
-            (count, None) => return Ok(deleted + count),
-            (count, Some(err)) => {
-                deleted += count;
-                last_error = Some(err);
-            }
+        progress.set_remaining(nodes.len());
+        match delete_deepest_first(session, client, &nodes, progress).await {
+            None => return Ok(progress.done()),
+            Some(err) => last_error = Some(err),
         }
         if session
             .call("delete -r", root, client.check_stat(root))
             .await?
             .is_none()
         {
-            return Ok(deleted);
+            return Ok(progress.done());
         }
     }
+    let deleted = progress.done();
     let reason = last_error.map(|e| format!("{e:#}")).unwrap_or_default();
     Err(ShellError::refused(
         "delete -r",
@@ -92,8 +97,13 @@ pub async fn delete_subtree(session: &Session, client: &Client, root: &str) -> a
     ))
 }
 
-/// Returns how many nodes were deleted and the first failure.
-async fn delete_deepest_first(session: &Session, client: &Client, nodes: &[String]) -> (usize, Option<anyhow::Error>) {
+/// Deletes `nodes` from the last to the first, counting into `progress`; the first failure.
+async fn delete_deepest_first(
+    session: &Session,
+    client: &Client,
+    nodes: &[String],
+    progress: &Progress,
+) -> Option<anyhow::Error> {
     let mut batches: Vec<&[String]> = Vec::new();
     let mut start = nodes.len();
     // Walk from the end (deepest level) towards the root, cutting batches by count and bytes.
@@ -107,14 +117,13 @@ async fn delete_deepest_first(session: &Session, client: &Client, nodes: &[Strin
         batches.push(&nodes[end..start]);
         start = end;
     }
-    let mut deleted = 0;
     for window in batches.chunks(WINDOW) {
         let mut requests = Vec::with_capacity(window.len());
         for batch in window {
             let mut writer = client.new_multi_writer();
             for path in batch.iter().rev() {
                 if let Err(e) = writer.add_delete(path, None) {
-                    return (deleted, Some(ZkError::new("delete -r", path.as_str(), e).into()));
+                    return Some(ZkError::new("delete -r", path.as_str(), e).into());
                 }
             }
             requests.push((batch, writer.commit()));
@@ -122,7 +131,7 @@ async fn delete_deepest_first(session: &Session, client: &Client, nodes: &[Strin
         let mut failure = None;
         for (batch, request) in requests {
             match tokio::time::timeout(session.request_timeout(), request).await {
-                Ok(Ok(_)) => deleted += batch.len(),
+                Ok(Ok(_)) => progress.add_done(batch.len()),
                 Ok(Err(zk::MultiWriteError::OperationFailed { index, source })) => {
                     let path = batch.iter().rev().nth(index).map(String::as_str).unwrap_or_default();
                     failure.get_or_insert_with(|| ZkError::new("delete -r", path, source).into());
@@ -136,8 +145,8 @@ async fn delete_deepest_first(session: &Session, client: &Client, nodes: &[Strin
             }
         }
         if failure.is_some() {
-            return (deleted, failure);
+            return failure;
         }
     }
-    (deleted, None)
+    None
 }

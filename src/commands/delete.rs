@@ -6,6 +6,7 @@ use crate::cli::OutputArg;
 use crate::commands::txn::queue;
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
+use crate::progress::{Progress, ProgressLine};
 use crate::session::Session;
 use crate::tree::delete_subtree;
 use crate::txn::TxnOp;
@@ -86,7 +87,17 @@ pub async fn execute_all(args: DeleteAllArgs, session: &mut Session) -> anyhow::
 
 async fn delete_tree(path: String, session: &mut Session) -> anyhow::Result<Outcome> {
     let client = session.client().await?;
-    let count = delete_subtree(session, &client, &path).await?;
+    let progress = Progress::default();
+    let _line = ProgressLine::start(progress.clone(), format!("delete -r {path}"));
+    let count = tokio::select! {
+        biased;
+        deleted = delete_subtree(session, &client, &path, &progress) => deleted?,
+        // Batches already sent still land; the count says what is known to be gone.
+        _ = tokio::signal::ctrl_c() => {
+            let message = progress.stopped_message("deleted");
+            return Err(ShellError::Stopped { op: "delete -r", path, message }.into());
+        }
+    };
     Ok(Outcome::Deleted { path, count })
 }
 

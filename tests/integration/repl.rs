@@ -163,3 +163,30 @@ fn sigterm_in_the_repl_exits_143_and_restores_the_terminal() {
         "terminal mode changed by a SIGTERM'd REPL:\n{screen}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_delete_r_and_says_how_far_it_got() {
+    let server = ZkServer::start();
+    crate::support::Zksh::new(&server)
+        .args(["-c", "create /big; create /big/a; create /big/b"])
+        .run()
+        .success();
+    let cs = server.connect_string();
+    let mut sh = PtyShell::spawn(
+        &["-s", &cs, "--session-timeout", "30s", "--request-timeout", "60s"],
+        &[],
+    );
+    sh.wait_for("CONNECTED", T);
+    server.pause();
+    sh.line("delete -r /big");
+    // On a terminal a bulk command shows its progress while it runs.
+    sh.wait_for("delete -r /big: 0/0 nodes", T);
+    sh.type_text("\x03");
+    sh.wait_for(
+        "delete -r /big: interrupted while listing the subtree: nothing was deleted",
+        T,
+    );
+    server.resume();
+    sh.line("ls /big");
+    sh.wait_until("the tree still there", T, |s| s.lines().any(|l| l.trim() == "b"));
+}
