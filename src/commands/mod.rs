@@ -148,19 +148,6 @@ impl Command {
             Command::Quit(a) => &a.out,
         }
     }
-
-    /// Commands that need no server: they run before (or without) a connection.
-    pub fn is_offline(&self) -> bool {
-        matches!(
-            self,
-            Command::Help(_)
-                | Command::Version(_)
-                | Command::Quit(_)
-                | Command::Sleep(_)
-                | Command::Completions(_)
-                | Command::Man(_)
-        )
-    }
 }
 
 /// Runs one command against the session.

@@ -50,10 +50,6 @@ impl WatchKind {
             WatchKind::Oneshot(OneshotKind::Children) => "oneshot-children",
         }
     }
-
-    pub fn is_persistent(self) -> bool {
-        !matches!(self, WatchKind::Oneshot(_))
-    }
 }
 
 /// What happened, in words close to ZooKeeper's event types.
@@ -281,10 +277,6 @@ impl WatchRegistry {
                 path: e.path.clone(),
             })
             .collect()
-    }
-
-    pub fn has_persistent(&self) -> bool {
-        self.lock().entries.values().any(|e| e.kind.is_persistent())
     }
 
     /// The taps of a recursive watch covering `path` (the path itself or an ancestor).
