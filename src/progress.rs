@@ -42,6 +42,28 @@ impl Progress {
     }
 }
 
+/// A bulk command under way, recorded in the session so that whoever stops it (Ctrl-C drops
+/// the command's future) can still say how far it got.
+#[derive(Debug, Clone)]
+pub struct BulkRun {
+    pub op: &'static str,
+    pub path: String,
+    /// What happens to each node, for the message: "deleted".
+    pub verb: &'static str,
+    pub progress: Progress,
+}
+
+impl BulkRun {
+    /// The error a Ctrl-C turns this run into.
+    pub fn stopped(&self) -> crate::errors::ShellError {
+        crate::errors::ShellError::Stopped {
+            op: self.op,
+            path: self.path.clone(),
+            message: self.progress.stopped_message(self.verb),
+        }
+    }
+}
+
 /// `delete -r /app: 41200/100000 nodes` on stderr, redrawn while the command runs, erased
 /// when it ends. Only on a terminal, and only for commands that last long enough to matter.
 pub struct ProgressLine {

@@ -86,11 +86,15 @@ impl Runner {
         };
         let format = command.output().unwrap_or(self.format);
         let result = tokio::select! {
-            // The command first: a bulk command sees the same Ctrl-C and says how far it got.
-            biased;
             result = commands::execute(command, &mut self.session) => result,
-            _ = tokio::signal::ctrl_c() => Err(ShellError::Interrupted.into()),
+            // A bulk command under way says how far it got.
+            _ = tokio::signal::ctrl_c() => Err(match self.session.take_bulk() {
+                Some(run) => run.stopped().into(),
+                None => ShellError::Interrupted.into(),
+            }),
         };
+        // Whatever ended the command, no bulk run is under way any more.
+        self.session.finish_bulk();
         match result {
             Ok(Outcome::Stream {
                 id,

@@ -12,6 +12,7 @@ use crate::connection::{Connection, deadline_error};
 use crate::errors::ZkError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
+use crate::progress::{BulkRun, Progress};
 use crate::txn::TxnOp;
 use crate::watch::{WatchRegistry, WatchSink};
 
@@ -29,6 +30,8 @@ pub struct Session {
     txn: Option<Vec<TxnOp>>,
     /// Lines typed in the REPL (secrets excluded), oldest first, for `history` and `redo`.
     pub history: Vec<String>,
+    /// The bulk command under way, if any.
+    bulk: Option<BulkRun>,
 }
 
 impl Session {
@@ -42,6 +45,7 @@ impl Session {
             watches: WatchRegistry::new(),
             txn: None,
             history: Vec::new(),
+            bulk: None,
         }
     }
 
@@ -147,6 +151,27 @@ impl Session {
         if path != self.cwd {
             self.previous_cwd = Some(std::mem::replace(&mut self.cwd, path));
         }
+    }
+
+    /// Records a bulk command starting; its progress is shared with whoever stops it.
+    pub fn start_bulk(&mut self, op: &'static str, path: &str, verb: &'static str) -> Progress {
+        let progress = Progress::default();
+        self.bulk = Some(BulkRun {
+            op,
+            path: path.to_string(),
+            verb,
+            progress: progress.clone(),
+        });
+        progress
+    }
+
+    pub fn finish_bulk(&mut self) {
+        self.bulk = None;
+    }
+
+    /// The bulk command that was under way when a command was stopped, if any.
+    pub fn take_bulk(&mut self) -> Option<BulkRun> {
+        self.bulk.take()
     }
 
     pub async fn add_auth(&self, scheme: &str, secret: Vec<u8>) -> anyhow::Result<()> {

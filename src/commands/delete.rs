@@ -6,7 +6,7 @@ use crate::cli::OutputArg;
 use crate::commands::txn::queue;
 use crate::errors::ShellError;
 use crate::outcome::Outcome;
-use crate::progress::{Progress, ProgressLine};
+use crate::progress::ProgressLine;
 use crate::session::Session;
 use crate::tree::delete_subtree;
 use crate::txn::TxnOp;
@@ -87,18 +87,13 @@ pub async fn execute_all(args: DeleteAllArgs, session: &mut Session) -> anyhow::
 
 async fn delete_tree(path: String, session: &mut Session) -> anyhow::Result<Outcome> {
     let client = session.client().await?;
-    let progress = Progress::default();
+    // Recorded in the session: a Ctrl-C drops this future, and the runner then reports how
+    // many nodes are known to be gone (batches already sent may still land).
+    let progress = session.start_bulk("delete -r", &path, "deleted");
     let _line = ProgressLine::start(progress.clone(), format!("delete -r {path}"));
-    let count = tokio::select! {
-        biased;
-        deleted = delete_subtree(session, &client, &path, &progress) => deleted?,
-        // Batches already sent still land; the count says what is known to be gone.
-        _ = tokio::signal::ctrl_c() => {
-            let message = progress.stopped_message("deleted");
-            return Err(ShellError::Stopped { op: "delete -r", path, message }.into());
-        }
-    };
-    Ok(Outcome::Deleted { path, count })
+    let count = delete_subtree(session, &client, &path, &progress).await;
+    session.finish_bulk();
+    Ok(Outcome::Deleted { path, count: count? })
 }
 
 fn refuse_protected(path: &str) -> anyhow::Result<()> {
