@@ -124,4 +124,18 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn every_command_explains_itself_with_an_example() {
+        let mut root = ShellLine::command();
+        root.build();
+        for cmd in root.get_subcommands_mut() {
+            let help = cmd.render_long_help().to_string();
+            assert!(
+                help.contains("Example:"),
+                "`help {}` has no example:\n{help}",
+                cmd.get_name()
+            );
+        }
+    }
 }

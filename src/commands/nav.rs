@@ -23,6 +23,10 @@ pub struct CdArgs {
 }
 
 /// Print the current node.
+///
+/// Relative paths in every command resolve against it; the prompt shows it too.
+///
+/// Example: pwd
 #[derive(Debug, Args)]
 pub struct PwdArgs {
     #[command(flatten)]
@@ -30,6 +34,11 @@ pub struct PwdArgs {
 }
 
 /// Leave the shell (Ctrl-D does too).
+///
+/// The session is closed on the way out, so this session's ephemeral nodes go at once
+/// rather than when the session timeout runs out. In a script, quit ends the script.
+///
+/// Example: quit
 #[derive(Debug, Args)]
 pub struct QuitArgs {
     #[command(flatten)]

@@ -7,6 +7,11 @@ use crate::cli::OutputArg;
 use crate::outcome::Outcome;
 
 /// Print zksh's version.
+///
+/// The server's version is not part of the client protocol; ask the server itself
+/// (the `srvr` four-letter word) for it.
+///
+/// Example: version
 #[derive(Debug, Args)]
 pub struct VersionArgs {
     #[command(flatten)]

@@ -80,6 +80,11 @@ pub struct AddWatchArgs {
 }
 
 /// Remove the watches on a path, as zkCli's removewatches (same as `unwatch PATH`).
+///
+/// Every watch of this shell on the path goes, one-shot or persistent, and with it the
+/// server-side watch. zkCli's -c/-d/-a/-l flags are accepted and mean the same here.
+///
+/// Example: removewatches /app/config
 #[derive(Debug, Args)]
 pub struct RemoveWatchesArgs {
     /// Accepted for zkCli compatibility: every kind of watch on the path is removed
@@ -105,6 +110,10 @@ pub enum OnOff {
 }
 
 /// Show or hide watch events between prompts, as zkCli's printwatches.
+///
+/// The watches stay in place while hidden; their events are simply not printed.
+///
+/// Example: printwatches off
 #[derive(Debug, Args)]
 pub struct PrintWatchesArgs {
     /// on or off (no value: show the setting)
@@ -115,6 +124,11 @@ pub struct PrintWatchesArgs {
 }
 
 /// List the active watches: id, kind and path.
+///
+/// Kinds: data, children and recursive (from `watch`), persistent (`addWatch`), and the
+/// one-shot watches (`get -w`, `ls -w`, `stat -w`, `exists -w`) that have not fired yet.
+///
+/// Example: watches
 #[derive(Debug, Args)]
 pub struct WatchesArgs {
     #[command(flatten)]
