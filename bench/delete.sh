@@ -285,11 +285,13 @@ bench() {
         else
             notes+=("skipped (exit $rc; cannot tell whether $TREE is gone)")
         fi
-        checks+=("$name: exit $rc, $TREE NOT deleted")
+        checks+=("$name ($size znodes): checked run exit $rc, $TREE NOT deleted")
         printf -- '--- %s did not delete %s:\n%s\n---\n' "$name" "$TREE" "$out" | tail -n 20 >&2
+        "$RAW_BIN" "$SERVER" "$TREE" >/dev/null 2>&1 || true
         return
     fi
-    checks+=("$name ($size znodes): exit $rc, $TREE gone afterwards ($(exists_how))")
+    local check
+    check="$name ($size znodes): checked run exit $rc, $TREE gone afterwards ($(exists_how))"
     # zkCli.sh's exit code does not say whether the delete worked; prepare.sh
     # checks before every rebuild that the previous run deleted the tree.
     local ignore=()
@@ -309,11 +311,13 @@ bench() {
         fi
         medians+=("$(median_s "$TMP/$name.$n.json")")
         notes+=("${left:+INVALID: $left}")
+        checks+=("$check; ${left:-gone after each of the $runs timed runs}")
         # Leave no tree for the next tool's checks.
         "$RAW_BIN" "$SERVER" "$TREE" >/dev/null 2>&1 || true
     else
         medians+=("")
         notes+=("skipped (hyperfine failed)")
+        checks+=("$check; timed runs failed")
         "$RAW_BIN" "$SERVER" "$TREE" >/dev/null 2>&1 || true
     fi
 }
@@ -395,7 +399,7 @@ else
     echo "zk-shell / zksh = n/a (needs both)"
 fi
 echo
-echo "checked run before timing (fresh tree):"
+echo "exit codes and checks (a fresh tree before every run; $TREE must be gone after each):"
 for c in "${checks[@]}"; do
     echo "  $c"
 done

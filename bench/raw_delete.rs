@@ -132,6 +132,11 @@ where
     Ok(())
 }
 
+/// The first path of a batch, for error messages.
+fn first(batch: &[String]) -> &str {
+    batch.first().map_or("", String::as_str)
+}
+
 fn child_path(parent: &str, name: &str) -> String {
     if parent == "/" {
         format!("/{name}")
@@ -226,7 +231,7 @@ async fn delete_tree(client: &Client, root: &str) -> Result<usize, BoxError> {
             Ok(writer.commit())
         },
         |batch, result| {
-            result.map_err(|e| format!("multi-delete of {} znodes from {}: {e}", batch.len(), batch[0]))?;
+            result.map_err(|e| format!("multi-delete of {} znodes from {}: {e}", batch.len(), first(batch)))?;
             deleted += batch.len();
             Ok(())
         },
@@ -275,7 +280,7 @@ async fn create_tree(client: &Client, root: &str, n: usize) -> Result<usize, Box
             Ok(writer.commit())
         },
         |batch, result| {
-            result.map_err(|e| format!("multi-create of {} znodes from {}: {e}", batch.len(), batch[0]))?;
+            result.map_err(|e| format!("multi-create of {} znodes from {}: {e}", batch.len(), first(batch)))?;
             created += batch.len();
             Ok(())
         },
