@@ -12,9 +12,13 @@ use colored::Colorize;
 /// so the escaping is unambiguous.
 pub fn display_data(data: &[u8]) -> String {
     if let Ok(text) = std::str::from_utf8(data) {
-        if !text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        // A carriage return is harmless only before a newline (CRLF text); alone it moves the
+        // cursor back and lets the rest of the line hide what came before it.
+        let lone_cr = text.match_indices('\r').any(|(i, _)| !text[i + 1..].starts_with('\n'));
+        if !lone_cr
+            && !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
         {
             return text.to_string();
         }
@@ -286,6 +290,12 @@ mod tests {
         assert_eq!(display_data(b"\x00\xff"), "\\x00\\xff");
         assert_eq!(display_data(b"a\\b\x01"), "a\\\\b\\x01");
         assert_eq!(display_data(b"\x1b[31mred"), "\\x1b[31mred");
+        assert_eq!(display_data(b"a\r\nb\r\n"), "a\r\nb\r\n", "CRLF text is text");
+        assert_eq!(
+            display_data(b"secret\rshown"),
+            "secret\\rshown",
+            "a lone CR cannot hide text"
+        );
         assert_eq!(display_data(b""), "");
     }
 }
