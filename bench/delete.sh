@@ -41,7 +41,6 @@ ZKCLI_NODES="${ZKCLI_NODES:-$NODES}"
 RUNS="${RUNS:-5}"
 SLOW_RUNS="${SLOW_RUNS:-3}"
 WARM_SERVER="${WARM_SERVER:-2}"
-ZK_JAR=/usr/share/java/zookeeper.jar
 ZKCLI="${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}"
 TREE=/bench/tree
 FANOUT=100 # must match FANOUT in raw_delete.rs
@@ -60,122 +59,11 @@ done
 # Znodes in the tree built for N leaves: the root, FANOUT parents, N/FANOUT leaves each.
 tree_size() { echo $((1 + FANOUT + FANOUT * ($1 / FANOUT))); }
 
-apt_updated=""
-apt_install() {
-    if [ -z "$apt_updated" ]; then
-        apt-get update -qq >&2 || die "apt-get update failed"
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
-
-# ---------------------------------------------------------------- prerequisites
-command -v python3 >/dev/null || die "python3 is required (free port, JSON parsing)"
-if ! command -v hyperfine >/dev/null; then
-    log "installing hyperfine"
-    apt_install hyperfine || die "cannot install hyperfine"
-fi
-if [ ! -f "$ZK_JAR" ]; then
-    log "installing Debian's zookeeper"
-    apt_install zookeeper || die "cannot install zookeeper"
-fi
-command -v java >/dev/null || die "java not found (it comes with Debian's zookeeper package)"
-
-# ---------------------------------------------------------------- build
-RAW_BIN="${RAW_DELETE:-$ROOT/target/release/examples/raw_delete}"
-ZKSH_BIN="${ZKSH:-$ROOT/target/release/zksh}"
-zksh_note=""
-raw_note=""
-if [ -z "${NO_BUILD:-}" ]; then
-    log "cargo build --release --bin zksh --example raw_delete"
-    if ! (cd "$ROOT" && cargo build --release --bin zksh --example raw_delete); then
-        # Find out which of the two is broken and keep the other one.
-        if [ -z "${RAW_DELETE:-}" ]; then
-            if ! (cd "$ROOT" && cargo build --release --example raw_delete); then
-                raw_note="build failed"
-            fi
-        fi
-        if [ -z "${ZKSH:-}" ]; then
-            if ! (cd "$ROOT" && cargo build --release --bin zksh); then
-                zksh_note="skipped (build failed)"
-            fi
-        fi
-    fi
-fi
-if [ -n "$raw_note" ] || [ ! -x "$RAW_BIN" ]; then
-    die "raw client $RAW_BIN: ${raw_note:-not found}; it builds the trees and is the baseline (set RAW_DELETE=path to use a prebuilt one)"
-fi
-if [ -z "$zksh_note" ] && [ ! -x "$ZKSH_BIN" ]; then
-    zksh_note="skipped (not built: $ZKSH_BIN missing)"
-fi
-
-# ---------------------------------------------------------------- server
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/zksh-bench.XXXXXX")"
-ZK_PID=""
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [ -n "$ZK_PID" ] && kill -0 "$ZK_PID" 2>/dev/null; then
-        kill "$ZK_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$ZK_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$ZK_PID" 2>/dev/null || true
-        wait "$ZK_PID" 2>/dev/null || true
-    fi
-    if [ -n "${KEEP_TMP:-}" ]; then
-        log "kept $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-SERVER="127.0.0.1:$PORT"
-mkdir -p "$TMP/conf" "$TMP/data"
-# forceSync=no: the tree is rebuilt before every run and deleting it is a few
-# hundred (raw, zksh, zkCli.sh) to a hundred thousand (zk-shell) logged
-# transactions; with fsync that measures the disk more than the client.
-cat >"$TMP/conf/zoo.cfg" <<EOF
-tickTime=2000
-dataDir=$TMP/data
-clientPort=$PORT
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=*
-forceSync=${FORCE_SYNC:-no}
-EOF
-cat >"$TMP/conf/log4j.properties" <<EOF
-log4j.rootLogger=WARN, FILE
-log4j.appender.FILE=org.apache.log4j.FileAppender
-log4j.appender.FILE.File=$TMP/zookeeper.log
-log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
-log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p [%t] %m%n
-EOF
-# Debian's zookeeper.jar carries no slf4j binding on its Class-Path; add the
-# log4j one when present so the properties above apply.
-CP="$TMP/conf:$ZK_JAR"
-for jar in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
-    [ -f "$jar" ] && CP="$CP:$jar"
-done
-
-log "starting ZooKeeper on $SERVER (data in $TMP)"
-java -cp "$CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$TMP/conf/zoo.cfg" \
-    >"$TMP/server.out" 2>&1 </dev/null &
-ZK_PID=$!
-
-ruok() {
-    # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf ruok >&3 && cat <&3' _ "$PORT" 2>/dev/null || true
-}
-for i in $(seq 300); do
-    [ "$(ruok)" = imok ] && break
-    kill -0 "$ZK_PID" 2>/dev/null || { cat "$TMP/server.out" "$TMP/zookeeper.log" >&2 2>/dev/null || true; die "ZooKeeper exited"; }
-    [ "$i" = 300 ] && die "ZooKeeper did not answer ruok within 30 s (see $TMP)"
-    sleep 0.1
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_prerequisites
+bench_build raw_delete RAW_DELETE "raw client (it builds the trees and is the baseline)"
+bench_start_server
 
 # ---------------------------------------------------------------- tree helpers
 # prepare.sh N: check that the previous run left no tree behind (a leftover is

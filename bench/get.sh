@@ -28,7 +28,6 @@ RUNS="${RUNS:-30}"
 SLOW_RUNS="${SLOW_RUNS:-5}"
 WARMUP="${WARMUP:-3}"
 WARM_SERVER="${WARM_SERVER:-500}"
-ZK_JAR=/usr/share/java/zookeeper.jar
 ZKCLI="${ZKCLI:-/usr/share/zookeeper/bin/zkCli.sh}"
 NODE=/bench/node
 DATA="zksh-bench-$$"
@@ -36,122 +35,11 @@ DATA="zksh-bench-$$"
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'get.sh: %s\n' "$*" >&2; exit 1; }
 
-apt_updated=""
-apt_install() {
-    if [ -z "$apt_updated" ]; then
-        apt-get update -qq >&2 || die "apt-get update failed"
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
-}
-
-# ---------------------------------------------------------------- prerequisites
-command -v python3 >/dev/null || die "python3 is required (free port, JSON parsing)"
-if ! command -v hyperfine >/dev/null; then
-    log "installing hyperfine"
-    apt_install hyperfine || die "cannot install hyperfine"
-fi
-if [ ! -f "$ZK_JAR" ]; then
-    log "installing Debian's zookeeper"
-    apt_install zookeeper || die "cannot install zookeeper"
-fi
-command -v java >/dev/null || die "java not found (it comes with Debian's zookeeper package)"
-
-# ---------------------------------------------------------------- build
-RAW_GET_BIN="${RAW_GET:-$ROOT/target/release/examples/raw_get}"
-ZKSH_BIN="${ZKSH:-$ROOT/target/release/zksh}"
-zksh_note=""
-raw_note=""
-if [ -z "${NO_BUILD:-}" ]; then
-    log "cargo build --release --bin zksh --example raw_get"
-    if ! (cd "$ROOT" && cargo build --release --bin zksh --example raw_get); then
-        # Find out which of the two is broken and keep the other one.
-        if [ -z "${RAW_GET:-}" ]; then
-            if ! (cd "$ROOT" && cargo build --release --example raw_get); then
-                raw_note="build failed"
-            fi
-        fi
-        if [ -z "${ZKSH:-}" ]; then
-            if ! (cd "$ROOT" && cargo build --release --bin zksh); then
-                zksh_note="skipped (build failed)"
-            fi
-        fi
-    fi
-fi
-if [ -n "$raw_note" ] || [ ! -x "$RAW_GET_BIN" ]; then
-    die "baseline $RAW_GET_BIN: ${raw_note:-not found}; nothing to compare against (set RAW_GET=path to use a prebuilt one)"
-fi
-if [ -z "$zksh_note" ] && [ ! -x "$ZKSH_BIN" ]; then
-    zksh_note="skipped (not built: $ZKSH_BIN missing)"
-fi
-
-# ---------------------------------------------------------------- server
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/zksh-bench.XXXXXX")"
-ZK_PID=""
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [ -n "$ZK_PID" ] && kill -0 "$ZK_PID" 2>/dev/null; then
-        kill "$ZK_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$ZK_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$ZK_PID" 2>/dev/null || true
-        wait "$ZK_PID" 2>/dev/null || true
-    fi
-    if [ -n "${KEEP_TMP:-}" ]; then
-        log "kept $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-SERVER="127.0.0.1:$PORT"
-mkdir -p "$TMP/conf" "$TMP/data"
-# forceSync=no: every tool opens and closes a session, and both are logged
-# transactions; with fsync each run pays two disk flushes (about 1 ms each
-# here, and noisy), which measures the disk rather than the client.
-cat >"$TMP/conf/zoo.cfg" <<EOF
-tickTime=2000
-dataDir=$TMP/data
-clientPort=$PORT
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=*
-forceSync=${FORCE_SYNC:-no}
-EOF
-cat >"$TMP/conf/log4j.properties" <<EOF
-log4j.rootLogger=WARN, FILE
-log4j.appender.FILE=org.apache.log4j.FileAppender
-log4j.appender.FILE.File=$TMP/zookeeper.log
-log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
-log4j.appender.FILE.layout.ConversionPattern=%d{ISO8601} %-5p [%t] %m%n
-EOF
-# Debian's zookeeper.jar carries no slf4j binding on its Class-Path; add the
-# log4j one when present so the properties above apply.
-CP="$TMP/conf:$ZK_JAR"
-for jar in /usr/share/java/slf4j-log4j12.jar /usr/share/java/log4j-1.2.jar; do
-    [ -f "$jar" ] && CP="$CP:$jar"
-done
-
-log "starting ZooKeeper on $SERVER (data in $TMP)"
-java -cp "$CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$TMP/conf/zoo.cfg" \
-    >"$TMP/server.out" 2>&1 </dev/null &
-ZK_PID=$!
-
-ruok() {
-    # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && printf ruok >&3 && cat <&3' _ "$PORT" 2>/dev/null || true
-}
-for i in $(seq 300); do
-    [ "$(ruok)" = imok ] && break
-    kill -0 "$ZK_PID" 2>/dev/null || { cat "$TMP/server.out" "$TMP/zookeeper.log" >&2 2>/dev/null || true; die "ZooKeeper exited"; }
-    [ "$i" = 300 ] && die "ZooKeeper did not answer ruok within 30 s (see $TMP)"
-    sleep 0.1
-done
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_prerequisites
+bench_build raw_get RAW_GET baseline
+bench_start_server
 
 # ---------------------------------------------------------------- data
 log "creating $NODE"
@@ -164,7 +52,7 @@ elif [ -z "$zksh_note" ]; then
 else
     die "neither $ZKCLI nor zksh is available to create $NODE"
 fi
-got="$("$RAW_GET_BIN" "$SERVER" "$NODE")" || { cat "$TMP/create.out" >&2; die "baseline cannot read $NODE"; }
+got="$("$RAW_BIN" "$SERVER" "$NODE")" || { cat "$TMP/create.out" >&2; die "baseline cannot read $NODE"; }
 [ "$got" = "$DATA" ] || { cat "$TMP/create.out" >&2; die "$NODE holds '$got', expected '$DATA'"; }
 
 # zk-shell: install it with pip when missing; skip when that does not work.
@@ -235,10 +123,10 @@ zkcli_note=""
 # (the baseline) is not penalised.
 log "warming up the server: $WARM_SERVER sessions"
 for _ in $(seq "$WARM_SERVER"); do
-    "$RAW_GET_BIN" "$SERVER" "$NODE" >/dev/null
+    "$RAW_BIN" "$SERVER" "$NODE" >/dev/null
 done
 
-bench baseline "$RUNS" "$WARMUP" "" -- "$RAW_GET_BIN" "$SERVER" "$NODE"
+bench baseline "$RUNS" "$WARMUP" "" -- "$RAW_BIN" "$SERVER" "$NODE"
 bench zksh "$RUNS" "$WARMUP" "$zksh_note" -- "$ZKSH_BIN" -s "$SERVER" get "$NODE"
 bench zkCli.sh "$SLOW_RUNS" 1 "$zkcli_note" -- "$ZKCLI" -server "$SERVER" get "$NODE"
 bench zk-shell "$SLOW_RUNS" 1 "$zk_shell_note" -- "${ZK_SHELL_BIN:-zk-shell}" --run-once "get $NODE" "$SERVER"
