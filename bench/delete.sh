@@ -104,17 +104,7 @@ tree_exists() {
 }
 exists_how() { if [ -z "$zksh_note" ]; then echo "zksh exists: exit 1"; else echo "raw_delete: no such znode"; fi; }
 
-# zk-shell: install it with pip when missing; skip when that does not work.
-ZK_SHELL_BIN="${ZK_SHELL:-$(command -v zk-shell || true)}"
-zk_shell_note=""
-if [ -z "$ZK_SHELL_BIN" ]; then
-    log "installing zk-shell with pip"
-    if python3 -m pip install -q zk-shell >"$TMP/pip.out" 2>&1; then
-        hash -r
-        ZK_SHELL_BIN="$(command -v zk-shell || true)"
-    fi
-    [ -n "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed; pip install zk-shell failed)"
-fi
+bench_find_zk_shell
 zkcli_note=""
 [ -x "$ZKCLI" ] || zkcli_note="skipped (not installed)"
 [ -n "$zk_shell_note" ] || [ -x "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed)"
@@ -136,12 +126,7 @@ medians=()
 notes=()
 checks=()
 
-hf_flags=(--style none)
-# -N (no intermediate shell) exists since hyperfine 1.13; otherwise let it
-# subtract the shell's spawn time as usual.
-if hyperfine --help 2>/dev/null | grep -q -- '--shell=none\|-N, '; then
-    hf_flags+=(-N)
-fi
+bench_hyperfine_flags
 
 median_s() {
     python3 -c 'import json, sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"

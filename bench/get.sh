@@ -55,29 +55,14 @@ fi
 got="$("$RAW_BIN" "$SERVER" "$NODE")" || { cat "$TMP/create.out" >&2; die "baseline cannot read $NODE"; }
 [ "$got" = "$DATA" ] || { cat "$TMP/create.out" >&2; die "$NODE holds '$got', expected '$DATA'"; }
 
-# zk-shell: install it with pip when missing; skip when that does not work.
-ZK_SHELL_BIN="${ZK_SHELL:-$(command -v zk-shell || true)}"
-zk_shell_note=""
-if [ -z "$ZK_SHELL_BIN" ]; then
-    log "installing zk-shell with pip"
-    if python3 -m pip install -q zk-shell >"$TMP/pip.out" 2>&1; then
-        hash -r
-        ZK_SHELL_BIN="$(command -v zk-shell || true)"
-    fi
-    [ -n "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed; pip install zk-shell failed)"
-fi
+bench_find_zk_shell
 
 # ---------------------------------------------------------------- timing
 names=()
 medians=()
 notes=()
 
-hf_flags=(--style none)
-# -N (no intermediate shell) exists since hyperfine 1.13; otherwise let it
-# subtract the shell's spawn time as usual.
-if hyperfine --help 2>/dev/null | grep -q -- '--shell=none\|-N, '; then
-    hf_flags+=(-N)
-fi
+bench_hyperfine_flags
 
 median_ms() {
     python3 -c 'import json, sys; print("%.2f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$1"

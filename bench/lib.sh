@@ -4,8 +4,10 @@
 # loopback port, stopped (and its temp dir removed) however the script ends.
 #
 # Sourced by bench/*.sh after they define ROOT, log and die. Sets RAW_BIN, ZKSH_BIN, zksh_note
-# (why zksh is skipped, if it is), TMP, PORT, SERVER and ZK_PID.
+# (why zksh is skipped, if it is), TMP, PORT, SERVER and ZK_PID; and, on request,
+# ZK_SHELL_BIN with zk_shell_note, and hf_flags.
 
+# shellcheck disable=SC2034 # the variables set here are read by the scripts that source it
 ZK_JAR=/usr/share/java/zookeeper.jar
 
 apt_updated=""
@@ -126,4 +128,28 @@ LOG4J
         [ "$i" = 300 ] && die "ZooKeeper did not answer ruok within 30 s (see $TMP)"
         sleep 0.1
     done
+}
+
+# Finds zk-shell (ZK_SHELL, or PATH), installing it with pip when missing; sets ZK_SHELL_BIN, or
+# zk_shell_note saying why it is skipped.
+bench_find_zk_shell() {
+    ZK_SHELL_BIN="${ZK_SHELL:-$(command -v zk-shell || true)}"
+    zk_shell_note=""
+    if [ -z "$ZK_SHELL_BIN" ]; then
+        log "installing zk-shell with pip"
+        if python3 -m pip install -q zk-shell >"$TMP/pip.out" 2>&1; then
+            hash -r
+            ZK_SHELL_BIN="$(command -v zk-shell || true)"
+        fi
+        [ -n "$ZK_SHELL_BIN" ] || zk_shell_note="skipped (not installed; pip install zk-shell failed)"
+    fi
+}
+
+# hf_flags: hyperfine's common flags. -N (no intermediate shell) exists since hyperfine 1.13;
+# otherwise hyperfine subtracts the shell's spawn time as usual.
+bench_hyperfine_flags() {
+    hf_flags=(--style none)
+    if hyperfine --help 2>/dev/null | grep -q -- '--shell=none\|-N, '; then
+        hf_flags+=(-N)
+    fi
 }
