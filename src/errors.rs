@@ -17,6 +17,9 @@ pub struct ZkError {
     pub source: zk::Error,
     /// The version the request expected, so a mismatch can say which one.
     pub expected_version: Option<i32>,
+    /// Words around the reason when the request was part of something larger (a transaction):
+    /// what failed before it, what that meant after it.
+    frame: Option<(String, &'static str)>,
 }
 
 impl ZkError {
@@ -26,6 +29,22 @@ impl ZkError {
             path: path.into(),
             source,
             expected_version: None,
+            frame: None,
+        }
+    }
+
+    /// `{before}: {reason}; {after}`, e.g. which operation of a transaction failed and that
+    /// nothing was applied; the code stays ZooKeeper's.
+    pub fn framed(mut self, before: String, after: &'static str) -> Self {
+        self.frame = Some((before, after));
+        self
+    }
+
+    /// The reason with its frame, as shown to the user.
+    pub fn message(&self) -> String {
+        match &self.frame {
+            Some((before, after)) => format!("{before}: {}; {after}", self.reason()),
+            None => self.reason(),
         }
     }
 
@@ -98,7 +117,7 @@ impl ZkError {
 
 impl fmt::Display for ZkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.op, self.path, self.reason())
+        write!(f, "{} {}: {}", self.op, self.path, self.message())
     }
 }
 
@@ -216,7 +235,7 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
 pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<ZkError>() {
-            return json!({"error": {"op": e.op, "path": e.path, "code": e.code(), "message": e.reason()}});
+            return json!({"error": {"op": e.op, "path": e.path, "code": e.code(), "message": e.message()}});
         }
         if let Some(e) = cause.downcast_ref::<ShellError>() {
             let (op, path, code) = match e {

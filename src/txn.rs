@@ -160,15 +160,11 @@ fn failure(index: usize, op: &TxnOp, err: zk::Error) -> anyhow::Error {
         TxnOp::Set { version, .. } | TxnOp::Delete { version, .. } => *version,
         TxnOp::Create { .. } => None,
     };
-    let reason = ZkError::new(op.name(), op.path(), err).with_version(version);
-    ShellError::refused(
-        "txn commit",
-        "",
-        format!(
-            "operation {} ({}) failed: {}; nothing was applied",
-            index + 1,
-            op.describe(),
-            reason.reason()
-        ),
-    )
+    ZkError::new("txn commit", op.path(), err)
+        .with_version(version)
+        .framed(
+            format!("operation {} ({}) failed", index + 1, op.describe()),
+            "nothing was applied",
+        )
+        .into()
 }

@@ -177,3 +177,33 @@ fn txn_bad_input() {
         .code(2)
         .one_line_error();
 }
+
+#[test]
+fn a_failed_commit_reports_zookeepers_code_and_the_operation() {
+    let (server, root) = namespace("txn-code");
+    Zksh::new(server)
+        .args(["create", &format!("{root}/a"), "x"])
+        .run()
+        .success();
+    let out = Zksh::new(server)
+        .args([
+            "-o",
+            "json",
+            "txn",
+            &format!("create {root}/b"),
+            &format!("set -v 7 {root}/a y"),
+        ])
+        .run();
+    out.code(1);
+    let err = out.stderr_json();
+    assert_eq!(err["error"]["code"], "BADVERSION", "{err}");
+    assert_eq!(err["error"]["op"], "txn commit");
+    assert_eq!(err["error"]["path"], format!("{root}/a").as_str());
+    let message = err["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("operation 2 (set "), "{message}");
+    assert!(
+        message.ends_with("version mismatch (expected 7); nothing was applied"),
+        "{message}"
+    );
+    Zksh::new(server).args(["exists", &format!("{root}/b")]).run().code(1);
+}
