@@ -10,6 +10,7 @@ mod edit;
 mod interactive;
 mod json_everywhere;
 mod oneshot;
+mod oneshot_data;
 mod repl;
 mod sandbox;
 mod script;
