@@ -6,17 +6,18 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches};
 use colored::Colorize;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::cli::{Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
 use crate::errors::error_label;
 use crate::events::{self, EventReceiver};
 use crate::exit::ExitCode;
-use crate::runner::Runner;
 use crate::sandbox::Sandbox;
-use crate::session::Session;
-use crate::{completion, repl, sandbox, script};
+use crate::shell::Shell;
+use crate::shell::runner::Runner;
+use crate::shell::script;
+use crate::shell::stop::{self, Stop, StopReason};
+use crate::{completion, repl, sandbox};
 
 pub fn main() -> std::process::ExitCode {
     // A completion request (ZKSH_COMPLETE set by the shell's script) is answered and exits here.
@@ -80,9 +81,15 @@ pub fn main() -> std::process::ExitCode {
             return ExitCode::Refused.into();
         }
     };
-    let code = runtime.block_on(run(config));
+    let interactive = matches!(config.mode, Mode::Repl);
+    let (code, signalled) = runtime.block_on(run(config));
     // The editor thread may still sit in readline; nothing it holds needs flushing.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    // Outside the REPL, a run ended by a signal ends as that signal would have ended it
+    // (the session is closed by now), so that `for ...; do zksh ...; done` stops on Ctrl-C.
+    if let Some(reason) = signalled.filter(|_| !interactive) {
+        stop::reraise(reason);
+    }
     code.into()
 }
 
@@ -115,23 +122,25 @@ fn init_tracing(debug: bool) {
         .ok();
 }
 
-async fn run(mut config: Config) -> ExitCode {
-    // Take SIGINT and SIGTERM from the start: a signal must end the run in order (session
-    // closed, sandbox stopped), never kill the process mid-way.
-    let Ok(mut signals) = StopSignals::install() else {
-        eprintln!("error: cannot install signal handlers");
-        return ExitCode::Refused;
-    };
+/// Runs the chosen mode; says how it ended, and which signal ended it, if one did.
+async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
+    // Signals are taken from the start: a signal must end the run in order (the command's
+    // summary printed, session closed, sandbox stopped), never kill the process mid-way.
     let interactive = matches!(config.mode, Mode::Repl);
+    let Ok(stop) = Stop::install(interactive) else {
+        eprintln!("error: cannot install signal handlers");
+        return (ExitCode::Refused, None);
+    };
     let mut sandbox = None;
     if config.sandbox {
+        let mut stopped = stop.clone();
         let started = tokio::select! {
             started = Sandbox::start() => started,
-            code = signals.stop_requested(interactive) => return code,
+            reason = stopped.ended() => return (reason.exit_code(), Some(reason)),
         };
         match started {
             Ok(started) => {
-                if matches!(config.mode, Mode::Repl) {
+                if interactive {
                     eprintln!(
                         "{} throwaway ZooKeeper on {} (data in {}, removed on exit)",
                         "sandbox:".green(),
@@ -139,65 +148,37 @@ async fn run(mut config: Config) -> ExitCode {
                         started.dir().display()
                     );
                 }
-                config.connect.server = started.connect_string();
+                config.profile.server = started.connect_string();
                 sandbox = Some(started);
             }
             Err(err) => {
                 eprintln!("{} sandbox: {err:#}", error_label());
-                return ExitCode::Refused;
+                return (ExitCode::Refused, None);
             }
         }
     }
     let (event_tx, event_rx) = events::channel();
-    let mut session = Session::new(config.connect.clone(), event_tx);
-    session.stdin_is_free = matches!(config.mode, Mode::OneShot(_)) && !std::io::stdin().is_terminal()
-        || matches!(
-            &config.mode,
-            Mode::Script {
-                text: ScriptText::Inline(_) | ScriptText::File(_),
-                ..
-            }
-        ) && !std::io::stdin().is_terminal();
-    let mut runner = Runner::new(session, config.output);
+    let mut shell = Shell::new(config.profile.clone(), event_tx);
+    let stdin_is_tty = std::io::stdin().is_terminal();
+    shell.set_stdin_is_free(
+        !stdin_is_tty
+            && matches!(
+                &config.mode,
+                Mode::OneShot(_)
+                    | Mode::Script {
+                        text: ScriptText::Inline(_) | ScriptText::File(_),
+                        ..
+                    }
+            ),
+    );
+    let mut runner = Runner::new(shell, config.output, stop.clone());
     runner.keep_going = config.keep_going;
-    let code = tokio::select! {
-        code = run_mode(&mut runner, config.mode, config.keep_going, event_rx) => code,
-        code = signals.stop_requested(interactive) => code,
-    };
-    runner.session.close().await;
+    let code = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;
+    runner.shell.close().await;
     if let Some(mut sandbox) = sandbox {
         tokio::task::spawn_blocking(move || sandbox.stop()).await.ok();
     }
-    code
-}
-
-/// The signals that end a run in order (session closed, sandbox stopped) instead of killing
-/// the process mid-way. Installed at the start, so none is missed.
-struct StopSignals {
-    interrupt: Signal,
-    terminate: Signal,
-    hangup: Signal,
-}
-
-impl StopSignals {
-    fn install() -> std::io::Result<StopSignals> {
-        Ok(StopSignals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// Resolves when the run must stop: SIGTERM and SIGHUP (the terminal went away) always;
-    /// SIGINT outside the REPL (where Ctrl-C only cancels the running command, which the
-    /// runner handles).
-    async fn stop_requested(&mut self, interactive: bool) -> ExitCode {
-        tokio::select! {
-            _ = self.terminate.recv() => ExitCode::Terminated,
-            _ = self.hangup.recv() => ExitCode::HungUp,
-            _ = self.interrupt.recv(), if !interactive => ExitCode::Interrupted,
-        }
-    }
+    (code, stop.received())
 }
 
 async fn run_mode(runner: &mut Runner, mode: Mode, keep_going: bool, events: EventReceiver) -> ExitCode {

@@ -4,9 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, ValueEnum};
+use std::sync::OnceLock;
+
+use clap::{Args, CommandFactory, Parser, ValueEnum};
 
 use crate::commands::Command;
+use crate::zk::Profile;
 
 /// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
 ///
@@ -106,7 +109,8 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The `-o/--output` option every command takes.
+// The `-o/--output` option every command takes. No doc comment: flattened last into every
+// command, clap would make it the help text of each.
 #[derive(Debug, Clone, Args, Default)]
 pub struct OutputArg {
     /// Output format: text or json
@@ -137,22 +141,43 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// The options before the command that take a value (as a separate word).
-const TAKES_VALUE: &[&str] = &[
-    "-s",
-    "--server",
-    "--session-timeout",
-    "--connect-timeout",
-    "--request-timeout",
-    "-c",
-    "--command",
-    "-f",
-    "--file",
-    "-o",
-    "--output",
-    "--color",
-    "--sandbox-watchdog",
-];
+impl Cli {
+    /// The connection profile these options describe.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            server: self.server.clone(),
+            session_timeout: self.session_timeout,
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            readonly: self.readonly,
+        }
+    }
+}
+
+/// Whether `word` is an option before the command that takes its value as the next word
+/// (`-s HOST`, `--color never`). Read from the clap tree, so a new option cannot be missed.
+fn takes_value(word: &str) -> bool {
+    static SPELLINGS: OnceLock<Vec<String>> = OnceLock::new();
+    let spellings = SPELLINGS.get_or_init(|| {
+        Cli::command()
+            .get_arguments()
+            .filter(|arg| !arg.is_positional() && arg.get_action().takes_values())
+            .flat_map(|arg| {
+                let short = arg.get_short_and_visible_aliases().unwrap_or_default();
+                let long = arg.get_long_and_visible_aliases().unwrap_or_default();
+                let hidden_short = arg.get_all_short_aliases().unwrap_or_default();
+                let hidden_long = arg.get_all_aliases().unwrap_or_default();
+                short
+                    .into_iter()
+                    .chain(hidden_short)
+                    .map(|c| format!("-{c}"))
+                    .chain(long.into_iter().chain(hidden_long).map(|l| format!("--{l}")))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    });
+    spellings.iter().any(|s| s == word)
+}
 
 /// The `--color` given before the command, read before clap parses, so that clap's own
 /// errors about the rest of the line follow it. Invalid values count as auto (clap reports
@@ -165,7 +190,7 @@ pub fn color_choice_in(args: &[String]) -> ColorChoice {
             words.next().map(String::as_str)
         } else if let Some(value) = word.strip_prefix("--color=") {
             Some(value)
-        } else if TAKES_VALUE.contains(&word.as_str()) {
+        } else if takes_value(word) {
             words.next();
             continue;
         } else if word.starts_with('-') {
@@ -206,7 +231,7 @@ pub fn rewrite_zkcli_habits(args: Vec<String>, hint: &mut dyn FnMut(&str)) -> Ve
                     });
                 }
             }
-            a if TAKES_VALUE.contains(&a) => {
+            a if takes_value(a) => {
                 out.push(arg);
                 if let Some(value) = iter.next() {
                     out.push(value);
@@ -265,6 +290,28 @@ mod tests {
             ]
         );
         assert_eq!(hints.len(), 2);
+    }
+
+    #[test]
+    fn options_that_take_a_value_come_from_the_clap_tree() {
+        for word in [
+            "-s",
+            "--server",
+            "--session-timeout",
+            "-c",
+            "--command",
+            "-f",
+            "--file",
+            "-o",
+            "--output",
+            "--color",
+            "--sandbox-watchdog",
+        ] {
+            assert!(takes_value(word), "{word}");
+        }
+        for word in ["-r", "--readonly", "--keep-going", "--sandbox", "--debug", "get"] {
+            assert!(!takes_value(word), "{word}");
+        }
     }
 
     #[test]

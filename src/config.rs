@@ -3,20 +3,10 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use crate::cli::{Cli, ColorChoice, OutputFormat};
 use crate::commands::Command;
-
-/// How to reach ZooKeeper.
-#[derive(Debug, Clone)]
-pub struct ConnectSettings {
-    pub server: String,
-    pub session_timeout: Duration,
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-    pub readonly: bool,
-}
+use crate::zk::Profile;
 
 /// Where the commands come from.
 #[derive(Debug)]
@@ -58,7 +48,7 @@ pub fn stderr_color() -> bool {
 
 #[derive(Debug)]
 pub struct Config {
-    pub connect: ConnectSettings,
+    pub profile: Profile,
     pub mode: Mode,
     pub output: OutputFormat,
     pub color: bool,
@@ -69,6 +59,7 @@ pub struct Config {
 impl Config {
     /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable.
     pub fn from_cli(cli: Cli, stdin_is_tty: bool, stdout_is_tty: bool) -> Config {
+        let profile = cli.profile();
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {
@@ -98,13 +89,7 @@ impl Config {
         };
         let color = color_for(cli.color, stdout_is_tty);
         Config {
-            connect: ConnectSettings {
-                server: cli.server,
-                session_timeout: cli.session_timeout,
-                connect_timeout: cli.connect_timeout,
-                request_timeout: cli.request_timeout,
-                readonly: cli.readonly,
-            },
+            profile,
             mode,
             output: cli.output.unwrap_or(OutputFormat::Text),
             color,

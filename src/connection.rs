@@ -9,9 +9,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use zookeeper_client::{self as zk, Client, SessionState};
 
-use crate::config::ConnectSettings;
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender, ShellEvent};
+use crate::zk::Profile;
 
 /// Credentials given with `addauth`; kept to re-apply them on a new session.
 /// Debug is hand-written so the secret never reaches a log or a panic message.
@@ -29,7 +29,7 @@ impl std::fmt::Debug for Credential {
 
 #[derive(Debug)]
 pub struct Connection {
-    settings: ConnectSettings,
+    settings: Profile,
     credentials: Mutex<Vec<Credential>>,
     current: watch::Sender<Option<Client>>,
     /// One connect at a time: a command and the renewal task may both notice an expiry.
@@ -41,7 +41,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(settings: ConnectSettings, events: EventSender) -> Arc<Connection> {
+    pub fn new(settings: Profile, events: EventSender) -> Arc<Connection> {
         Arc::new(Connection {
             settings,
             credentials: Mutex::new(Vec::new()),
@@ -53,7 +53,7 @@ impl Connection {
         })
     }
 
-    pub fn settings(&self) -> &ConnectSettings {
+    pub fn settings(&self) -> &Profile {
         &self.settings
     }
 
@@ -122,10 +122,7 @@ impl Connection {
 
     async fn connect(self: &Arc<Self>) -> anyhow::Result<Client> {
         let s = &self.settings;
-        let mut connector = Client::connector()
-            .with_session_timeout(s.session_timeout)
-            .with_readonly(s.readonly)
-            .with_fail_eagerly();
+        let mut connector = s.connector();
         for c in self.credentials_lock().iter() {
             connector = connector.with_auth(&c.scheme, &c.secret);
         }
@@ -252,7 +249,7 @@ impl Connection {
 }
 
 /// The error for a request that outlived the deadline: almost always a lost connection.
-pub fn deadline_error(settings: &ConnectSettings, op: &'static str, path: &str) -> anyhow::Error {
+pub fn deadline_error(settings: &Profile, op: &'static str, path: &str) -> anyhow::Error {
     ShellError::NoConnection {
         op,
         path: path.to_string(),

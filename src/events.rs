@@ -4,8 +4,8 @@
 use tokio::sync::mpsc;
 use zookeeper_client::SessionState;
 
-use crate::render::watch::watch_event_text;
 use crate::watch::WatchEvent;
+use crate::watch::render::watch_event_text;
 
 /// Something to tell the user between commands.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use clap::Parser;
 use proptest::prelude::*;
 
 use crate::cli::{Cli, OutputFormat, ShellLine};
-use crate::commands::Command;
+use crate::commands::{Command, With};
 use crate::line::split_commands;
 
 fn line(text: &str) -> Result<Command, String> {
@@ -24,12 +24,12 @@ fn argv(args: &[&str]) -> Cli {
 fn top_level_and_command_s_letters_in_one_line() {
     let cli = argv(&["-s", "zk1:2181,zk2:2181/app", "create", "-s", "-e", "/x", "data"]);
     assert_eq!(cli.server, "zk1:2181,zk2:2181/app");
-    let Some(Command::Create(create)) = cli.command else {
+    let Some(Command::Create(With { args: create, .. })) = cli.command else {
         panic!("not create")
     };
     assert!(create.sequential && create.ephemeral && !create.container);
     assert_eq!(create.path, "/x");
-    assert_eq!(create.data.as_deref(), Some("data"));
+    assert_eq!(create.data.data.as_deref(), Some("data"));
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn design_example_with_both_s_letters_parses() {
     // DESIGN.md: `zksh -s h create -s -c /x` must parse (refused later: no sequential containers).
     let cli = argv(&["-s", "h", "create", "-s", "-c", "/x"]);
     assert_eq!(cli.server, "h");
-    let Some(Command::Create(create)) = cli.command else {
+    let Some(Command::Create(With { args: create, .. })) = cli.command else {
         panic!("not create")
     };
     assert!(create.sequential && create.container);
@@ -53,63 +53,65 @@ fn output_option_before_or_on_the_command() {
 
 #[test]
 fn every_flag_of_create() {
-    let Ok(Command::Create(c)) = line("create -s -e -p --file f /x") else {
+    let Ok(Command::Create(With { args: c, .. })) = line("create -s -e -p --file f /x") else {
         panic!()
     };
     assert!(c.sequential && c.ephemeral && c.parents);
-    assert_eq!(c.file.as_deref(), Some(std::path::Path::new("f")));
-    let Ok(Command::Create(c)) = line("create -c /x") else {
+    assert_eq!(c.data.file.as_deref(), Some(std::path::Path::new("f")));
+    let Ok(Command::Create(With { args: c, .. })) = line("create -c /x") else {
         panic!()
     };
     assert!(c.container);
-    let Ok(Command::Create(c)) = line("create -t 5000 /x") else {
+    let Ok(Command::Create(With { args: c, .. })) = line("create -t 5000 /x") else {
         panic!()
     };
     assert_eq!(c.ttl, Some(std::time::Duration::from_millis(5000)));
-    let Ok(Command::Create(c)) = line("create /x '' world:anyone:r") else {
+    let Ok(Command::Create(With { args: c, .. })) = line("create /x '' world:anyone:r") else {
         panic!()
     };
-    assert_eq!(c.data.as_deref(), Some(""));
+    assert_eq!(c.data.data.as_deref(), Some(""));
     assert_eq!(c.acl.as_deref(), Some("world:anyone:r"));
     assert!(line("create -c -e /x").is_err(), "container and ephemeral conflict");
 }
 
 #[test]
 fn every_flag_of_get_set_ls_delete() {
-    let Ok(Command::Get(g)) = line("get -s --raw /x") else {
+    let Ok(Command::Get(With { args: g, .. })) = line("get -s --raw /x") else {
         panic!()
     };
     assert!(g.stat && g.raw);
-    let Ok(Command::Get(g)) = line("get --out f /x") else {
+    let Ok(Command::Get(With { args: g, .. })) = line("get --out f /x") else {
         panic!()
     };
     assert!(g.out_file.is_some());
     assert!(line("get --raw --out f /x").is_err());
-    let Ok(Command::Set(s)) = line("set -s -v 3 /x data") else {
+    let Ok(Command::Set(With { args: s, .. })) = line("set -s -v 3 /x data") else {
         panic!()
     };
     assert!(s.stat);
     assert_eq!(s.version, Some(3));
-    let Ok(Command::Set(s)) = line("set /n -5") else {
+    let Ok(Command::Set(With { args: s, .. })) = line("set /n -5") else {
         panic!()
     };
-    assert_eq!(s.data.as_deref(), Some("-5"));
-    let Ok(Command::Set(s)) = line("set /n -- --flaglike") else {
+    assert_eq!(s.data.data.as_deref(), Some("-5"));
+    let Ok(Command::Set(With { args: s, .. })) = line("set /n -- --flaglike") else {
         panic!()
     };
-    assert_eq!(s.data.as_deref(), Some("--flaglike"));
+    assert_eq!(s.data.data.as_deref(), Some("--flaglike"));
     assert!(line("set -v abc /x y").is_err());
-    let Ok(Command::Ls(l)) = line("ls -s -l /x") else {
+    let Ok(Command::Ls(With { args: l, .. })) = line("ls -s -l /x") else {
         panic!()
     };
     assert!(l.stat && l.long);
-    let Ok(Command::Ls(l)) = line("ls") else { panic!() };
+    let Ok(Command::Ls(With { args: l, .. })) = line("ls") else {
+        panic!()
+    };
     assert!(l.path.is_none());
-    let Ok(Command::Delete(d)) = line("delete -r /x") else {
+    let Ok(Command::Delete(With { args: d, .. })) = line("delete -r /x") else {
         panic!()
     };
     assert!(d.recursive);
-    let Ok(Command::Delete(d)) = line("delete -v 2 /x") else {
+    let Ok(Command::Delete(With { args: d, .. })) = line("delete -v 2 /x") else {
         panic!()
     };
     assert_eq!(d.version, Some(2));
@@ -120,12 +122,14 @@ fn every_flag_of_get_set_ls_delete() {
 
 #[test]
 fn navigation_and_shell_commands() {
-    assert!(matches!(line("cd -"), Ok(Command::Cd(c)) if c.path.as_deref() == Some("-")));
-    assert!(matches!(line("cd"), Ok(Command::Cd(c)) if c.path.is_none()));
+    assert!(matches!(line("cd -"), Ok(Command::Cd(With { args: c, .. })) if c.path.as_deref() == Some("-")));
+    assert!(matches!(line("cd"), Ok(Command::Cd(With { args: c, .. })) if c.path.is_none()));
     assert!(matches!(line("pwd"), Ok(Command::Pwd(_))));
     assert!(matches!(line("exit"), Ok(Command::Quit(_))));
     assert!(matches!(line("quit"), Ok(Command::Quit(_))));
-    assert!(matches!(line("help create"), Ok(Command::Help(h)) if h.command.as_deref() == Some("create")));
+    assert!(
+        matches!(line("help create"), Ok(Command::Help(With { args: h, .. })) if h.command.as_deref() == Some("create"))
+    );
     assert!(matches!(line("addauth digest u:p"), Ok(Command::AddAuth(_))));
     assert!(matches!(line("sync /x"), Ok(Command::Sync(_))));
     assert!(matches!(line("version"), Ok(Command::Version(_))));

@@ -13,18 +13,15 @@ pub mod errors;
 pub mod events;
 pub mod exit;
 pub mod line;
-pub mod outcome;
+pub mod output;
 pub mod path;
 pub mod progress;
-pub mod render;
 pub mod repl;
-pub mod runner;
 pub mod sandbox;
-pub mod script;
-pub mod session;
+pub mod shell;
 pub mod tree;
-pub mod txn;
 pub mod watch;
+pub mod zk;
 
 #[cfg(test)]
 mod grammar_tests;

@@ -6,7 +6,8 @@ use zookeeper_client::{self as zk, Client, MultiReadResult};
 use crate::errors::{ShellError, ZkError};
 use crate::path::child_path;
 use crate::progress::Progress;
-use crate::session::Session;
+use crate::zk::Zk;
+use crate::zk::write::WriteOp;
 
 /// Operations per multi request: small enough for the 1 MB packet limit with long paths.
 pub const BATCH_OPS: usize = 200;
@@ -17,12 +18,7 @@ const WINDOW: usize = 8;
 
 /// Lists `root` and every node below it, parents before children (breadth first, each
 /// level sorted). Nodes that vanish during the walk are skipped.
-pub async fn walk_subtree(
-    session: &Session,
-    client: &Client,
-    op: &'static str,
-    root: &str,
-) -> anyhow::Result<Vec<String>> {
+pub async fn walk_subtree(zk: &Zk, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
     let mut all = vec![root.to_string()];
     let mut level = vec![root.to_string()];
     while !level.is_empty() {
@@ -40,7 +36,7 @@ pub async fn walk_subtree(
                 requests.push((batch, reader.commit()));
             }
             for (batch, request) in requests {
-                let results = session.call(op, root, request).await?;
+                let results = zk.call(op, root, request).await?;
                 for (parent, result) in batch.iter().zip(results) {
                     match result {
                         MultiReadResult::Children { mut children } => {
@@ -65,26 +61,17 @@ pub async fn walk_subtree(
 /// changes (a node added or removed meanwhile) make a batch fail as a whole; the walk is then
 /// redone, a few times, before giving up with a count of what was deleted.
 /// `progress` counts the nodes deleted.
-pub async fn delete_subtree(
-    session: &Session,
-    client: &Client,
-    root: &str,
-    progress: &Progress,
-) -> anyhow::Result<usize> {
+pub async fn delete_subtree(zk: &Zk, client: &Client, root: &str, progress: &Progress) -> anyhow::Result<usize> {
     const ATTEMPTS: usize = 3;
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
-        let nodes = walk_subtree(session, client, "delete -r", root).await?;
+        let nodes = walk_subtree(zk, client, "delete -r", root).await?;
         progress.set_remaining(nodes.len());
-        match delete_deepest_first(session, client, &nodes, progress).await {
+        match delete_deepest_first(zk, client, &nodes, progress).await {
             None => return Ok(progress.done()),
             Some(err) => last_error = Some(err),
         }
-        if session
-            .call("delete -r", root, client.check_stat(root))
-            .await?
-            .is_none()
-        {
+        if zk.call("delete -r", root, client.check_stat(root)).await?.is_none() {
             return Ok(progress.done());
         }
     }
@@ -99,7 +86,7 @@ pub async fn delete_subtree(
 
 /// Deletes `nodes` from the last to the first, counting into `progress`; the first failure.
 async fn delete_deepest_first(
-    session: &Session,
+    zk: &Zk,
     client: &Client,
     nodes: &[String],
     progress: &Progress,
@@ -120,27 +107,26 @@ async fn delete_deepest_first(
     for window in batches.chunks(WINDOW) {
         let mut requests = Vec::with_capacity(window.len());
         for batch in window {
-            let mut writer = client.new_multi_writer();
-            for path in batch.iter().rev() {
-                if let Err(e) = writer.add_delete(path, None) {
-                    return Some(ZkError::new("delete -r", path.as_str(), e).into());
-                }
+            // Children first: the batch was cut from the deep end of the list.
+            let ops: Vec<WriteOp> = batch
+                .iter()
+                .rev()
+                .map(|path| WriteOp::Delete {
+                    path: path.clone(),
+                    version: None,
+                })
+                .collect();
+            match zk.send_multi(client, &ops) {
+                Ok(pending) => requests.push((ops, pending)),
+                Err(err) => return Some(err.into_error(zk, "delete -r", &ops, false)),
             }
-            requests.push((batch, writer.commit()));
         }
         let mut failure = None;
-        for (batch, request) in requests {
-            match tokio::time::timeout(session.request_timeout(), request).await {
-                Ok(Ok(_)) => progress.add_done(batch.len()),
-                Ok(Err(zk::MultiWriteError::OperationFailed { index, source })) => {
-                    let path = batch.iter().rev().nth(index).map(String::as_str).unwrap_or_default();
-                    failure.get_or_insert_with(|| ZkError::new("delete -r", path, source).into());
-                }
-                Ok(Err(zk::MultiWriteError::RequestFailed { source })) => {
-                    failure.get_or_insert_with(|| ZkError::new("delete -r", batch[0].as_str(), source).into());
-                }
-                Err(_) => {
-                    failure.get_or_insert_with(|| session.deadline_error("delete -r", &batch[0]));
+        for (ops, pending) in requests {
+            match zk.finish_multi(&ops, pending).await {
+                Ok(_) => progress.add_done(ops.len()),
+                Err(err) => {
+                    failure.get_or_insert_with(|| err.into_error(zk, "delete -r", &ops, false));
                 }
             }
         }

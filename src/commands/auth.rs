@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use crate::cli::OutputArg;
-use crate::outcome::Outcome;
-use crate::session::Session;
+use crate::commands::Run;
+use crate::output::Reply;
+use crate::shell::Shell;
 
 /// Add credentials to this session, as zkCli's addauth.
 ///
@@ -14,16 +14,20 @@ use crate::session::Session;
 ///
 /// Example: addauth digest alice:secret
 #[derive(Debug, Args)]
-pub struct AddAuthArgs {
+#[command(
+    about = "Add credentials to this session (re-applied after reconnects)",
+    visible_alias = "add-auth"
+)]
+pub struct AddAuth {
     /// Auth scheme (digest, ...)
     pub scheme: String,
     /// Credential, e.g. user:password for digest
     pub credential: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: AddAuthArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    session.add_auth(&args.scheme, args.credential.into_bytes()).await?;
-    Ok(Outcome::Done)
+impl Run for AddAuth {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        shell.zk().add_auth(&self.scheme, self.credential.into_bytes()).await?;
+        Ok(Reply::done())
+    }
 }

@@ -1,12 +1,15 @@
 //! `completions <shell>`: the bash, zsh or fish script that completes zksh's commands, flags
 //! and live znode paths.
 
-use clap::Args;
-use serde_json::json;
+use std::io::Write;
 
-use crate::cli::OutputArg;
-use crate::completion::{self, Shell};
-use crate::outcome::Outcome;
+use clap::Args;
+use serde::Serialize;
+
+use crate::commands::Run;
+use crate::completion::{self, Shell as TargetShell};
+use crate::output::{Render, Reply, write_text_block};
+use crate::shell::Shell;
 
 /// Print the completion script for a shell.
 ///
@@ -21,18 +24,31 @@ use crate::outcome::Outcome;
 ///
 /// Example: zksh completions bash > ~/.local/share/bash-completion/completions/zksh
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+#[command(about = "Print the bash, zsh or fish completion script (completes live znode paths)")]
+pub struct Completions {
     /// The shell to print the script for
     #[arg(value_enum)]
-    pub shell: Shell,
-    #[command(flatten)]
-    pub out: OutputArg,
+    pub shell: TargetShell,
 }
 
-pub fn execute(args: CompletionsArgs) -> Outcome {
-    let script = completion::script(args.shell);
-    Outcome::Text {
-        text: script.trim_end().to_string(),
-        json: json!({"shell": args.shell.name(), "script": script}),
+/// The script, as a shell sources it.
+#[derive(Debug, Serialize)]
+pub struct CompletionScript {
+    pub shell: &'static str,
+    pub script: String,
+}
+
+impl Render for CompletionScript {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_text_block(self.script.trim_end(), out)
+    }
+}
+
+impl Run for Completions {
+    async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
+        Ok(Reply::value(CompletionScript {
+            shell: self.shell.name(),
+            script: completion::script(self.shell),
+        }))
     }
 }

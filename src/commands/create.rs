@@ -1,19 +1,21 @@
 //! `create [-s] [-e] [-c] [-t ttl] [-p] path [data] [acl]`: make a znode, print its path.
 
-use std::path::PathBuf;
+use std::io::Write;
 use std::time::Duration;
 
 use clap::Args;
-use zookeeper_client::{self as zk, Acl, Acls, CreateMode};
+use serde::Serialize;
+use zookeeper_client::{Acls, CreateMode};
 
-use crate::cli::{OutputArg, parse_duration};
-use crate::commands::data_source::read_data;
-use crate::commands::txn::queue;
-use crate::errors::{ShellError, ZkError};
-use crate::outcome::Outcome;
+use crate::cli::parse_duration;
+use crate::commands::Run;
+use crate::commands::data_input::DataInput;
+use crate::errors::ShellError;
+use crate::output::{Render, Reply};
 use crate::path::parent_of;
-use crate::session::Session;
-use crate::txn::TxnOp;
+use crate::shell::Shell;
+use crate::zk::acl::parse_acl;
+use crate::zk::write::WriteOp;
 
 /// Create a znode.
 ///
@@ -25,7 +27,11 @@ use crate::txn::TxnOp;
 ///
 /// Example: create -s -e /election/candidate- "host-1"
 #[derive(Debug, Args)]
-pub struct CreateArgs {
+#[command(
+    about = "Create a znode (persistent unless -e/-s/-c/-t) and print its path",
+    visible_alias = "mk"
+)]
+pub struct Create {
     /// Sequential: the server appends a monotonically increasing 10-digit counter
     #[arg(short = 's', long)]
     pub sequential: bool,
@@ -41,25 +47,17 @@ pub struct CreateArgs {
     /// Create missing parent nodes (persistent, empty)
     #[arg(short = 'p', long)]
     pub parents: bool,
-    /// Read the data from FILE ('-' for stdin)
-    #[arg(long, value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// The data (or the file) is base64: store the decoded bytes
-    #[arg(short = 'b', long)]
-    pub base64: bool,
+    #[command(flatten)]
+    pub data: DataInput,
     /// ACL as zkCli writes it (e.g. world:anyone:cdrwa); default world:anyone:cdrwa
     #[arg(long = "acl", value_name = "ACL")]
     pub acl_option: Option<String>,
     /// Znode path (absolute, or relative to the current node)
-    #[arg(add = crate::completion::path_completer())]
+    #[arg(index = 1, add = crate::completion::path_completer())]
     pub path: String,
-    /// Data ('-' reads stdin); may start with '-'
-    #[arg(allow_hyphen_values = true)]
-    pub data: Option<String>,
     /// ACL, zkCli style: scheme:id:perms[,scheme:id:perms...]
+    #[arg(index = 3)]
     pub acl: Option<String>,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
 /// zkCli's -t takes milliseconds; zksh also accepts units.
@@ -71,144 +69,81 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
     parse_duration(text)
 }
 
-pub async fn execute(args: CreateArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    if path == "/" {
-        return Err(ShellError::usage("create /: the root always exists"));
+/// `create`: the created path (sequential names included), so scripts can use it.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub path: String,
+}
+
+impl Render for Created {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "{}", self.path)
     }
-    let data = read_data(
-        "create",
-        &path,
-        args.data.as_deref(),
-        args.file.as_ref(),
-        args.base64,
-        session,
-    )?;
-    let acl_text = match (&args.acl, &args.acl_option) {
-        (Some(_), Some(_)) => return Err(ShellError::usage("create: give the ACL once (positional or --acl)")),
-        (a, b) => a.as_ref().or(b.as_ref()),
-    };
-    let acls = match acl_text {
-        Some(text) => parse_acl(text)?,
-        None => Acls::anyone_all().to_vec(),
-    };
-    let mode = match (args.container, args.ephemeral, args.sequential) {
-        // Parsed (so `zksh -s h create -s -c /x` reads both -s right) but refused here, with
-        // the reason: ZooKeeper has no sequential container mode.
-        (true, _, true) => {
-            return Err(ShellError::usage(format!(
-                "create {path}: a container (-c) cannot be sequential (-s): ZooKeeper has no such mode"
-            )));
+}
+
+impl Run for Create {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let path = shell.resolve(&self.path)?;
+        if path == "/" {
+            return Err(ShellError::usage("create /: the root always exists"));
         }
-        (true, _, false) => CreateMode::Container,
-        (false, true, true) => CreateMode::EphemeralSequential,
-        (false, true, false) => CreateMode::Ephemeral,
-        (false, false, true) => CreateMode::PersistentSequential,
-        (false, false, false) => CreateMode::Persistent,
-    };
-    if session.txn().is_some() {
-        if args.parents {
-            return Err(ShellError::usage(
-                "create -p cannot be part of a transaction (create the parents first)",
-            ));
+        let data = self.data.read("create", &path, shell)?;
+        let acls = match (&self.acl, &self.acl_option) {
+            (Some(_), Some(_)) => return Err(ShellError::usage("create: give the ACL once (positional or --acl)")),
+            (Some(text), None) | (None, Some(text)) => parse_acl(text)?,
+            (None, None) => Acls::anyone_all().to_vec(),
+        };
+        let mode = match (self.container, self.ephemeral, self.sequential) {
+            // Parsed (so `zksh -s h create -s -c /x` reads both -s right) but refused here,
+            // with the reason: ZooKeeper has no sequential container mode.
+            (true, _, true) => {
+                return Err(ShellError::usage(format!(
+                    "create {path}: a container (-c) cannot be sequential (-s): ZooKeeper has no such mode"
+                )));
+            }
+            (true, _, false) => CreateMode::Container,
+            (false, true, true) => CreateMode::EphemeralSequential,
+            (false, true, false) => CreateMode::Ephemeral,
+            (false, false, true) => CreateMode::PersistentSequential,
+            (false, false, false) => CreateMode::Persistent,
+        };
+        if self.parents {
+            shell.refuse_in_txn("create -p cannot be part of a transaction (create the parents first)")?;
+            create_parents(shell, &path).await?;
         }
-        return queue(
-            session,
-            TxnOp::Create {
-                path,
-                data,
-                mode,
-                acls,
-                ttl: args.ttl,
-            },
-        );
+        let op = WriteOp::Create {
+            path,
+            data,
+            mode,
+            acls,
+            ttl: self.ttl,
+        };
+        Ok(shell.submit(op).await?.reply(|applied| {
+            Reply::value(Created {
+                path: applied.created.unwrap_or(applied.path),
+            })
+        }))
     }
-    let mut options = mode.with_acls(Acls::new(&acls));
-    if let Some(ttl) = args.ttl {
-        options = options.with_ttl(ttl);
+}
+
+/// `create -p`: the missing parents of `path`, as empty persistent nodes.
+async fn create_parents(shell: &Shell, path: &str) -> anyhow::Result<()> {
+    let parent = parent_of(path);
+    if parent == "/" {
+        return Ok(());
     }
-    let client = session.client().await?;
-    if args.parents {
-        let parent = parent_of(&path);
-        if parent != "/" {
-            let dir_options = CreateMode::Persistent.with_acls(Acls::anyone_all());
-            session
-                .call("create -p", parent, client.mkdir(parent, &dir_options))
-                .await?;
-        }
-    }
-    match session
-        .call("create", &path, client.create(&path, &data, &options))
+    let client = shell.zk().client().await?;
+    let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    shell
+        .zk()
+        .call("create -p", parent, client.mkdir(parent, &options))
         .await
-    {
-        Ok((_stat, sequence)) => {
-            let created = if args.sequential {
-                format!("{path}{sequence}")
-            } else {
-                path
-            };
-            Ok(Outcome::Created { path: created })
-        }
-        Err(err) => Err(explain_create_error(err, &path, args.ttl.is_some())),
-    }
-}
-
-/// Adds the hint a user needs for the two refusals that are not self-explanatory.
-fn explain_create_error(err: anyhow::Error, path: &str, ttl: bool) -> anyhow::Error {
-    match err.downcast_ref::<ZkError>().map(|e| &e.source) {
-        Some(zk::Error::NoNode) => ShellError::refused(
-            "create",
-            path,
-            format!("parent {} does not exist (use create -p)", parent_of(path)),
-        ),
-        Some(zk::Error::Unimplemented) if ttl => ShellError::refused(
-            "create",
-            path,
-            "TTL nodes are disabled on this server (set extendedTypesEnabled=true)",
-        ),
-        _ => err,
-    }
-}
-
-/// Parses zkCli's ACL syntax: `scheme:id:perms`, comma-separated; perms from `cdrwa`.
-pub fn parse_acl(text: &str) -> anyhow::Result<Vec<Acl>> {
-    use zookeeper_client::{AuthId, Permission};
-    let mut acls = Vec::new();
-    for entry in text.split(',').filter(|e| !e.trim().is_empty()) {
-        let entry = entry.trim();
-        let (rest, perms) = entry
-            .rsplit_once(':')
-            .ok_or_else(|| ShellError::usage(format!("ACL '{entry}' is not scheme:id:perms")))?;
-        let (scheme, id) = rest
-            .split_once(':')
-            .ok_or_else(|| ShellError::usage(format!("ACL '{entry}' is not scheme:id:perms")))?;
-        let mut permission = Permission::NONE;
-        for p in perms.chars() {
-            permission = permission
-                | match p {
-                    'c' => Permission::CREATE,
-                    'd' => Permission::DELETE,
-                    'r' => Permission::READ,
-                    'w' => Permission::WRITE,
-                    'a' => Permission::ADMIN,
-                    other => {
-                        return Err(ShellError::usage(format!(
-                            "ACL '{entry}': unknown permission '{other}' (use c, d, r, w, a)"
-                        )));
-                    }
-                };
-        }
-        acls.push(Acl::new(permission, AuthId::new(scheme, id)));
-    }
-    if acls.is_empty() {
-        return Err(ShellError::usage("empty ACL"));
-    }
-    Ok(acls)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::both;
 
     #[test]
     fn ttl_takes_milliseconds_or_units() {
@@ -218,15 +153,12 @@ mod tests {
     }
 
     #[test]
-    fn acls_parse_like_zkcli() {
-        let acls = parse_acl("world:anyone:cdrwa").unwrap();
-        assert_eq!(acls.len(), 1);
-        assert_eq!(acls[0].scheme(), "world");
-        assert_eq!(acls[0].id(), "anyone");
-        let acls = parse_acl("digest:u:hash=:r,ip:127.0.0.1:rw").unwrap();
-        assert_eq!(acls[0].id(), "u:hash=");
-        assert_eq!(acls[1].id(), "127.0.0.1");
-        assert!(parse_acl("world:anyone:xyz").is_err());
-        assert!(parse_acl("nonsense").is_err());
+    fn created_prints_the_path() {
+        insta::assert_snapshot!(both(&Created { path: "/app/job-0000000007".into() }), @r#"
+        --- text
+        /app/job-0000000007
+        --- json
+        {"path":"/app/job-0000000007"}
+        "#);
     }
 }

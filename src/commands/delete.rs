@@ -1,15 +1,17 @@
 //! `delete [-v version] [-r] path` and `deleteall`/`rmr path`: remove a znode or a subtree.
 
-use clap::Args;
+use std::io::Write;
 
-use crate::cli::OutputArg;
-use crate::commands::txn::queue;
+use clap::Args;
+use serde::Serialize;
+
+use crate::commands::Run;
 use crate::errors::ShellError;
-use crate::outcome::Outcome;
+use crate::output::{Render, Reply};
 use crate::progress::ProgressLine;
-use crate::session::Session;
+use crate::shell::Shell;
 use crate::tree::delete_subtree;
-use crate::txn::TxnOp;
+use crate::zk::write::WriteOp;
 
 /// Delete a znode.
 ///
@@ -19,7 +21,8 @@ use crate::txn::TxnOp;
 ///
 /// Example: delete -r /app/cache
 #[derive(Debug, Args)]
-pub struct DeleteArgs {
+#[command(about = "Delete a znode (or a whole subtree with -r)", visible_alias = "rm")]
+pub struct Delete {
     /// Only delete if the node's data version is VERSION
     #[arg(
         short = 'v',
@@ -35,65 +38,72 @@ pub struct DeleteArgs {
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
 /// Delete a znode and everything below it (as delete -r).
 ///
 /// Example: deleteall /app/cache
 #[derive(Debug, Args)]
-pub struct DeleteAllArgs {
+#[command(
+    about = "Delete a znode and everything below it (zkCli's deleteall)",
+    visible_alias = "rmr"
+)]
+pub struct DeleteAll {
     /// Accepted for zkCli compatibility; zksh sizes its own batches
     #[arg(short = 'b', long, value_name = "N", hide = true)]
     pub batch: Option<u32>,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: DeleteArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    refuse_protected(&path)?;
-    if args.recursive {
-        if session.txn().is_some() {
-            return Err(ShellError::usage("delete -r cannot be part of a transaction"));
+/// `delete -r`: how many nodes went.
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    pub path: String,
+    pub deleted: usize,
+}
+
+impl Render for Deleted {
+    fn render_text(&self, _out: &mut dyn Write) -> std::io::Result<()> {
+        // A successful write says nothing.
+        Ok(())
+    }
+}
+
+impl Run for Delete {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let path = shell.resolve(&self.path)?;
+        refuse_protected(&path)?;
+        if self.recursive {
+            shell.refuse_in_txn("delete -r cannot be part of a transaction")?;
+            return delete_tree(path, shell).await;
         }
-        return delete_tree(path, session).await;
+        let op = WriteOp::Delete {
+            path,
+            version: self.version,
+        };
+        Ok(shell.submit(op).await?.reply(|_| Reply::done()))
     }
-    if session.txn().is_some() {
-        return queue(
-            session,
-            TxnOp::Delete {
-                path,
-                version: args.version,
-            },
-        );
-    }
-    let client = session.client().await?;
-    session
-        .call_versioned("delete", &path, args.version, client.delete(&path, args.version))
-        .await?;
-    Ok(Outcome::Done)
 }
 
-pub async fn execute_all(args: DeleteAllArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    refuse_protected(&path)?;
-    delete_tree(path, session).await
+impl Run for DeleteAll {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let path = shell.resolve(&self.path)?;
+        refuse_protected(&path)?;
+        delete_tree(path, shell).await
+    }
 }
 
-async fn delete_tree(path: String, session: &mut Session) -> anyhow::Result<Outcome> {
-    let client = session.client().await?;
-    // Recorded in the session: a Ctrl-C drops this future, and the runner then reports how
+async fn delete_tree(path: String, shell: &mut Shell) -> anyhow::Result<Reply> {
+    let client = shell.zk().client().await?;
+    // Recorded in the shell: a signal drops this future, and the runner then reports how
     // many nodes are known to be gone (batches already sent may still land).
-    let progress = session.start_bulk("delete -r", &path, "deleted");
+    let progress = shell.start_bulk("delete -r", &path, "deleted");
     let _line = ProgressLine::start(progress.clone(), format!("delete -r {path}"));
-    let count = delete_subtree(session, &client, &path, &progress).await;
-    session.finish_bulk();
-    Ok(Outcome::Deleted { path, count: count? })
+    let count = delete_subtree(shell.zk(), &client, &path, &progress).await;
+    shell.finish_bulk();
+    Ok(Reply::value(Deleted { path, deleted: count? }))
 }
 
 fn refuse_protected(path: &str) -> anyhow::Result<()> {
@@ -103,4 +113,26 @@ fn refuse_protected(path: &str) -> anyhow::Result<()> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+
+    #[test]
+    fn deleted_is_silent_in_text_and_counts_in_json() {
+        insta::assert_snapshot!(both(&Deleted { path: "/app/cache".into(), deleted: 3 }), @r#"
+        --- text
+        --- json
+        {"deleted":3,"path":"/app/cache"}
+        "#);
+    }
+
+    #[test]
+    fn the_root_and_zookeepers_tree_are_protected() {
+        assert!(refuse_protected("/").is_err());
+        assert!(refuse_protected("/zookeeper/quota").is_err());
+        assert!(refuse_protected("/zookeeperish").is_ok());
+    }
 }

@@ -6,13 +6,15 @@ use std::os::fd::AsFd;
 use std::process::Stdio;
 
 use clap::Args;
+use serde::Serialize;
 use zookeeper_client as zk;
 
-use crate::cli::OutputArg;
-use crate::commands::data_source::check_size;
+use crate::commands::Run;
 use crate::errors::{ShellError, ZkError};
-use crate::outcome::{EditResult, Outcome};
-use crate::session::Session;
+use crate::output::{Render, Reply};
+use crate::shell::Shell;
+use crate::zk::limits::check_size;
+use crate::zk::write::WriteOp;
 
 /// Edit a znode's data in your editor, then write it back.
 ///
@@ -26,23 +28,45 @@ use crate::session::Session;
 ///
 /// Example: edit /config/app.json
 #[derive(Debug, Args)]
-pub struct EditArgs {
+#[command(about = "Edit a znode's data in $VISUAL/$EDITOR; written back only if unchanged meanwhile")]
+pub struct Edit {
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: EditArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    if session.txn().is_some() {
-        return Err(ShellError::usage(
-            "edit cannot be part of a transaction (queue a set instead)",
-        ));
+/// `edit`: whether the node changed, and its new data version if it did.
+#[derive(Debug, Serialize)]
+pub struct Edited {
+    pub path: String,
+    pub changed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+}
+
+impl Render for Edited {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.changed {
+            // A successful write says nothing, as `set` does.
+            Ok(())
+        } else {
+            writeln!(out, "no changes (nothing written)")
+        }
     }
-    let client = session.client().await?;
-    let (data, stat) = session.call("edit", &path, client.get_data(&path)).await?;
+}
+
+impl Run for Edit {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        edit(self, shell).await
+    }
+}
+
+async fn edit(args: Edit, shell: &mut Shell) -> anyhow::Result<Reply> {
+    let path = shell.resolve(&args.path)?;
+    shell.refuse_in_txn("edit cannot be part of a transaction (queue a set instead)")?;
+    let zk = shell.zk().clone();
+    let client = zk.client().await?;
+    let (data, stat) = zk.call("edit", &path, client.get_data(&path)).await?;
     drop(client);
     if std::str::from_utf8(&data).is_err() {
         return Err(ShellError::refused(
@@ -57,43 +81,40 @@ pub async fn execute(args: EditArgs, session: &mut Session) -> anyhow::Result<Ou
     }
     let file = write_temp_file(&path, &data)?;
     let editor = editor_command();
-    run_editor(&editor, &file, &path, session).await?;
+    run_editor(&editor, &file, &path, shell).await?;
     let edited = std::fs::read(file.path())
         .map_err(|e| ShellError::refused("edit", &path, format!("cannot read the edited file back: {e}")))?;
     let edited = drop_added_newline(&data, edited);
     if edited == data {
-        return Ok(Outcome::Edited {
+        return Ok(Reply::value(Edited {
             path,
-            result: EditResult::Unchanged,
-        });
+            changed: false,
+            version: None,
+        }));
     }
     check_size("edit", &path, edited.len())?;
-    // A fresh client: a long edit may have outlived the session the data was read in.
-    let client = session.client().await?;
-    let written = session
-        .call_versioned(
-            "edit",
-            &path,
-            Some(stat.version),
-            client.set_data(&path, &edited, Some(stat.version)),
-        )
+    // Written with the version read: a change made meanwhile makes ZooKeeper refuse it.
+    let written = zk
+        .apply(&WriteOp::Set {
+            path: path.clone(),
+            data: edited,
+            version: Some(stat.version),
+        })
         .await;
     match written {
-        Ok(new_stat) => Ok(Outcome::Edited {
+        Ok(applied) => Ok(Reply::value(Edited {
             path,
-            result: EditResult::Saved {
-                version: new_stat.version,
-            },
-        }),
+            changed: true,
+            version: applied.version,
+        })),
         Err(err) => {
             let what = match err.downcast_ref::<ZkError>().map(|e| &e.source) {
                 Some(zk::Error::BadVersion) => {
-                    let now = session
-                        .call("edit", &path, client.check_stat(&path))
-                        .await
-                        .ok()
-                        .flatten()
-                        .map_or_else(|| "?".to_string(), |s| s.version.to_string());
+                    let now = match zk.client().await {
+                        Ok(client) => zk.call("edit", &path, client.check_stat(&path)).await.ok().flatten(),
+                        Err(_) => None,
+                    }
+                    .map_or_else(|| "?".to_string(), |s| s.version.to_string());
                     format!(
                         "the node changed while you were editing (version {} -> {now}); nothing written",
                         stat.version
@@ -137,7 +158,7 @@ fn write_temp_file(path: &str, data: &[u8]) -> anyhow::Result<tempfile::NamedTem
         })
         .take(40)
         .collect();
-    let suffix = if crate::render::data::as_json_document(data).is_some() {
+    let suffix = if crate::output::data::as_json_document(data).is_some() {
         ".json"
     } else {
         ".txt"
@@ -155,8 +176,8 @@ fn write_temp_file(path: &str, data: &[u8]) -> anyhow::Result<tempfile::NamedTem
 /// Runs the editor through `sh -c '<editor> "$1"'`, so that the variable may carry arguments.
 /// The editor gets the terminal; it never gets a script on stdin, and never writes on our
 /// stdout when that is a pipe (results only there): its output goes to stderr then.
-async fn run_editor(editor: &str, file: &tempfile::NamedTempFile, path: &str, session: &Session) -> anyhow::Result<()> {
-    let stdin = if std::io::stdin().is_terminal() || session.stdin_is_free {
+async fn run_editor(editor: &str, file: &tempfile::NamedTempFile, path: &str, shell: &Shell) -> anyhow::Result<()> {
+    let stdin = if std::io::stdin().is_terminal() || shell.stdin_is_free() {
         Stdio::inherit()
     } else {
         Stdio::null()
@@ -211,6 +232,22 @@ fn drop_added_newline(original: &[u8], mut edited: Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn saved_or_unchanged() {
+        use crate::output::both;
+        insta::assert_snapshot!(both(&Edited { path: "/a".into(), changed: true, version: Some(4) }), @r#"
+        --- text
+        --- json
+        {"changed":true,"path":"/a","version":4}
+        "#);
+        insta::assert_snapshot!(both(&Edited { path: "/a".into(), changed: false, version: None }), @r#"
+        --- text
+        no changes (nothing written)
+        --- json
+        {"changed":false,"path":"/a"}
+        "#);
+    }
 
     #[test]
     fn only_the_newline_an_editor_adds_is_dropped() {

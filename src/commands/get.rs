@@ -1,16 +1,22 @@
 //! `get [-s] [-x|-b|--raw|--out FILE] path`: read a znode's data.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use serde::Serialize;
+use zookeeper_client::Stat;
 
-use crate::cli::OutputArg;
-use crate::commands::watch::read_maybe_watched;
+use crate::commands::Run;
 use crate::errors::ShellError;
-use crate::outcome::Outcome;
-use crate::render::data::DataView;
-use crate::session::Session;
+use crate::output::data::{
+    DataView, Payload, as_json_document, base64_text, display_data, fancy_stdout, hex_dump, pretty_json,
+};
+use crate::output::stat::render_stat;
+use crate::output::{Render, Reply};
+use crate::shell::Shell;
 use crate::watch::OneshotKind;
+use crate::watch::oneshot::read_maybe_watched;
 
 /// Print a znode's data.
 ///
@@ -23,7 +29,8 @@ use crate::watch::OneshotKind;
 ///
 /// Example: get -s /config/flag
 #[derive(Debug, Args)]
-pub struct GetArgs {
+#[command(about = "Print a znode's data (and its stat with -s)", visible_alias = "cat")]
+pub struct Get {
     /// Also print the stat
     #[arg(short = 's', long)]
     pub stat: bool,
@@ -45,50 +52,172 @@ pub struct GetArgs {
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: GetArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    let client = session.client().await?;
-    let (data, stat) = read_maybe_watched(
-        session,
-        "get",
-        &path,
-        OneshotKind::Data,
-        args.watch,
-        || client.get_data(&path),
-        || async {
-            client
-                .get_and_watch_data(&path)
-                .await
-                .map(|(data, stat, w)| ((data, stat), w))
-        },
-    )
-    .await?;
-    if let Some(file) = args.out_file {
-        std::fs::write(&file, &data)
-            .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;
-        return Ok(Outcome::Saved {
-            path,
-            file: file.display().to_string(),
-            bytes: data.len(),
-        });
+/// `get`: a node's data (and stat), shown as the view asks.
+#[derive(Debug, Serialize)]
+pub struct NodeData {
+    pub path: String,
+    #[serde(flatten)]
+    pub data: Payload,
+    #[serde(serialize_with = "crate::output::stat::serialize")]
+    pub stat: Stat,
+    #[serde(skip)]
+    pub show_stat: bool,
+    #[serde(skip)]
+    pub view: DataView,
+}
+
+impl Render for NodeData {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let data = &self.data.bytes;
+        match self.view {
+            DataView::Raw => out.write_all(data)?,
+            DataView::Hex => out.write_all(hex_dump(data).as_bytes())?,
+            DataView::Base64 => writeln!(out, "{}", base64_text(data))?,
+            DataView::Text => match as_json_document(data) {
+                Some(json) if fancy_stdout() => writeln!(out, "{}", pretty_json(json, true))?,
+                _ => writeln!(out, "{}", display_data(data))?,
+            },
+        }
+        if self.show_stat {
+            render_stat(&self.stat, out)?;
+        }
+        Ok(())
     }
-    Ok(Outcome::Data {
-        path,
-        data,
-        stat,
-        show_stat: args.stat,
-        view: if args.hex {
+}
+
+/// `get --out FILE`: the data went to a file.
+#[derive(Debug, Serialize)]
+pub struct SavedData {
+    pub path: String,
+    pub file: String,
+    pub bytes: usize,
+}
+
+impl Render for SavedData {
+    fn render_text(&self, _out: &mut dyn Write) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Run for Get {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let (path, client) = shell.target(&self.path).await?;
+        let (data, stat) = read_maybe_watched(
+            shell,
+            "get",
+            &path,
+            OneshotKind::Data,
+            self.watch,
+            || client.get_data(&path),
+            || async {
+                client
+                    .get_and_watch_data(&path)
+                    .await
+                    .map(|(data, stat, w)| ((data, stat), w))
+            },
+        )
+        .await?;
+        if let Some(file) = self.out_file {
+            std::fs::write(&file, &data)
+                .map_err(|e| ShellError::refused("get", &path, format!("cannot write {}: {e}", file.display())))?;
+            return Ok(Reply::value(SavedData {
+                path,
+                file: file.display().to_string(),
+                bytes: data.len(),
+            }));
+        }
+        let view = if self.hex {
             DataView::Hex
-        } else if args.base64 {
+        } else if self.base64 {
             DataView::Base64
-        } else if args.raw {
+        } else if self.raw {
             DataView::Raw
         } else {
             DataView::Text
-        },
-    })
+        };
+        Ok(Reply::value(NodeData {
+            path,
+            data: Payload {
+                bytes: data,
+                // `get -b` asks for base64: the bytes come as dataBase64 even when they are text.
+                force_base64: view == DataView::Base64,
+            },
+            stat,
+            show_stat: self.stat,
+            view,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+    use crate::output::stat::sample_stat;
+
+    fn node(bytes: &[u8], view: DataView, show_stat: bool) -> NodeData {
+        NodeData {
+            path: "/config/flag".into(),
+            data: Payload {
+                bytes: bytes.to_vec(),
+                force_base64: view == DataView::Base64,
+            },
+            stat: sample_stat(),
+            show_stat,
+            view,
+        }
+    }
+
+    #[test]
+    fn text_data() {
+        insta::assert_snapshot!(both(&node(b"on", DataView::Text, false)), @r#"
+        --- text
+        on
+        --- json
+        {"data":"on","path":"/config/flag","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+    }
+
+    #[test]
+    fn binary_data_is_escaped_in_text_and_base64_in_json() {
+        insta::assert_snapshot!(both(&node(b"\x00\xffok", DataView::Text, false)), @r#"
+        --- text
+        \x00\xffok
+        --- json
+        {"dataBase64":"AP9vaw==","path":"/config/flag","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+    }
+
+    #[test]
+    fn hex_base64_and_raw_views() {
+        insta::assert_snapshot!(both(&node(b"hello, world!\x01", DataView::Hex, false)), @r#"
+        --- text
+        00000000  68 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 01        |hello, world!.|
+        0000000e
+        --- json
+        {"data":"hello, world!\u0001","path":"/config/flag","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+        insta::assert_snapshot!(both(&node(b"on", DataView::Base64, false)), @r#"
+        --- text
+        b24=
+        --- json
+        {"dataBase64":"b24=","path":"/config/flag","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+        insta::assert_snapshot!(both(&node(b"exact bytes", DataView::Raw, false)), @r#"
+        --- text
+        exact bytes--- json
+        {"data":"exact bytes","path":"/config/flag","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+    }
+
+    #[test]
+    fn saved_data_is_silent_in_text() {
+        insta::assert_snapshot!(both(&SavedData { path: "/a".into(), file: "out.bin".into(), bytes: 12 }), @r#"
+        --- text
+        --- json
+        {"bytes":12,"file":"out.bin","path":"/a"}
+        "#);
+    }
 }

@@ -1,129 +1,117 @@
 //! `help [command]`: the command list by group, or one command's long help.
 
-use clap::{Args, CommandFactory};
-use serde_json::json;
+use std::io::Write;
 
-use crate::cli::{OutputArg, ShellLine};
+use clap::{Args, CommandFactory};
+use serde::Serialize;
+
+use crate::cli::ShellLine;
+use crate::commands::{Command, Group, Run};
 use crate::errors::ShellError;
-use crate::outcome::Outcome;
+use crate::output::{Render, Reply, write_text_block};
+use crate::shell::Shell;
 
 /// List the commands, or explain one (same as `<command> --help`).
 ///
 /// Example: help create
 #[derive(Debug, Args)]
-pub struct HelpArgs {
+#[command(about = "List the commands, or explain one")]
+pub struct Help {
     /// The command to explain
     pub command: Option<String>,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-const GROUPS: &[(&str, &[&str])] = &[
-    (
-        "Read and write znodes",
-        &[
-            "create",
-            "get",
-            "set",
-            "edit",
-            "stat",
-            "exists",
-            "ls",
-            "delete",
-            "deleteall",
-            "sync",
-        ],
-    ),
-    (
-        "Watch",
-        &[
-            "watch",
-            "watches",
-            "unwatch",
-            "addWatch",
-            "removewatches",
-            "printwatches",
-        ],
-    ),
-    ("Transactions", &["txn", "check"]),
-    ("Move around", &["cd", "pwd"]),
-    ("Session", &["session", "addauth"]),
-    (
-        "Shell",
-        &[
-            "help",
-            "version",
-            "source",
-            "sleep",
-            "quit",
-            "completions",
-            "man",
-            "history",
-            "redo",
-        ],
-    ),
-];
+/// `help`: every command, by group.
+#[derive(Debug, Serialize)]
+pub struct CommandList {
+    pub commands: Vec<CommandSummary>,
+}
 
-pub fn execute(args: HelpArgs) -> anyhow::Result<Outcome> {
-    let mut root = ShellLine::command();
-    root.build();
-    match args.command {
-        None => {
-            let mut text = String::from("Commands (paths are absolute or relative to the current node):\n");
-            let mut listing = Vec::new();
-            for (group, names) in GROUPS {
-                text.push_str(&format!("\n{group}:\n"));
-                for name in *names {
-                    if let Some(cmd) = root.find_subcommand(name) {
-                        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-                        text.push_str(&format!("  {name:<11} {about}\n"));
-                        listing.push(json!({"group": group, "command": name, "about": about}));
-                    }
-                }
+#[derive(Debug, Serialize)]
+pub struct CommandSummary {
+    pub group: &'static str,
+    pub command: String,
+    pub about: String,
+}
+
+impl Render for CommandList {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "Commands (paths are absolute or relative to the current node):")?;
+        let mut group = "";
+        for entry in &self.commands {
+            if entry.group != group {
+                group = entry.group;
+                writeln!(out, "\n{group}:")?;
             }
-            text.push_str("\n`help <command>` or `<command> --help` explains one command, with an example.");
-            Ok(Outcome::Text {
-                text,
-                json: json!({"commands": listing}),
-            })
+            writeln!(out, "  {:<11} {}", entry.command, entry.about)?;
         }
-        Some(name) => {
-            let names: Vec<String> = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
-            let Some(cmd) = root.find_subcommand_mut(&name) else {
-                let nearest = names
-                    .iter()
-                    .map(|n| (strsim::jaro_winkler(n, &name), n))
-                    .filter(|(score, _)| *score > 0.7)
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, n)| format!(" (did you mean '{n}'?)"))
-                    .unwrap_or_default();
-                return Err(ShellError::usage(format!("help: no command '{name}'{nearest}")));
-            };
-            let text = cmd.render_long_help().to_string();
-            let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-            Ok(Outcome::Text {
-                text: text.trim_end().to_string(),
-                json: json!({"command": name, "about": about, "help": text}),
-            })
-        }
+        writeln!(
+            out,
+            "\n`help <command>` or `<command> --help` explains one command, with an example."
+        )
     }
+}
+
+/// `help COMMAND`: its long help.
+#[derive(Debug, Serialize)]
+pub struct CommandHelp {
+    pub command: String,
+    pub about: String,
+    pub help: String,
+}
+
+impl Render for CommandHelp {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_text_block(self.help.trim_end(), out)
+    }
+}
+
+impl Run for Help {
+    async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
+        let mut root = ShellLine::command();
+        root.build();
+        let Some(name) = self.command else {
+            return Ok(Reply::value(list(&root)));
+        };
+        let names: Vec<String> = root.get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let Some(cmd) = root.find_subcommand_mut(&name) else {
+            let nearest = names
+                .iter()
+                .map(|n| (strsim::jaro_winkler(n, &name), n))
+                .filter(|(score, _)| *score > 0.7)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, n)| format!(" (did you mean '{n}'?)"))
+                .unwrap_or_default();
+            return Err(ShellError::usage(format!("help: no command '{name}'{nearest}")));
+        };
+        let help = cmd.render_long_help().to_string();
+        let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+        Ok(Reply::value(CommandHelp {
+            command: name,
+            about,
+            help,
+        }))
+    }
+}
+
+/// The commands in registration order, which keeps each group together.
+fn list(root: &clap::Command) -> CommandList {
+    let commands = root
+        .get_subcommands()
+        .zip(Command::GROUPS)
+        .map(|(cmd, group): (&clap::Command, &Group)| CommandSummary {
+            group: group.title(),
+            command: cmd.get_name().to_string(),
+            about: cmd.get_about().map(|a| a.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    CommandList { commands }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_command_is_in_a_group() {
-        let root = ShellLine::command();
-        for cmd in root.get_subcommands() {
-            let name = cmd.get_name();
-            assert!(
-                GROUPS.iter().any(|(_, names)| names.contains(&name)),
-                "{name} is in no help group"
-            );
-        }
-    }
+    use crate::output::both;
 
     #[test]
     fn every_command_explains_itself_with_an_example() {
@@ -137,5 +125,60 @@ mod tests {
                 cmd.get_name()
             );
         }
+    }
+
+    #[test]
+    fn the_list_is_grouped() {
+        let list = CommandList {
+            commands: vec![
+                CommandSummary {
+                    group: "Read and write znodes",
+                    command: "get".into(),
+                    about: "Print a znode's data".into(),
+                },
+                CommandSummary {
+                    group: "Read and write znodes",
+                    command: "set".into(),
+                    about: "Replace a znode's data".into(),
+                },
+                CommandSummary {
+                    group: "Shell",
+                    command: "quit".into(),
+                    about: "Leave the shell".into(),
+                },
+            ],
+        };
+        insta::assert_snapshot!(both(&list), @r#"
+        --- text
+        Commands (paths are absolute or relative to the current node):
+
+        Read and write znodes:
+          get         Print a znode's data
+          set         Replace a znode's data
+
+        Shell:
+          quit        Leave the shell
+
+        `help <command>` or `<command> --help` explains one command, with an example.
+        --- json
+        {"commands":[{"about":"Print a znode's data","command":"get","group":"Read and write znodes"},{"about":"Replace a znode's data","command":"set","group":"Read and write znodes"},{"about":"Leave the shell","command":"quit","group":"Shell"}]}
+        "#);
+    }
+
+    #[test]
+    fn one_commands_help() {
+        let help = CommandHelp {
+            command: "quit".into(),
+            about: "Leave the shell".into(),
+            help: "Leave the shell (Ctrl-D does too).\n\nUsage: quit\n".into(),
+        };
+        insta::assert_snapshot!(both(&help), @r#"
+        --- text
+        Leave the shell (Ctrl-D does too).
+
+        Usage: quit
+        --- json
+        {"about":"Leave the shell","command":"quit","help":"Leave the shell (Ctrl-D does too).\n\nUsage: quit\n"}
+        "#);
     }
 }

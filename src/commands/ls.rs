@@ -1,13 +1,19 @@
-//! `ls [-s] [-l] [path]`: a znode's children, sorted.
+//! `ls [-s] [-l] [-w] [path]`: a znode's children, sorted.
+
+use std::io::Write;
 
 use clap::Args;
+use colored::Colorize;
+use serde::Serialize;
+use zookeeper_client::Stat;
 
-use crate::cli::OutputArg;
-use crate::commands::watch::read_maybe_watched;
-use crate::outcome::{ChildEntry, Outcome};
+use crate::commands::Run;
+use crate::output::stat::{readable_time, render_stat};
+use crate::output::{Render, Reply};
 use crate::path::child_path;
-use crate::session::Session;
+use crate::shell::Shell;
 use crate::watch::OneshotKind;
+use crate::watch::oneshot::read_maybe_watched;
 
 /// List a znode's children, one per line, sorted.
 ///
@@ -16,7 +22,8 @@ use crate::watch::OneshotKind;
 ///
 /// Example: ls -l /services
 #[derive(Debug, Args)]
-pub struct LsArgs {
+#[command(about = "List a znode's children, sorted", visible_alias = "dir")]
+pub struct Ls {
     /// Also print the node's stat
     #[arg(short = 's', long)]
     pub stat: bool,
@@ -29,46 +36,171 @@ pub struct LsArgs {
     /// Znode path (default: the current node)
     #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: LsArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(args.path.as_deref().unwrap_or("."))?;
-    let client = session.client().await?;
-    let (mut children, stat) = read_maybe_watched(
-        session,
-        "ls",
-        &path,
-        OneshotKind::Children,
-        args.watch,
-        || client.get_children(&path),
-        || async {
-            client
-                .get_and_watch_children(&path)
-                .await
-                .map(|(children, stat, w)| ((children, stat), w))
-        },
-    )
-    .await?;
-    children.sort_unstable();
-    if !args.long {
-        return Ok(Outcome::Children {
+/// `ls`, `ls -s`.
+#[derive(Debug, Serialize)]
+pub struct Children {
+    pub path: String,
+    pub children: Vec<String>,
+    #[serde(
+        serialize_with = "crate::output::stat::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stat: Option<Stat>,
+}
+
+impl Render for Children {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for child in &self.children {
+            writeln!(out, "{child}")?;
+        }
+        if let Some(stat) = &self.stat {
+            render_stat(stat, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// `ls -l`.
+#[derive(Debug, Serialize)]
+pub struct LongListing {
+    pub path: String,
+    pub children: Vec<ChildEntry>,
+}
+
+/// One child in `ls -l`.
+#[derive(Debug, Serialize)]
+pub struct ChildEntry {
+    pub name: String,
+    /// None when the child vanished between the listing and the stat.
+    #[serde(serialize_with = "crate::output::stat::serialize_opt")]
+    pub stat: Option<Stat>,
+}
+
+impl Render for LongListing {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for entry in &self.children {
+            match &entry.stat {
+                Some(stat) => writeln!(
+                    out,
+                    "{} {:>9} {:>6}  {}  {}",
+                    if stat.ephemeral_owner != 0 { "e" } else { "-" },
+                    stat.data_length,
+                    stat.num_children,
+                    readable_time(stat.mtime),
+                    entry.name.blue()
+                )?,
+                None => writeln!(out, "? {:>9} {:>6}  {:29}  {} (vanished)", "-", "-", "-", entry.name)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Run for Ls {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
+        let (mut children, stat) = read_maybe_watched(
+            shell,
+            "ls",
+            &path,
+            OneshotKind::Children,
+            self.watch,
+            || client.get_children(&path),
+            || async {
+                client
+                    .get_and_watch_children(&path)
+                    .await
+                    .map(|(children, stat, w)| ((children, stat), w))
+            },
+        )
+        .await?;
+        children.sort_unstable();
+        if !self.long {
+            return Ok(Reply::value(Children {
+                path,
+                children,
+                stat: self.stat.then_some(stat),
+            }));
+        }
+        // The client sends each request when the future is made, so building them all first
+        // pipelines the stats instead of paying one round trip per child.
+        let requests: Vec<_> = children
+            .iter()
+            .map(|name| client.check_stat(&child_path(&path, name)))
+            .collect();
+        let mut entries = Vec::with_capacity(children.len());
+        for (name, request) in children.into_iter().zip(requests) {
+            let stat = shell.zk().call("ls -l", &child_path(&path, &name), request).await?;
+            entries.push(ChildEntry { name, stat });
+        }
+        Ok(Reply::value(LongListing {
             path,
-            children,
-            stat: args.stat.then_some(stat),
-        });
+            children: entries,
+        }))
     }
-    // The client sends each request when the future is made, so building them all first
-    // pipelines the stats instead of paying one round trip per child.
-    let requests: Vec<_> = children
-        .iter()
-        .map(|name| client.check_stat(&child_path(&path, name)))
-        .collect();
-    let mut entries = Vec::with_capacity(children.len());
-    for (name, request) in children.into_iter().zip(requests) {
-        let stat = session.call("ls -l", &child_path(&path, &name), request).await?;
-        entries.push(ChildEntry { name, stat });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::OutputFormat;
+    use crate::output::stat::sample_stat;
+    use crate::output::{both, rendered};
+
+    #[test]
+    fn children_one_per_line() {
+        colored::control::set_override(false);
+        let plain = Children {
+            path: "/app".into(),
+            children: vec!["a".into(), "b".into()],
+            stat: None,
+        };
+        insta::assert_snapshot!(both(&plain), @r#"
+        --- text
+        a
+        b
+        --- json
+        {"children":["a","b"],"path":"/app"}
+        "#);
+        let with_stat = Children {
+            stat: Some(sample_stat()),
+            ..plain
+        };
+        insta::assert_snapshot!(rendered(&with_stat, OutputFormat::Json), @r#"{"children":["a","b"],"path":"/app","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}"#);
     }
-    Ok(Outcome::LongChildren { path, entries })
+
+    #[test]
+    fn long_listing_marks_ephemerals_and_vanished_children() {
+        colored::control::set_override(false);
+        let ephemeral = Stat {
+            ephemeral_owner: 0x1234,
+            ..sample_stat()
+        };
+        let listing = LongListing {
+            path: "/app".into(),
+            children: vec![
+                ChildEntry {
+                    name: "config".into(),
+                    stat: Some(sample_stat()),
+                },
+                ChildEntry {
+                    name: "lock".into(),
+                    stat: Some(ephemeral),
+                },
+                ChildEntry {
+                    name: "gone".into(),
+                    stat: None,
+                },
+            ],
+        };
+        let text = rendered(&listing, OutputFormat::Text).replace(&readable_time(sample_stat().mtime), "<mtime>");
+        insta::assert_snapshot!(text, @"
+        -         5      2  <mtime>  config
+        e         5      2  <mtime>  lock
+        ?         -      -  -                              gone (vanished)
+        ");
+        insta::assert_snapshot!(rendered(&listing, OutputFormat::Json), @r#"{"children":[{"name":"config","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}},{"name":"lock","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":4660,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}},{"name":"gone","stat":null}],"path":"/app"}"#);
+    }
 }

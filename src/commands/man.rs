@@ -1,12 +1,16 @@
 //! `man`: zksh's manual page (roff), generated from the same clap tree as everything else.
 
-use clap::{Args, CommandFactory};
-use clap_mangen::Man;
-use clap_mangen::roff::{Roff, bold, roman};
-use serde_json::json;
+use std::io::Write;
 
-use crate::cli::{Cli, OutputArg};
-use crate::outcome::Outcome;
+use clap::{Args, CommandFactory};
+use clap_mangen::Man as ManPage;
+use clap_mangen::roff::{Roff, bold, roman};
+use serde::Serialize;
+
+use crate::cli::Cli;
+use crate::commands::Run;
+use crate::output::{Render, Reply, write_text_block};
+use crate::shell::Shell;
 
 /// Print zksh's manual page (roff, for man(1)).
 ///
@@ -14,17 +18,25 @@ use crate::outcome::Outcome;
 ///
 /// Example: zksh man > ~/.local/share/man/man1/zksh.1 (then: man zksh)
 #[derive(Debug, Args)]
-pub struct ManArgs {
-    #[command(flatten)]
-    pub out: OutputArg,
+#[command(about = "Print zksh's manual page (roff)")]
+pub struct Man {}
+
+/// The page, in roff.
+#[derive(Debug, Serialize)]
+pub struct Manual {
+    pub man: String,
 }
 
-pub fn execute() -> anyhow::Result<Outcome> {
-    let page = render()?;
-    Ok(Outcome::Text {
-        text: page.trim_end().to_string(),
-        json: json!({"man": page}),
-    })
+impl Render for Manual {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        write_text_block(self.man.trim_end(), out)
+    }
+}
+
+impl Run for Man {
+    async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
+        Ok(Reply::value(Manual { man: render()? }))
+    }
 }
 
 /// The whole page: clap_mangen's sections for the process, then the commands (listed, then
@@ -32,7 +44,7 @@ pub fn execute() -> anyhow::Result<Outcome> {
 pub fn render() -> anyhow::Result<String> {
     let mut cli = Cli::command();
     cli.build();
-    let man = Man::new(cli.clone());
+    let man = ManPage::new(cli.clone());
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;

@@ -1,11 +1,15 @@
-//! `source FILE`: run a script file inside the current shell (the runner does the work: a
-//! command cannot run lines).
+//! `source FILE`: run a script file inside the current shell: the command reads the file and
+//! hands its lines to the runner (a command cannot run lines itself).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::OutputArg;
+use crate::commands::Run;
+use crate::errors::ShellError;
+use crate::output::Reply;
+use crate::shell::Shell;
+use crate::shell::runner::Script;
 
 /// Run a script file in this shell, as if its lines were typed here.
 ///
@@ -18,12 +22,20 @@ use crate::cli::OutputArg;
 ///
 /// Example: source ~/zk/setup.zk
 #[derive(Debug, Args)]
-pub struct SourceArgs {
+#[command(about = "Run a script file in this shell (cd, auth and txn carry over)")]
+pub struct Source {
     /// The script file
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: PathBuf,
-    #[command(flatten)]
-    pub out: OutputArg,
+}
+
+impl Run for Source {
+    async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
+        let name = self.file.display().to_string();
+        let text = std::fs::read_to_string(expand_home(&self.file))
+            .map_err(|e| ShellError::usage(format!("source {name}: cannot read it: {e}")))?;
+        Ok(Reply::Run(Script { name, text }))
+    }
 }
 
 /// `~/x` is `$HOME/x`, as a shell would have it; anything else is left as it is.

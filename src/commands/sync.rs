@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use crate::cli::OutputArg;
-use crate::outcome::Outcome;
-use crate::session::Session;
+use crate::commands::Run;
+use crate::output::Reply;
+use crate::shell::Shell;
 
 /// Ask the connected server to catch up with the leader before the next read.
 ///
@@ -13,17 +13,17 @@ use crate::session::Session;
 ///
 /// Example: sync /config
 #[derive(Debug, Args)]
-pub struct SyncArgs {
+#[command(about = "Make the connected server catch up with the leader for a path")]
+pub struct Sync {
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
-    #[command(flatten)]
-    pub out: OutputArg,
 }
 
-pub async fn execute(args: SyncArgs, session: &mut Session) -> anyhow::Result<Outcome> {
-    let path = session.resolve(&args.path)?;
-    let client = session.client().await?;
-    session.call("sync", &path, client.sync(&path)).await?;
-    Ok(Outcome::Done)
+impl Run for Sync {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let (path, client) = shell.target(&self.path).await?;
+        shell.zk().call("sync", &path, client.sync(&path)).await?;
+        Ok(Reply::done())
+    }
 }

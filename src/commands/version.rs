@@ -1,10 +1,13 @@
 //! `version`: which zksh this is.
 
-use clap::Args;
-use serde_json::json;
+use std::io::Write;
 
-use crate::cli::OutputArg;
-use crate::outcome::Outcome;
+use clap::Args;
+use serde::Serialize;
+
+use crate::commands::Run;
+use crate::output::{Render, Reply};
+use crate::shell::Shell;
 
 /// Print zksh's version.
 ///
@@ -13,15 +16,40 @@ use crate::outcome::Outcome;
 ///
 /// Example: version
 #[derive(Debug, Args)]
-pub struct VersionArgs {
-    #[command(flatten)]
-    pub out: OutputArg,
+#[command(about = "Print zksh's version")]
+pub struct Version {}
+
+#[derive(Debug, Serialize)]
+pub struct VersionInfo {
+    pub version: &'static str,
 }
 
-pub fn execute() -> Outcome {
-    let version = env!("CARGO_PKG_VERSION");
-    Outcome::Text {
-        text: format!("zksh {version}"),
-        json: json!({"version": version}),
+impl Render for VersionInfo {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        writeln!(out, "zksh {}", self.version)
+    }
+}
+
+impl Run for Version {
+    async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
+        Ok(Reply::value(VersionInfo {
+            version: env!("CARGO_PKG_VERSION"),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+
+    #[test]
+    fn version_line() {
+        insta::assert_snapshot!(both(&VersionInfo { version: "1.2.3" }), @r#"
+        --- text
+        zksh 1.2.3
+        --- json
+        {"version":"1.2.3"}
+        "#);
     }
 }

@@ -26,6 +26,8 @@ pub enum ValueKind {
 
 #[derive(Debug, Clone)]
 pub struct PositionalInfo {
+    /// Its place on the line.
+    pub index: usize,
     pub name: String,
     pub required: bool,
     pub kind: ValueKind,
@@ -51,7 +53,9 @@ impl GrammarIndex {
     }
 
     fn build() -> GrammarIndex {
-        let root = ShellLine::command();
+        let mut root = ShellLine::command();
+        // Built, so that positionals carry their index (declaration order can differ from it).
+        root.build();
         let commands = root
             .get_subcommands()
             .filter(|c| !c.is_hide_set())
@@ -70,6 +74,7 @@ impl GrammarIndex {
                             _ => ValueKind::Other,
                         };
                         positionals.push(PositionalInfo {
+                            index: arg.get_index().unwrap_or(usize::MAX),
                             name: id.to_string(),
                             required: arg.is_required_set(),
                             kind,
@@ -87,6 +92,7 @@ impl GrammarIndex {
                         });
                     }
                 }
+                positionals.sort_by_key(|p| p.index);
                 CommandInfo {
                     name: c.get_name().to_string(),
                     aliases: c.get_visible_aliases().map(str::to_string).collect(),

@@ -17,21 +17,21 @@ use colored::Colorize;
 
 use crate::events::{ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
-use crate::runner::{Flow, Runner};
+use crate::shell::runner::{Flow, Runner};
 use editor::{LineEditor, ReadOutcome};
 use helper::ShellHelper;
 use path_cache::PathCache;
 
 pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
-    runner.session.set_interactive(true);
+    runner.shell.set_interactive(true);
     let _terminal = terminal::TerminalMode::save();
-    let cache = PathCache::start(runner.session.connection().clone());
-    let cwd = Arc::new(Mutex::new(runner.session.cwd().to_string()));
+    let cache = PathCache::start(runner.shell.zk().connection().clone());
+    let cwd = Arc::new(Mutex::new(runner.shell.cwd().to_string()));
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
     let helper = ShellHelper::new(cache.clone(), Arc::clone(&cwd), color);
     let editor = match LineEditor::start(events, helper, history::history_file()) {
         Ok((editor, loaded)) => {
-            runner.session.history = loaded;
+            runner.shell.set_history(loaded);
             editor
         }
         Err(err) => {
@@ -39,11 +39,11 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
             return ExitCode::Refused;
         }
     };
-    match runner.session.client().await {
+    match runner.shell.zk().client().await {
         Ok(client) => editor.print(ShellEvent::Notice(format!(
             "{} to {} (session 0x{:x}, timeout {}s). Type `help` for commands, Ctrl-D to leave.",
             ConnState::Connected.label(),
-            runner.session.settings().server,
+            runner.shell.zk().profile().server,
             client.session_id().0,
             client.session_timeout().as_secs()
         ))),
@@ -52,20 +52,27 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
             return crate::errors::exit_code_of(&err);
         }
     }
+    let mut stop = runner.stop().clone();
     loop {
-        let current = runner.session.cwd().to_string();
+        let current = runner.shell.cwd().to_string();
         // Warm the cache for the node the user is most likely to complete in.
         cache.prefetch(&current);
         *cwd.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = current;
-        let prompt = prompt::render_prompt(&runner.session);
-        match editor.read_line(prompt).await {
+        let prompt = prompt::render_prompt(&runner.shell);
+        // SIGTERM or SIGHUP at the prompt ends the shell in order.
+        let read = tokio::select! {
+            read = editor.read_line(prompt) => read,
+            reason = stop.ended() => return reason.exit_code(),
+        };
+        match read {
             ReadOutcome::Line(typed) => {
                 // Numbered as the editor's history (and its file): the line as typed.
-                let repeat = runner.session.history.last() == Some(&typed);
+                let repeat = runner.shell.history().last() == Some(&typed);
                 if !typed.trim().is_empty() && !history::carries_secret(&typed) && !repeat {
-                    runner.session.history.push(typed.clone());
+                    runner.shell.push_history(typed.clone());
                 }
-                let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];
+                let typed_so_far = runner.shell.history();
+                let earlier = &typed_so_far[..typed_so_far.len().saturating_sub(1)];
                 let line = match history::expand(&typed, earlier) {
                     Ok(Some(expanded)) => {
                         // Show what runs, as a shell does for `!!` (stdout may be gone: no panic).
@@ -78,9 +85,13 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
                         continue;
                     }
                 };
-                let (flow, _) = runner.run_line(&line, None).await;
+                let (flow, code) = runner.run_line(&line, None).await;
                 cache.mark_stale();
                 if flow == Flow::Quit {
+                    // `quit`, or a signal that ends the shell (its code).
+                    if runner.stop().received().is_some() {
+                        return code;
+                    }
                     break;
                 }
             }

@@ -2,21 +2,21 @@
 //! usable, so a lost connection is visible before typing.
 
 use crate::events::ConnState;
-use crate::session::Session;
+use crate::shell::Shell;
 
-pub fn render_prompt(session: &Session) -> String {
-    let state = match session.state() {
+pub fn render_prompt(shell: &Shell) -> String {
+    let state = match shell.state() {
         Some(ConnState::Connected) | None => String::new(),
         Some(other) => format!("[{}] ", other.label()),
     };
-    let txn = session
+    let txn = shell
         .txn()
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
     format!(
         "{state}{} {}{txn}> ",
-        server_label(&session.settings().server),
-        session.cwd()
+        server_label(&shell.zk().profile().server),
+        shell.cwd()
     )
 }
 

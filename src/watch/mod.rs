@@ -1,6 +1,8 @@
 //! Watches: the registry of what the shell watches (id, kind, path), the events they produce,
 //! and where those events go (above the prompt, stderr, or a command's own stream).
 
+pub mod oneshot;
+pub mod render;
 pub mod tasks;
 
 use std::collections::BTreeMap;
@@ -125,8 +127,9 @@ pub enum WatchSink {
         events: EventSender,
         print: Arc<AtomicBool>,
     },
-    /// Consumed by a streaming command (`zksh watch ...` outside the REPL).
-    Stream(mpsc::UnboundedSender<WatchEvent>),
+    /// Consumed by a streaming command (`zksh watch ...` outside the REPL); bounded, so a
+    /// watch waits for a slow reader instead of piling events up.
+    Stream(mpsc::Sender<WatchEvent>),
 }
 
 /// Builds and sends the events of one watch.
@@ -156,7 +159,7 @@ impl Emitter {
         }
     }
 
-    pub fn send(&self, event: WatchEvent) {
+    pub async fn send(&self, event: WatchEvent) {
         match &self.sink {
             WatchSink::Shell { events, print } => {
                 if print.load(Ordering::SeqCst) {
@@ -164,7 +167,7 @@ impl Emitter {
                 }
             }
             WatchSink::Stream(stream) => {
-                stream.send(event).ok();
+                stream.send(event).await.ok();
             }
         }
     }
@@ -207,9 +210,10 @@ pub struct WatchRegistry {
 }
 
 /// A summary of one watch, for `watches`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct WatchInfo {
     pub id: u32,
+    #[serde(serialize_with = "render::kind_label")]
     pub kind: WatchKind,
     pub path: String,
 }

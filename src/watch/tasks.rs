@@ -45,7 +45,8 @@ async fn add_watch(
                 clients.changed().await.ok()?;
             }
             Err(err) => {
-                emit.send(emit.event(path, EventName::Failed(format!("cannot watch {path}: {err}"))));
+                emit.send(emit.event(path, EventName::Failed(format!("cannot watch {path}: {err}"))))
+                    .await;
                 return None;
             }
         }
@@ -155,7 +156,7 @@ impl Follower for DataFollower {
         match event.event_type {
             EventType::NodeCreated => self.report(client, EventName::Created, true).await,
             EventType::NodeDataChanged => self.report(client, EventName::Changed, true).await,
-            EventType::NodeDeleted => self.report_gone(),
+            EventType::NodeDeleted => self.report_gone().await,
             EventType::NodeChildrenChanged | EventType::Session => {}
         }
     }
@@ -164,9 +165,9 @@ impl Follower for DataFollower {
 impl DataFollower {
     /// Reports a deletion once, however many ways it was noticed (a read that found nothing,
     /// then the NodeDeleted event).
-    fn report_gone(&mut self) {
+    async fn report_gone(&mut self) {
         if self.last_version.take().is_some() {
-            self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+            self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
         }
     }
 
@@ -183,23 +184,26 @@ impl DataFollower {
                 event.data = Some(data);
                 event.version = Some(stat.version);
                 event.zxid = Some(stat.mzxid);
-                emit.send(event);
+                emit.send(event).await;
             }
             // The node went before it could be read: the value reads read the *current*
             // state, so a create quickly undone shows as created (no data) then deleted.
             Err(zk::Error::NoNode) => match name {
                 EventName::Current | EventName::Resync => {
                     self.last_version = None;
-                    emit.send(emit.event(path, EventName::Absent));
+                    emit.send(emit.event(path, EventName::Absent)).await;
                 }
                 EventName::Created => {
                     // Present as far as events go; the NodeDeleted that follows reports the rest.
                     self.last_version = Some(-1);
-                    emit.send(emit.event(path, EventName::Created));
+                    emit.send(emit.event(path, EventName::Created)).await;
                 }
-                _ => self.report_gone(),
+                _ => self.report_gone().await,
             },
-            Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot read {path}: {err}")))),
+            Err(err) => {
+                emit.send(emit.event(path, EventName::Failed(format!("cannot read {path}: {err}"))))
+                    .await
+            }
         }
     }
 }
@@ -237,7 +241,7 @@ impl Follower for ChildrenFollower {
             // Once, however it was noticed (a listing that found nothing, then this event).
             EventType::NodeDeleted => {
                 if self.last.take().is_some() {
-                    self.emit.send(self.emit.event(&self.path, EventName::Deleted));
+                    self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
                 }
             }
             EventType::NodeDataChanged | EventType::Session => {}
@@ -257,17 +261,20 @@ impl ChildrenFollower {
                 self.last = Some(children.clone());
                 let mut event = emit.event(path, name);
                 event.children = Some(children);
-                emit.send(event);
+                emit.send(event).await;
             }
             Err(zk::Error::NoNode) => {
                 if matches!(name, EventName::Current | EventName::Resync) {
                     self.last = None;
-                    emit.send(emit.event(path, EventName::Absent));
+                    emit.send(emit.event(path, EventName::Absent)).await;
                 } else if self.last.take().is_some() {
-                    emit.send(emit.event(path, EventName::Deleted));
+                    emit.send(emit.event(path, EventName::Deleted)).await;
                 }
             }
-            Err(err) => emit.send(emit.event(path, EventName::Failed(format!("cannot list {path}: {err}")))),
+            Err(err) => {
+                emit.send(emit.event(path, EventName::Failed(format!("cannot list {path}: {err}"))))
+                    .await
+            }
         }
     }
 }
@@ -293,8 +300,8 @@ impl Follower for RawFollower {
     async fn on_phase(&mut self, _client: &Client, phase: Phase) {
         match phase {
             Phase::Start => {}
-            Phase::Reconnected => self.emit.send(self.emit.event(&self.path, EventName::Gap)),
-            Phase::NewSession => self.emit.send(self.emit.event(&self.path, EventName::Resync)),
+            Phase::Reconnected => self.emit.send(self.emit.event(&self.path, EventName::Gap)).await,
+            Phase::NewSession => self.emit.send(self.emit.event(&self.path, EventName::Resync)).await,
         }
     }
 
@@ -307,19 +314,19 @@ impl Follower for RawFollower {
             EventType::Session => return,
         };
         if let Some(taps) = &self.taps {
-            fire_taps(taps, &event.path, &name);
+            fire_taps(taps, &event.path, &name).await;
         }
         let mut out = self.emit.event(&event.path, name);
         out.zxid = (event.zxid != WatchedEvent::NO_ZXID).then_some(event.zxid);
-        self.emit.send(out);
+        self.emit.send(out).await;
     }
 }
 
 /// Fires the one-shot watches this recursive event would have fired on the server.
-fn fire_taps(taps: &Taps, path: &str, name: &EventName) {
-    let mut taps = lock_taps(taps);
+async fn fire_taps(taps: &Taps, path: &str, name: &EventName) {
     let mut fired = Vec::new();
-    taps.retain(|tap| {
+    // The lock is let go before the events are sent (sending may wait).
+    lock_taps(taps).retain(|tap| {
         let hit = match tap.kind {
             OneshotKind::Data => tap.path == path && matches!(name, EventName::Changed | EventName::Deleted),
             OneshotKind::Exists => tap.path == path,
@@ -340,9 +347,8 @@ fn fire_taps(taps: &Taps, path: &str, name: &EventName) {
         }
         !hit
     });
-    drop(taps);
     for (emitter, registry, path, name) in fired {
-        emitter.send(emitter.event(&path, name));
+        emitter.send(emitter.event(&path, name)).await;
         registry.forget(emitter.id);
     }
 }
@@ -365,6 +371,6 @@ pub async fn run_oneshot(watcher: OneshotWatcher, emit: Emitter, registry: Watch
     } else {
         event.path.clone()
     };
-    emit.send(emit.event(&shown, name));
+    emit.send(emit.event(&shown, name)).await;
     registry.forget(emit.id);
 }

@@ -16,6 +16,7 @@ mod sandbox;
 mod script;
 mod seed;
 mod session_info;
+mod signals;
 mod source;
 mod txn;
 mod watch;

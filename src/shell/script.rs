@@ -8,7 +8,7 @@ use tokio::io::AsyncBufReadExt;
 
 use crate::config::ScriptText;
 use crate::exit::ExitCode;
-use crate::runner::{Flow, Runner};
+use crate::shell::runner::{Flow, Runner};
 
 /// Runs a script of the `-c`/`-f`/stdin modes.
 pub async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_going: bool) -> ExitCode {
@@ -48,8 +48,14 @@ async fn run_stdin(runner: &mut Runner, name: &str, keep_going: bool) -> ExitCod
     let mut progress = Progress::new(keep_going);
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut number = 0;
+    let mut stop = runner.stop().clone();
     loop {
-        match lines.next_line().await {
+        // A signal while waiting for the next line ends the run, as it would during a line.
+        let next = tokio::select! {
+            next = lines.next_line() => next,
+            reason = stop.ended() => return reason.exit_code(),
+        };
+        match next {
             Ok(Some(line)) => {
                 number += 1;
                 if let Some((_, code)) = progress.step(runner, number, &line).await {
@@ -82,8 +88,9 @@ impl Progress {
     /// Runs one line; Some when the script must stop here.
     async fn step(&mut self, runner: &mut Runner, number: usize, line: &str) -> Option<(Flow, ExitCode)> {
         let (flow, code) = runner.run_line(line, Some(number)).await;
-        if code == ExitCode::Interrupted {
-            return Some((Flow::Continue, code));
+        // A signal stops the script whatever --keep-going says (and the run, if it ends it).
+        if matches!(code, ExitCode::Interrupted | ExitCode::Terminated | ExitCode::HungUp) {
+            return Some((flow, code));
         }
         if code != ExitCode::Success {
             if !self.keep_going {

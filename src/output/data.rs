@@ -299,3 +299,33 @@ mod tests {
         assert_eq!(display_data(b""), "");
     }
 }
+
+/// Data in a JSON document: `"data": "<text>"` when the bytes are UTF-8, else (or when base64
+/// was asked for) `"dataBase64": "<base64>"`. Flattened into the document that carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    pub bytes: Vec<u8>,
+    /// Base64 even for text (`get -b`).
+    pub force_base64: bool,
+}
+
+impl Payload {
+    pub fn new(bytes: Vec<u8>) -> Payload {
+        Payload {
+            bytes,
+            force_base64: false,
+        }
+    }
+}
+
+impl serde::Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match std::str::from_utf8(&self.bytes) {
+            Ok(text) if !self.force_base64 => map.serialize_entry("data", text)?,
+            _ => map.serialize_entry("dataBase64", &base64_text(&self.bytes))?,
+        }
+        map.end()
+    }
+}

@@ -1,23 +1,21 @@
-//! Runs commands from any mode: parse a line with the one grammar, execute against the
-//! session (Ctrl-C cancels), render the outcome, report errors once on stderr.
+//! Runs commands from any mode: parse a line with the one grammar, run it against the shell
+//! (a signal cancels it), render what it hands back (a value, a stream of rows, lines to run,
+//! quit), and report errors once on stderr.
 
 use std::io::Write;
-use std::time::Duration;
 
 use clap::Parser;
 
 use crate::cli::{OutputFormat, ShellLine};
-use crate::commands::source::{SourceArgs, expand_home};
-use crate::commands::{self, Command};
+use crate::commands::Command;
 use crate::config::stderr_color;
 use crate::errors::{ShellError, error_json, error_label, exit_code_of};
 use crate::exit::ExitCode;
 use crate::line::split_commands;
-use crate::outcome::Outcome;
-use crate::render::render;
-use crate::render::watch::render_watch_event;
-use crate::session::Session;
-use crate::watch::WatchEvent;
+use crate::output::stream::StreamEnd;
+use crate::output::{Reply, RowStream, write_document};
+use crate::shell::Shell;
+use crate::shell::stop::{Stop, StopReason};
 
 /// Whether to go on after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +25,12 @@ pub enum Flow {
 }
 
 pub struct Runner {
-    pub session: Session,
+    pub shell: Shell,
     /// The format given before the command, for every command of the run.
     pub format: OutputFormat,
     /// `--keep-going`: a failing line of a script (or sourced file) does not stop it.
     pub keep_going: bool,
+    stop: Stop,
     /// The files being sourced, innermost last: errors say which file their line is in.
     sources: Vec<String>,
 }
@@ -39,14 +38,28 @@ pub struct Runner {
 /// How deep `source` may nest: a file that sources itself stops here.
 const MAX_SOURCE_DEPTH: usize = 16;
 
+/// Lines for the runner to run in this shell (`source FILE`).
+#[derive(Debug)]
+pub struct Script {
+    /// The file, as named in errors.
+    pub name: String,
+    pub text: String,
+}
+
 impl Runner {
-    pub fn new(session: Session, format: OutputFormat) -> Runner {
+    pub fn new(shell: Shell, format: OutputFormat, stop: Stop) -> Runner {
         Runner {
-            session,
+            shell,
             format,
             keep_going: false,
+            stop,
             sources: Vec::new(),
         }
+    }
+
+    /// Where the run's signals arrive.
+    pub fn stop(&self) -> &Stop {
+        &self.stop
     }
 
     /// Runs one line of REPL or script input; `line_number` names it in errors (scripts).
@@ -77,53 +90,43 @@ impl Runner {
         (Flow::Continue, ExitCode::Success)
     }
 
-    /// Executes one parsed command and renders its outcome.
+    /// Runs one parsed command and renders what it hands back.
     pub async fn run_command(&mut self, command: Command, line_number: Option<usize>) -> (Flow, ExitCode) {
-        // `source` runs lines through this runner, which a command cannot reach.
-        let command = match command {
-            Command::Source(args) => return self.source(args, line_number).await,
-            command => command,
-        };
         let format = command.output().unwrap_or(self.format);
+        let mut stop = self.stop.clone();
         let result = tokio::select! {
-            result = commands::execute(command, &mut self.session) => result,
-            // A bulk command under way says how far it got.
-            _ = tokio::signal::ctrl_c() => Err(match self.session.take_bulk() {
-                Some(run) => run.stopped().into(),
-                None => ShellError::Interrupted.into(),
-            }),
+            result = command.run(&mut self.shell) => result,
+            reason = stop.cancelled() => {
+                // A bulk command under way says how far it got.
+                let err = match self.shell.take_bulk() {
+                    Some(run) => run.stopped().into(),
+                    None => ShellError::Interrupted.into(),
+                };
+                self.report_as(&err, line_number, format == OutputFormat::Json);
+                return self.stopped(reason);
+            }
         };
         // Whatever ended the command, no bulk run is under way any more.
-        self.session.finish_bulk();
+        self.shell.finish_bulk();
         match result {
-            Ok(Outcome::Stream {
-                id,
-                events,
-                count,
-                timeout,
-            }) => {
-                let code = self.stream(events, count, timeout, format == OutputFormat::Json).await;
-                self.session.watches().remove(|w| w.id == id);
-                (Flow::Continue, code)
-            }
-            Ok(outcome) => {
-                let flow = if matches!(outcome, Outcome::Quit) {
-                    Flow::Quit
-                } else {
-                    Flow::Continue
-                };
+            Ok(Reply::Value(document)) => {
                 let mut stdout = std::io::stdout().lock();
-                match render(&outcome, format, &mut stdout).and_then(|_| stdout.flush()) {
-                    Ok(()) => (flow, outcome.exit_code()),
+                let written = write_document(document.as_ref(), format, &mut stdout).and_then(|()| stdout.flush());
+                drop(stdout);
+                match written {
+                    Ok(()) => (Flow::Continue, document.exit_code()),
                     // Output closed under us (`zksh ls / | head -1`): a quiet, successful stop.
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (Flow::Quit, ExitCode::Success),
                     Err(e) => {
-                        drop(stdout);
                         self.report(&anyhow::Error::new(e).context("cannot write output"), line_number);
                         (Flow::Quit, ExitCode::Refused)
                     }
                 }
             }
+            Ok(Reply::Stream(stream)) => self.stream(stream, format, line_number).await,
+            // `-o` on `source` sets the format of the commands inside.
+            Ok(Reply::Run(script)) => self.source(script, format, line_number).await,
+            Ok(Reply::Quit) => (Flow::Quit, ExitCode::Success),
             Err(err) => {
                 self.report_as(&err, line_number, format == OutputFormat::Json);
                 (Flow::Continue, exit_code_of(&err))
@@ -131,77 +134,68 @@ impl Runner {
         }
     }
 
-    /// Writes a watch's events to stdout as they come, until `count` changes, `timeout`,
-    /// Ctrl-C (exit 130) or a closed stdout (exit 0).
+    /// What a signal that stopped a command means for the run.
+    fn stopped(&self, reason: StopReason) -> (Flow, ExitCode) {
+        let flow = if self.stop.ends_run(reason) {
+            Flow::Quit
+        } else {
+            Flow::Continue
+        };
+        (flow, reason.exit_code())
+    }
+
+    /// Writes a stream's rows to stdout as they come, until the producer ends (exit 0), a
+    /// signal (its code, and a line saying how far it got) or a closed stdout (exit 0).
     async fn stream(
-        &self,
-        mut events: tokio::sync::mpsc::UnboundedReceiver<WatchEvent>,
-        count: Option<u64>,
-        timeout: Option<Duration>,
-        json: bool,
-    ) -> ExitCode {
-        if count == Some(0) {
-            return ExitCode::Success;
-        }
-        let until_deadline = async {
-            match timeout {
-                Some(timeout) => tokio::time::sleep(timeout).await,
-                None => std::future::pending().await,
+        &mut self,
+        mut stream: RowStream,
+        format: OutputFormat,
+        line_number: Option<usize>,
+    ) -> (Flow, ExitCode) {
+        let mut stop = self.stop.clone();
+        let mut rendered = 0;
+        let mut stdout = std::io::stdout();
+        let ended = tokio::select! {
+            ended = stream.render(format, &mut stdout, &mut rendered) => ended,
+            reason = stop.cancelled() => {
+                let (op, path) = stream.origin();
+                let err = ShellError::Stopped {
+                    op,
+                    path: path.to_string(),
+                    message: stream.stopped_message(rendered),
+                };
+                self.report_as(&err.into(), line_number, format == OutputFormat::Json);
+                return self.stopped(reason);
             }
         };
-        tokio::pin!(until_deadline);
-        let mut changes = 0;
-        loop {
-            let event = tokio::select! {
-                event = events.recv() => event,
-                _ = &mut until_deadline => return ExitCode::Success,
-                _ = tokio::signal::ctrl_c() => return ExitCode::Interrupted,
-            };
-            let Some(event) = event else { return ExitCode::Success };
-            let mut stdout = std::io::stdout().lock();
-            if render_watch_event(&event, json, &mut stdout).is_err() {
-                // Nobody reads the stream any more (`zksh watch ... | head`).
-                return ExitCode::Success;
-            }
-            if event.event.is_change() {
-                changes += 1;
-                if count.is_some_and(|n| changes >= n) {
-                    return ExitCode::Success;
-                }
+        match ended {
+            Ok(StreamEnd::Finished) => (Flow::Continue, ExitCode::Success),
+            Ok(StreamEnd::ReaderGone) => (Flow::Quit, ExitCode::Success),
+            Err(e) => {
+                self.report(&anyhow::Error::new(e).context("cannot write output"), line_number);
+                (Flow::Quit, ExitCode::Refused)
             }
         }
     }
 
     /// `source FILE`: runs the file's lines in this shell (cd, txn and auth persist), with
-    /// the script rules; `-o` on it sets the format of the commands inside.
-    async fn source(&mut self, args: SourceArgs, line_number: Option<usize>) -> (Flow, ExitCode) {
-        let file = expand_home(&args.file);
-        let name = args.file.display().to_string();
+    /// the script rules, in `format`.
+    async fn source(&mut self, script: Script, format: OutputFormat, line_number: Option<usize>) -> (Flow, ExitCode) {
         if self.sources.len() >= MAX_SOURCE_DEPTH {
             let err = ShellError::usage(format!(
-                "source {name}: sourced files nest more than {MAX_SOURCE_DEPTH} deep (does a file source itself?)"
+                "source {}: sourced files nest more than {MAX_SOURCE_DEPTH} deep (does a file source itself?)",
+                script.name
             ));
             self.report(&err, line_number);
             return (Flow::Continue, ExitCode::Usage);
         }
-        let text = match std::fs::read_to_string(&file) {
-            Ok(text) => text,
-            Err(e) => {
-                self.report(
-                    &ShellError::usage(format!("source {name}: cannot read it: {e}")),
-                    line_number,
-                );
-                return (Flow::Continue, ExitCode::Usage);
-            }
-        };
-        tracing::debug!(file = %name, depth = self.sources.len() + 1, "source");
-        self.sources.push(name);
-        let format = self.format;
-        self.format = args.out.output.unwrap_or(format);
+        tracing::debug!(file = %script.name, depth = self.sources.len() + 1, "source");
+        self.sources.push(script.name);
+        let outer = std::mem::replace(&mut self.format, format);
         let keep_going = self.keep_going;
         // Boxed: the script's lines come back here, to run_command.
-        let result = Box::pin(crate::script::run_text(self, &text, keep_going)).await;
-        self.format = format;
+        let result = Box::pin(crate::shell::script::run_text(self, &script.text, keep_going)).await;
+        self.format = outer;
         self.sources.pop();
         result
     }

@@ -1,0 +1,96 @@
+//! `exists [-w] path`: whether a znode is there (exit 0) or not (exit 1).
+
+use std::io::Write;
+
+use clap::Args;
+use serde::Serialize;
+use zookeeper_client::Stat;
+
+use crate::commands::Run;
+use crate::commands::stat::WatchedNode;
+use crate::exit::ExitCode;
+use crate::output::{Render, Reply};
+use crate::shell::Shell;
+
+/// Tell whether a znode exists: exit 0 if it does, 1 if not.
+///
+/// Example: exists /locks/job-42 && echo busy
+#[derive(Debug, Args)]
+#[command(about = "Exit 0 if a znode exists, 1 if not")]
+pub struct Exists {
+    #[command(flatten)]
+    pub node: WatchedNode,
+}
+
+/// `exists`: absent is a condition not met (exit 1), not an error.
+#[derive(Debug, Serialize)]
+pub struct Existence {
+    pub path: String,
+    pub exists: bool,
+    #[serde(serialize_with = "crate::output::stat::serialize_opt")]
+    pub stat: Option<Stat>,
+}
+
+impl Render for Existence {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.exists {
+            writeln!(out, "{} exists", self.path)
+        } else {
+            writeln!(out, "{} does not exist", self.path)
+        }
+    }
+
+    fn exit_code(&self) -> ExitCode {
+        if self.exists {
+            ExitCode::Success
+        } else {
+            ExitCode::Refused
+        }
+    }
+}
+
+impl Run for Exists {
+    async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let (path, stat) = self.node.read_stat("exists", shell).await?;
+        Ok(Reply::value(Existence {
+            path,
+            exists: stat.is_some(),
+            stat,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+    use crate::output::stat::sample_stat;
+
+    #[test]
+    fn present_and_absent() {
+        let present = Existence {
+            path: "/a".into(),
+            exists: true,
+            stat: Some(sample_stat()),
+        };
+        insta::assert_snapshot!(both(&present), @r#"
+        --- text
+        /a exists
+        --- json
+        {"exists":true,"path":"/a","stat":{"aclVersion":0,"ctime":"2025-11-25T14:01:17.123Z","cversion":1,"czxid":26,"dataLength":5,"ephemeralOwner":0,"mtime":"2025-11-25T14:01:40.456Z","mzxid":43,"numChildren":2,"pzxid":44,"version":3}}
+        "#);
+        assert_eq!(present.exit_code(), ExitCode::Success);
+        let absent = Existence {
+            path: "/b".into(),
+            exists: false,
+            stat: None,
+        };
+        insta::assert_snapshot!(both(&absent), @r#"
+        --- text
+        /b does not exist
+        --- json
+        {"exists":false,"path":"/b","stat":null}
+        "#);
+        assert_eq!(absent.exit_code(), ExitCode::Refused);
+    }
+}

@@ -1,0 +1,148 @@
+//! What a command hands back and how it reaches the user: a typed value rendered as text or
+//! JSON on any writer, a stream of rows rendered as they arrive, or quit.
+//!
+//! A result type derives `Serialize` for its JSON shape (the shapes README documents) and
+//! implements [`Render`] for its text. Commands never print; the runner renders.
+
+pub mod data;
+pub mod stat;
+pub mod stream;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::cli::OutputFormat;
+use crate::exit::ExitCode;
+use crate::shell::runner::Script;
+pub use stream::{RowSender, RowStream};
+
+/// The text form of a result: what a person reads, and what `cut`/`grep` can rely on.
+pub trait Render {
+    fn render_text(&self, out: &mut dyn Write) -> io::Result<()>;
+
+    /// The exit code the result stands for: a condition not met (`exists` on an absent node)
+    /// is a result, not an error, and still exits 1.
+    fn exit_code(&self) -> ExitCode {
+        ExitCode::Success
+    }
+}
+
+/// A result the runner can render either way; every `Render + Serialize` type is one.
+pub trait Document: Render + Send {
+    /// The JSON document. Built as a `serde_json::Value`, so object keys come out sorted, as
+    /// they always have.
+    fn to_json(&self) -> serde_json::Result<serde_json::Value>;
+}
+
+impl<T: Render + Serialize + Send> Document for T {
+    fn to_json(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+}
+
+/// The kinds of result a command can have.
+pub enum Reply {
+    /// One document.
+    Value(Box<dyn Document>),
+    /// Rows rendered as they arrive (text lines or NDJSON), until the producer ends.
+    Stream(RowStream),
+    /// Lines for the runner to run in this shell (`source`).
+    Run(Script),
+    /// Leave the shell (or end the script).
+    Quit,
+}
+
+impl Reply {
+    pub fn value(document: impl Document + 'static) -> Reply {
+        Reply::Value(Box::new(document))
+    }
+
+    /// A write that succeeded and has nothing to say: no text, `{"ok": true}` in JSON.
+    pub fn done() -> Reply {
+        Reply::value(Done)
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Reply::Value(_) => f.write_str("Reply::Value"),
+            Reply::Stream(stream) => write!(f, "Reply::Stream({:?})", stream.origin()),
+            Reply::Run(script) => write!(f, "Reply::Run({})", script.name),
+            Reply::Quit => f.write_str("Reply::Quit"),
+        }
+    }
+}
+
+/// Writes one document in `format`, ending with a newline where the format has lines.
+pub fn write_document(document: &dyn Document, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Text => document.render_text(out),
+        OutputFormat::Json => {
+            let value = document.to_json().map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, &value)?;
+            writeln!(out)
+        }
+    }
+}
+
+/// Success with nothing to say.
+#[derive(Debug, Clone, Copy)]
+pub struct Done;
+
+impl Serialize for Done {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("ok", &true)?;
+        map.end()
+    }
+}
+
+impl Render for Done {
+    fn render_text(&self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Text meant for a reader (help, a script, a manual page), printed with a final newline
+/// unless empty; its JSON shape is its own.
+pub fn write_text_block(text: &str, out: &mut dyn Write) -> io::Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{text}")
+}
+
+/// Renders a document to a string, for renderer tests: text or JSON as the user sees it.
+#[cfg(test)]
+pub fn rendered(document: &dyn Document, format: OutputFormat) -> String {
+    let mut out = Vec::new();
+    write_document(document, format, &mut out).expect("rendering into memory cannot fail");
+    String::from_utf8(out).expect("rendered output is UTF-8")
+}
+
+/// Both renderings, text then JSON, for one snapshot per result.
+#[cfg(test)]
+pub fn both(document: &dyn Document) -> String {
+    format!(
+        "--- text\n{}--- json\n{}",
+        rendered(document, OutputFormat::Text),
+        rendered(document, OutputFormat::Json)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_is_silent_text_and_ok_json() {
+        insta::assert_snapshot!(both(&Done), @r#"
+        --- text
+        --- json
+        {"ok":true}
+        "#);
+    }
+}

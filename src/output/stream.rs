@@ -1,0 +1,204 @@
+//! Streams of rows: a command hands the runner the receiving end of a small bounded channel,
+//! and the runner renders each row as it arrives (a text line, or one NDJSON object), flushing
+//! so that a reader sees it at once. Memory stays bounded: a producer that outruns the
+//! terminal waits for room. The stream ends when the producer does, at its time limit, when
+//! nobody reads stdout any more, or at a signal (what was printed stays printed).
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::cli::OutputFormat;
+use crate::output::{Document, write_document};
+
+/// Rows waiting to be rendered: a producer this far ahead of the terminal waits.
+const ROW_BUFFER: usize = 64;
+/// Rows rendered before one flush when they arrive faster than they can be written.
+const FLUSH_ROWS: u64 = 256;
+
+/// The producing end of a stream.
+#[derive(Clone)]
+pub struct RowSender {
+    tx: mpsc::Sender<Box<dyn Document>>,
+}
+
+impl RowSender {
+    /// Sends one row, waiting for room; false once nobody renders the stream any more.
+    pub async fn send(&self, row: impl Document + 'static) -> bool {
+        self.tx.send(Box::new(row)).await.is_ok()
+    }
+}
+
+/// The rendering end, handed to the runner in a `Reply::Stream`.
+pub struct RowStream {
+    /// The command and path that produced the stream, named when it is stopped: `watch /app`.
+    op: &'static str,
+    path: String,
+    /// What a row is, for the summary: `event`, `node` (an `s` is added for several).
+    noun: &'static str,
+    rows: mpsc::Receiver<Box<dyn Document>>,
+    /// Ends the stream, successfully, after this long.
+    limit: Option<Duration>,
+    /// Runs when the stream is dropped, however it ended (stops the producer's work).
+    on_end: Option<Box<dyn FnOnce() + Send>>,
+}
+
+/// How a stream ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// The producer finished, or the time limit passed.
+    Finished,
+    /// Nobody reads stdout any more (`zksh watch /x | head -3`): a quiet, successful stop.
+    ReaderGone,
+}
+
+impl RowStream {
+    pub fn channel(op: &'static str, path: impl Into<String>, noun: &'static str) -> (RowSender, RowStream) {
+        let (tx, rows) = mpsc::channel(ROW_BUFFER);
+        let stream = RowStream {
+            op,
+            path: path.into(),
+            noun,
+            rows,
+            limit: None,
+            on_end: None,
+        };
+        (RowSender { tx }, stream)
+    }
+
+    /// Ends the stream after `limit` (None: only when the producer ends).
+    pub fn with_limit(mut self, limit: Option<Duration>) -> RowStream {
+        self.limit = limit;
+        self
+    }
+
+    /// Runs `on_end` when the stream goes, whatever ended it.
+    pub fn on_end(mut self, on_end: impl FnOnce() + Send + 'static) -> RowStream {
+        self.on_end = Some(Box::new(on_end));
+        self
+    }
+
+    /// The command and path that produced the stream.
+    pub fn origin(&self) -> (&'static str, &str) {
+        (self.op, &self.path)
+    }
+
+    /// The one line said when a signal stops the stream after `rendered` rows.
+    pub fn stopped_message(&self, rendered: u64) -> String {
+        let plural = if rendered == 1 { "" } else { "s" };
+        format!("stopped after {rendered} {}{plural}", self.noun)
+    }
+
+    /// Renders rows into `out` as they arrive, counting them into `rendered`. Cancel-safe:
+    /// when the caller stops awaiting (a signal), every row counted is fully written.
+    pub async fn render(
+        &mut self,
+        format: OutputFormat,
+        out: &mut dyn Write,
+        rendered: &mut u64,
+    ) -> io::Result<StreamEnd> {
+        let until_limit = async {
+            match self.limit {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(until_limit);
+        let mut buffer = Vec::new();
+        loop {
+            let first = tokio::select! {
+                row = self.rows.recv() => row,
+                _ = &mut until_limit => return Ok(StreamEnd::Finished),
+            };
+            let Some(first) = first else {
+                return Ok(StreamEnd::Finished);
+            };
+            buffer.clear();
+            write_document(first.as_ref(), format, &mut buffer)?;
+            let mut batch: u64 = 1;
+            // Rows already waiting go out with this one, in one write and one flush.
+            while batch < FLUSH_ROWS {
+                let Ok(row) = self.rows.try_recv() else { break };
+                write_document(row.as_ref(), format, &mut buffer)?;
+                batch += 1;
+            }
+            match out.write_all(&buffer).and_then(|()| out.flush()) {
+                Ok(()) => *rendered += batch,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(StreamEnd::ReaderGone),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl Drop for RowStream {
+    fn drop(&mut self) {
+        if let Some(on_end) = self.on_end.take() {
+            on_end();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Render;
+
+    #[derive(serde::Serialize)]
+    struct Line {
+        n: u32,
+    }
+
+    impl Render for Line {
+        fn render_text(&self, out: &mut dyn Write) -> io::Result<()> {
+            writeln!(out, "row {}", self.n)
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_render_in_order_until_the_producer_ends() {
+        let (tx, mut stream) = RowStream::channel("test", "/t", "row");
+        let producer = tokio::spawn(async move {
+            for n in 0..300 {
+                assert!(tx.send(Line { n }).await);
+            }
+        });
+        let mut out = Vec::new();
+        let mut rendered = 0;
+        let end = stream.render(OutputFormat::Json, &mut out, &mut rendered).await;
+        producer.await.expect("producer");
+        assert_eq!(end.expect("rendered"), StreamEnd::Finished);
+        assert_eq!(rendered, 300);
+        let text = String::from_utf8(out).expect("utf8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 300);
+        assert_eq!(lines[0], r#"{"n":0}"#);
+        assert_eq!(lines[299], r#"{"n":299}"#);
+    }
+
+    #[tokio::test]
+    async fn a_time_limit_ends_the_stream_and_cleanup_runs() {
+        let (tx, stream) = RowStream::channel("test", "/t", "row");
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let mut stream = stream
+            .with_limit(Some(Duration::from_millis(20)))
+            .on_end(move || done_tx.send(()).expect("cleanup reported"));
+        let mut out = Vec::new();
+        let mut rendered = 0;
+        let end = stream.render(OutputFormat::Text, &mut out, &mut rendered).await;
+        assert_eq!(end.expect("rendered"), StreamEnd::Finished);
+        assert_eq!(rendered, 0);
+        assert!(done_rx.try_recv().is_err(), "cleanup waits for the stream to go");
+        drop(stream);
+        done_rx.try_recv().expect("cleanup ran");
+        assert!(!tx.send(Line { n: 1 }).await, "the producer learns nobody reads");
+    }
+
+    #[test]
+    fn a_stopped_stream_says_how_far_it_got() {
+        let (_tx, stream) = RowStream::channel("watch", "/a", "event");
+        assert_eq!(stream.stopped_message(3), "stopped after 3 events");
+        assert_eq!(stream.stopped_message(1), "stopped after 1 event");
+    }
+}

@@ -1,0 +1,128 @@
+//! The signals that stop work (SIGINT, SIGTERM, SIGHUP), taken from the start of the run and
+//! turned into one value everyone can wait on: the runner (a command ends with a summary of
+//! how far it got), the script loop, the REPL, the sandbox start. So a signal never kills the
+//! process mid-way; once the session is closed in order, `reraise` ends the process the way
+//! the signal would have, so that a shell loop around zksh stops on Ctrl-C too.
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use crate::exit::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// SIGINT: Ctrl-C.
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+    /// SIGHUP: the terminal went away.
+    HangUp,
+}
+
+impl StopReason {
+    pub fn exit_code(self) -> ExitCode {
+        match self {
+            StopReason::Interrupt => ExitCode::Interrupted,
+            StopReason::Terminate => ExitCode::Terminated,
+            StopReason::HangUp => ExitCode::HungUp,
+        }
+    }
+
+    fn signal(self) -> libc::c_int {
+        match self {
+            StopReason::Interrupt => libc::SIGINT,
+            StopReason::Terminate => libc::SIGTERM,
+            StopReason::HangUp => libc::SIGHUP,
+        }
+    }
+}
+
+/// Where signals arrive. Cloned into whoever waits on them.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    signals: watch::Receiver<Option<StopReason>>,
+    /// In the REPL, Ctrl-C cancels the running command but does not end the shell.
+    interactive: bool,
+}
+
+impl Stop {
+    /// Takes SIGINT, SIGTERM and SIGHUP from now on.
+    pub fn install(interactive: bool) -> std::io::Result<Stop> {
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
+        let (tx, signals) = watch::channel(None);
+        tokio::spawn(async move {
+            loop {
+                let reason = tokio::select! {
+                    Some(()) = interrupt.recv() => StopReason::Interrupt,
+                    Some(()) = terminate.recv() => StopReason::Terminate,
+                    Some(()) = hangup.recv() => StopReason::HangUp,
+                    else => return,
+                };
+                // Every signal counts, even the same one twice (a second Ctrl-C).
+                tx.send_replace(Some(reason));
+            }
+        });
+        Ok(Stop { signals, interactive })
+    }
+
+    /// A stop that never comes, for tests and runs that take no signals.
+    pub fn never() -> Stop {
+        let (tx, signals) = watch::channel(None);
+        // Kept alive so that waiting stays pending rather than ending.
+        std::mem::forget(tx);
+        Stop {
+            signals,
+            interactive: false,
+        }
+    }
+
+    /// Resolves at the next signal from now on: the running command must stop.
+    pub async fn cancelled(&mut self) -> StopReason {
+        self.signals.borrow_and_update();
+        loop {
+            if self.signals.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            if let Some(reason) = *self.signals.borrow_and_update() {
+                return reason;
+            }
+        }
+    }
+
+    /// Resolves at the next signal that ends the whole run (any signal outside the REPL;
+    /// SIGTERM or SIGHUP in it).
+    pub async fn ended(&mut self) -> StopReason {
+        loop {
+            let reason = self.cancelled().await;
+            if self.ends_run(reason) {
+                return reason;
+            }
+        }
+    }
+
+    /// Whether `reason` ends the run, rather than only the running command.
+    pub fn ends_run(&self, reason: StopReason) -> bool {
+        !(self.interactive && reason == StopReason::Interrupt)
+    }
+
+    /// The signal that ended the run, if one did (seen or not by a waiter).
+    pub fn received(&self) -> Option<StopReason> {
+        let reason = (*self.signals.borrow())?;
+        self.ends_run(reason).then_some(reason)
+    }
+}
+
+/// Ends the process as `reason`'s signal would, with the default handler, so that the parent
+/// (a shell loop, a supervisor) sees "killed by SIGINT" and stops too. Returns only if the
+/// signal could not be raised.
+pub fn reraise(reason: StopReason) {
+    let signal = reason.signal();
+    // SAFETY: restoring the default disposition and raising a signal to ourselves; nothing
+    // else runs on this thread, and the runtime has been shut down.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}

@@ -1,0 +1,103 @@
+//! The ZooKeeper handle: the shared connection, requests under the request deadline with the
+//! operation and path named on failure, and (in `write`) the one path every write takes.
+//! Nothing here knows about the shell's current node, history or transaction block.
+
+pub mod acl;
+pub mod limits;
+pub mod profile;
+pub mod write;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zookeeper_client::{self as zk, Client};
+
+use crate::connection::{Connection, deadline_error};
+use crate::errors::ZkError;
+use crate::events::{ConnState, EventSender};
+pub use profile::Profile;
+
+/// A handle on one ZooKeeper: cheap to clone, shared by commands and background tasks.
+#[derive(Debug, Clone)]
+pub struct Zk {
+    conn: Arc<Connection>,
+}
+
+impl Zk {
+    pub fn new(profile: Profile, events: EventSender) -> Zk {
+        Zk {
+            conn: Connection::new(profile, events),
+        }
+    }
+
+    pub fn connection(&self) -> &Arc<Connection> {
+        &self.conn
+    }
+
+    pub fn profile(&self) -> &Profile {
+        self.conn.settings()
+    }
+
+    /// The connected client, connecting first if needed.
+    pub async fn client(&self) -> anyhow::Result<Client> {
+        self.conn.client().await
+    }
+
+    /// Awaits one request under the request deadline, naming the operation and path on error.
+    pub async fn call<T>(
+        &self,
+        op: &'static str,
+        path: &str,
+        request: impl Future<Output = Result<T, zk::Error>>,
+    ) -> anyhow::Result<T> {
+        self.call_versioned(op, path, None, request).await
+    }
+
+    /// As `call`, remembering the expected version for a mismatch message.
+    pub async fn call_versioned<T>(
+        &self,
+        op: &'static str,
+        path: &str,
+        version: Option<i32>,
+        request: impl Future<Output = Result<T, zk::Error>>,
+    ) -> anyhow::Result<T> {
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(self.request_timeout(), request).await;
+        tracing::debug!(
+            op,
+            path,
+            elapsed = ?started.elapsed(),
+            ok = matches!(result, Ok(Ok(_))),
+            "request"
+        );
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(ZkError::new(op, path, err).with_version(version).into()),
+            Err(_) => Err(self.deadline_error(op, path)),
+        }
+    }
+
+    /// The error for a request that outlived the deadline: almost always a lost connection.
+    pub fn deadline_error(&self, op: &'static str, path: &str) -> anyhow::Error {
+        deadline_error(self.profile(), op, path)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        self.profile().request_timeout
+    }
+
+    pub async fn add_auth(&self, scheme: &str, secret: Vec<u8>) -> anyhow::Result<()> {
+        self.conn.add_auth(scheme, secret).await
+    }
+
+    /// The connection state now, if connected at all.
+    pub fn state(&self) -> Option<ConnState> {
+        self.conn.state()
+    }
+
+    /// Closes the session and waits (bounded) for it to close.
+    pub async fn close(&self) {
+        self.conn.close().await;
+    }
+}

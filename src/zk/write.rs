@@ -1,0 +1,310 @@
+//! The one write path: a write is built as a [`WriteOp`] and run here, alone or as part of a
+//! multi request (a transaction, a batch of a bulk command). The request deadline and the
+//! mapping of ZooKeeper's errors to messages that name the operation and path live here once.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use zookeeper_client::{self as zk, Acl, Acls, Client, CreateMode, MultiWriteResult};
+
+use crate::errors::{ShellError, ZkError};
+use crate::path::parent_of;
+use crate::zk::Zk;
+
+/// One write, paths already resolved.
+#[derive(Clone)]
+pub enum WriteOp {
+    Check {
+        path: String,
+        version: i32,
+    },
+    Create {
+        path: String,
+        data: Vec<u8>,
+        mode: CreateMode,
+        acls: Vec<Acl>,
+        ttl: Option<Duration>,
+    },
+    Set {
+        path: String,
+        data: Vec<u8>,
+        version: Option<i32>,
+    },
+    Delete {
+        path: String,
+        version: Option<i32>,
+    },
+}
+
+impl std::fmt::Debug for WriteOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl WriteOp {
+    pub fn name(&self) -> &'static str {
+        match self {
+            WriteOp::Check { .. } => "check",
+            WriteOp::Create { .. } => "create",
+            WriteOp::Set { .. } => "set",
+            WriteOp::Delete { .. } => "delete",
+        }
+    }
+
+    pub fn path(&self) -> &str {
+        match self {
+            WriteOp::Check { path, .. }
+            | WriteOp::Create { path, .. }
+            | WriteOp::Set { path, .. }
+            | WriteOp::Delete { path, .. } => path,
+        }
+    }
+
+    /// The version the operation expects, for a mismatch message.
+    pub fn expected_version(&self) -> Option<i32> {
+        match self {
+            WriteOp::Check { version, .. } => Some(*version),
+            WriteOp::Set { version, .. } | WriteOp::Delete { version, .. } => *version,
+            WriteOp::Create { .. } => None,
+        }
+    }
+
+    /// `set /c (3 bytes, if version 2)`: what `txn show` lists.
+    pub fn describe(&self) -> String {
+        let version = |v: &Option<i32>| v.map(|v| format!(", if version {v}")).unwrap_or_default();
+        match self {
+            WriteOp::Check { path, version } => format!("check {path} is at version {version}"),
+            WriteOp::Create {
+                path, data, mode, ttl, ..
+            } => {
+                let kind = match mode {
+                    CreateMode::Persistent if ttl.is_some() => "ttl ",
+                    CreateMode::Persistent => "",
+                    CreateMode::PersistentSequential => "sequential ",
+                    CreateMode::Ephemeral => "ephemeral ",
+                    CreateMode::EphemeralSequential => "ephemeral sequential ",
+                    CreateMode::Container => "container ",
+                };
+                format!("create {kind}{path} ({} bytes)", data.len())
+            }
+            WriteOp::Set { path, data, version: v } => format!("set {path} ({} bytes{})", data.len(), version(v)),
+            WriteOp::Delete { path, version: v } => format!("delete {path}{}", version(v).replacen(", ", " ", 1)),
+        }
+    }
+
+    /// Adds the operation to a multi request.
+    fn add_to(&self, writer: &mut zk::MultiWriter<'_>) -> Result<(), zk::Error> {
+        match self {
+            WriteOp::Check { path, version } => writer.add_check_version(path, *version),
+            WriteOp::Create {
+                path,
+                data,
+                mode,
+                acls,
+                ttl,
+            } => writer.add_create(path, data, &create_options(*mode, acls, *ttl)),
+            WriteOp::Set { path, data, version } => writer.add_set_data(path, data, *version),
+            WriteOp::Delete { path, version } => writer.add_delete(path, *version),
+        }
+    }
+}
+
+fn create_options(mode: CreateMode, acls: &[Acl], ttl: Option<Duration>) -> zk::CreateOptions<'_> {
+    let options = mode.with_acls(Acls::new(acls));
+    match ttl {
+        Some(ttl) => options.with_ttl(ttl),
+        None => options,
+    }
+}
+
+/// What one applied operation did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    pub op: &'static str,
+    pub path: String,
+    /// Creates: the created path (sequential suffix included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Sets: the new data version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    /// Sets run alone: the new stat (a multi's stats are not kept).
+    #[serde(skip)]
+    pub stat: Option<zk::Stat>,
+}
+
+impl Applied {
+    fn of(op: &WriteOp) -> Applied {
+        Applied {
+            op: op.name(),
+            path: op.path().to_string(),
+            created: None,
+            version: None,
+            stat: None,
+        }
+    }
+}
+
+/// Why a multi request failed: one operation (the whole request is then undone), the request
+/// itself, or no answer within the deadline.
+#[derive(Debug)]
+pub enum MultiError {
+    Operation { index: usize, source: zk::Error },
+    Request(zk::Error),
+    Deadline,
+}
+
+impl MultiError {
+    /// The error a user sees. `label` names the command (`txn commit`, `delete -r`); a failed
+    /// operation of a transaction is framed with its number and that nothing was applied.
+    pub fn into_error(self, zk: &Zk, label: &'static str, ops: &[WriteOp], framed: bool) -> anyhow::Error {
+        let first = ops.first().map(WriteOp::path).unwrap_or_default();
+        match self {
+            MultiError::Operation { index, source } => {
+                let Some(op) = ops.get(index) else {
+                    return ShellError::usage(format!("{label}: the server named no operation"));
+                };
+                let err = ZkError::new(label, op.path(), source).with_version(op.expected_version());
+                if framed {
+                    err.framed(
+                        format!("operation {} ({}) failed", index + 1, op.describe()),
+                        "nothing was applied",
+                    )
+                    .into()
+                } else {
+                    err.into()
+                }
+            }
+            MultiError::Request(source) if framed => ZkError::new(label, "", source).into(),
+            MultiError::Request(source) => ZkError::new(label, first, source).into(),
+            MultiError::Deadline if framed => zk.deadline_error(label, ""),
+            MultiError::Deadline => zk.deadline_error(label, first),
+        }
+    }
+}
+
+type MultiReply<'c> = Pin<Box<dyn Future<Output = Result<Vec<MultiWriteResult>, zk::MultiWriteError>> + Send + 'c>>;
+
+/// A multi request on its way: sent when built, awaited by [`Zk::finish_multi`], so several
+/// can be in flight at once.
+pub struct PendingMulti<'c> {
+    reply: MultiReply<'c>,
+}
+
+impl Zk {
+    /// Runs one operation alone, as its own request.
+    pub async fn apply(&self, op: &WriteOp) -> anyhow::Result<Applied> {
+        let client = self.client().await?;
+        let mut applied = Applied::of(op);
+        match op {
+            WriteOp::Check { path, version } => match self.call("check", path, client.check_stat(path)).await? {
+                Some(stat) if stat.version == *version => {}
+                Some(stat) => {
+                    return Err(ShellError::refused(
+                        "check",
+                        path.as_str(),
+                        format!("version is {}, not {version}", stat.version),
+                    ));
+                }
+                None => return Err(ZkError::new("check", path.as_str(), zk::Error::NoNode).into()),
+            },
+            WriteOp::Create {
+                path,
+                data,
+                mode,
+                acls,
+                ttl,
+            } => {
+                let options = create_options(*mode, acls, *ttl);
+                let created = self.call("create", path, client.create(path, data, &options)).await;
+                let (_stat, sequence) = created.map_err(|err| explain_create_error(err, path, ttl.is_some()))?;
+                let sequential = matches!(mode, CreateMode::PersistentSequential | CreateMode::EphemeralSequential);
+                applied.created = Some(if sequential {
+                    format!("{path}{sequence}")
+                } else {
+                    path.clone()
+                });
+            }
+            WriteOp::Set { path, data, version } => {
+                let stat = self
+                    .call_versioned("set", path, *version, client.set_data(path, data, *version))
+                    .await?;
+                applied.version = Some(stat.version);
+                applied.stat = Some(stat);
+            }
+            WriteOp::Delete { path, version } => {
+                self.call_versioned("delete", path, *version, client.delete(path, *version))
+                    .await?;
+            }
+        }
+        Ok(applied)
+    }
+
+    /// Sends `ops` as one multi request (all or nothing) and returns at once.
+    pub fn send_multi<'c>(&self, client: &'c Client, ops: &[WriteOp]) -> Result<PendingMulti<'c>, MultiError> {
+        let mut writer = client.new_multi_writer();
+        for (index, op) in ops.iter().enumerate() {
+            op.add_to(&mut writer)
+                .map_err(|source| MultiError::Operation { index, source })?;
+        }
+        Ok(PendingMulti {
+            reply: Box::pin(writer.commit()),
+        })
+    }
+
+    /// Awaits a multi request sent by [`Zk::send_multi`], under the request deadline.
+    pub async fn finish_multi(&self, ops: &[WriteOp], pending: PendingMulti<'_>) -> Result<Vec<Applied>, MultiError> {
+        let results = match tokio::time::timeout(self.request_timeout(), pending.reply).await {
+            Ok(Ok(results)) => results,
+            Ok(Err(zk::MultiWriteError::OperationFailed { index, source })) => {
+                return Err(MultiError::Operation { index, source });
+            }
+            Ok(Err(zk::MultiWriteError::RequestFailed { source })) => return Err(MultiError::Request(source)),
+            Err(_) => return Err(MultiError::Deadline),
+        };
+        Ok(ops
+            .iter()
+            .zip(results)
+            .map(|(op, result)| {
+                let mut applied = Applied::of(op);
+                match result {
+                    MultiWriteResult::Create { path, .. } => applied.created = Some(path),
+                    MultiWriteResult::SetData { stat } => applied.version = Some(stat.version),
+                    _ => {}
+                }
+                applied
+            })
+            .collect())
+    }
+
+    /// Runs `ops` as one transaction (a multi request) and waits for it; a failure names the
+    /// operation that failed and says that nothing was applied.
+    pub async fn commit(&self, label: &'static str, ops: &[WriteOp]) -> anyhow::Result<Vec<Applied>> {
+        let client = self.client().await?;
+        let sent = self.send_multi(&client, ops);
+        let result = match sent {
+            Ok(pending) => self.finish_multi(ops, pending).await,
+            Err(err) => Err(err),
+        };
+        result.map_err(|err| err.into_error(self, label, ops, true))
+    }
+}
+
+/// Adds the hint a user needs for the two create refusals that are not self-explanatory.
+fn explain_create_error(err: anyhow::Error, path: &str, ttl: bool) -> anyhow::Error {
+    match err.downcast_ref::<ZkError>().map(|e| &e.source) {
+        Some(zk::Error::NoNode) => ShellError::refused(
+            "create",
+            path,
+            format!("parent {} does not exist (use create -p)", parent_of(path)),
+        ),
+        Some(zk::Error::Unimplemented) if ttl => ShellError::refused(
+            "create",
+            path,
+            "TTL nodes are disabled on this server (set extendedTypesEnabled=true)",
+        ),
+        _ => err,
+    }
+}
