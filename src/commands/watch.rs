@@ -194,8 +194,15 @@ async fn start(
     count: Option<u64>,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Outcome> {
-    // Connect now, so a dead server is this command's error rather than a silent watch.
-    session.client().await?;
+    let mode = match kind {
+        WatchKind::Recursive => AddWatchMode::PersistentRecursive,
+        _ => AddWatchMode::Persistent,
+    };
+    // Placed before anything says it was added: a watch the server never got is this
+    // command's error, not a silent watch.
+    let client = session.client().await?;
+    let watcher = session.call("watch", &path, client.watch(&path, mode)).await?;
+    let placed = (client, watcher);
     let streaming = !session.is_interactive();
     let (sink, stream) = if streaming {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -211,17 +218,10 @@ async fn start(
     let emit = Emitter::new(id, kind, sink);
     let conn = session.connection().clone();
     let task = match kind {
-        WatchKind::Data => tokio::spawn(run_data(conn, path.clone(), emit)),
-        WatchKind::Children => tokio::spawn(run_children(conn, path.clone(), emit)),
-        WatchKind::Recursive => tokio::spawn(run_raw(
-            conn,
-            path.clone(),
-            AddWatchMode::PersistentRecursive,
-            emit,
-            taps,
-        )),
-        WatchKind::Persistent | WatchKind::Oneshot(_) => {
-            tokio::spawn(run_raw(conn, path.clone(), AddWatchMode::Persistent, emit, None))
+        WatchKind::Data => tokio::spawn(run_data(conn, path.clone(), emit, placed)),
+        WatchKind::Children => tokio::spawn(run_children(conn, path.clone(), emit, placed)),
+        WatchKind::Recursive | WatchKind::Persistent | WatchKind::Oneshot(_) => {
+            tokio::spawn(run_raw(conn, path.clone(), mode, emit, placed, taps))
         }
     };
     registry.attach(id, task.abort_handle());
