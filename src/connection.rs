@@ -1,13 +1,20 @@
-//! The shared connection: the current client (replaced by a new session after an expiry),
+//! The shared connection: the current client (replaced when a session is resumed or rebuilt),
 //! the credentials to re-apply, and the state listener. The command loop and the watch tasks
-//! both hold it, so a rebuilt session reaches the watches without the user typing anything.
+//! both hold it, so a resumed or rebuilt session reaches the watches without the user typing
+//! anything.
+//!
+//! zookeeper-client ends a client (state `Expired`) when it cannot reconnect within 1.4x the
+//! session timeout, and ends it (`AuthFailed`) when the server rejects an `addauth`. Neither
+//! means the server dropped the session: only the server can say that. So zksh then
+//! reconnects with the same session id and lets the server answer: resumed (ephemeral nodes,
+//! watches and credentials kept), or expired (LOST, and a new session where renewal is on).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::watch;
-use zookeeper_client::{self as zk, Client, SessionState};
+use zookeeper_client::{self as zk, Client, SessionInfo, SessionState};
 
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender, ShellEvent};
@@ -27,17 +34,59 @@ impl std::fmt::Debug for Credential {
     }
 }
 
+/// What zksh knows about the current client's session beyond the client's own state, which
+/// says `Expired` or `AuthFailed` for reasons the server never gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    /// The client's state tells the truth.
+    AsReported,
+    /// The client ended but the session may live on: zksh is reconnecting to it.
+    Resuming,
+    /// The server said the session expired.
+    Expired,
+    /// The server refused the credentials while the session was being resumed.
+    AuthFailed,
+}
+
+/// The current client's generation and standing, changed together with the client itself.
+#[derive(Debug)]
+struct Health {
+    /// Bumped whenever a client replaces the current one: a late event of an older client must
+    /// not change the standing of the newer one.
+    generation: u64,
+    standing: Standing,
+}
+
+/// Why a session is being resumed: it decides what the shell says.
+#[derive(Debug, Clone)]
+enum ResumeCause {
+    /// zookeeper-client gave up reconnecting after 1.4x the session timeout.
+    ClientGaveUp { after: Duration },
+    /// The server answered AUTHFAILED and closed the connection: to this `addauth` scheme,
+    /// or (None) to a request zksh no longer waits for.
+    RejectedCredential { scheme: Option<String> },
+}
+
+/// A connect attempt that did not give a session.
+enum OpenError {
+    Zk(zk::Error),
+    TimedOut,
+}
+
 #[derive(Debug)]
 pub struct Connection {
     settings: Profile,
     credentials: Mutex<Vec<Credential>>,
     current: watch::Sender<Option<Client>>,
-    /// One connect at a time: a command and the renewal task may both notice an expiry.
+    health: Mutex<Health>,
+    /// One connect at a time: a command, the resume task and the renewal may all want one.
     connecting: tokio::sync::Mutex<()>,
     events: EventSender,
     closing: AtomicBool,
     /// Rebuild an expired session (REPL, or while persistent watches run) instead of failing.
     renew: AtomicBool,
+    /// Set while `addauth` waits for the server: a rejection is then reported by addauth.
+    authenticating: AtomicBool,
 }
 
 impl Connection {
@@ -46,10 +95,15 @@ impl Connection {
             settings,
             credentials: Mutex::new(Vec::new()),
             current: watch::Sender::new(None),
+            health: Mutex::new(Health {
+                generation: 0,
+                standing: Standing::AsReported,
+            }),
             connecting: tokio::sync::Mutex::new(()),
             events,
             closing: AtomicBool::new(false),
             renew: AtomicBool::new(false),
+            authenticating: AtomicBool::new(false),
         })
     }
 
@@ -65,6 +119,10 @@ impl Connection {
         self.renew.store(renew, Ordering::SeqCst);
     }
 
+    fn renews(&self) -> bool {
+        self.renew.load(Ordering::SeqCst)
+    }
+
     pub fn is_closing(&self) -> bool {
         self.closing.load(Ordering::SeqCst)
     }
@@ -74,118 +132,344 @@ impl Connection {
         self.current.borrow().clone()
     }
 
-    /// Notified whenever a new session replaces the old one.
+    /// Notified whenever a client replaces the current one, or its standing changes.
     pub fn subscribe(&self) -> watch::Receiver<Option<Client>> {
         self.current.subscribe()
     }
 
-    /// The connected client, connecting first if needed, and building a new session when the
-    /// old one expired and renewal is on.
+    fn health(&self) -> MutexGuard<'_, Health> {
+        // Two plain fields, never left half-updated: recover from a poisoned lock.
+        self.health.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The current client with its generation and standing, read consistently.
+    fn snapshot(&self) -> (Option<Client>, u64, Standing) {
+        let health = self.health();
+        (self.current(), health.generation, health.standing)
+    }
+
+    /// Makes `client` the current one in place of generation `replaced`; false (and the
+    /// client dropped, which closes its session) when that generation is gone already.
+    fn install(self: &Arc<Self>, replaced: u64, client: Client) -> bool {
+        let generation = {
+            let mut health = self.health();
+            if health.generation != replaced || self.is_closing() {
+                return false;
+            }
+            health.generation += 1;
+            health.standing = Standing::AsReported;
+            self.current.send_replace(Some(client.clone()));
+            health.generation
+        };
+        self.spawn_state_listener(&client, generation);
+        true
+    }
+
+    /// Changes the standing of generation `generation`, if it is still the current one.
+    fn set_standing(&self, generation: u64, standing: Standing) -> bool {
+        self.change_standing(generation, |_| true, standing)
+    }
+
+    /// Changes the standing of generation `generation`, if it is still the current one and
+    /// its standing passes `from`.
+    fn change_standing(&self, generation: u64, from: impl Fn(Standing) -> bool, standing: Standing) -> bool {
+        let mut health = self.health();
+        if health.generation != generation || !from(health.standing) {
+            return false;
+        }
+        health.standing = standing;
+        // Wakes whoever waits for the session to be usable (commands, watch tasks).
+        self.current.send_modify(|_| {});
+        true
+    }
+
+    /// Whether the current client can never serve again and nothing will replace it.
+    pub fn is_gone_for_good(&self) -> bool {
+        let (client, _, standing) = self.snapshot();
+        let Some(client) = client else { return false };
+        match client.state() {
+            SessionState::Closed => true,
+            state if state.is_terminated() => match standing {
+                Standing::AuthFailed => true,
+                Standing::Expired => !self.renews(),
+                Standing::AsReported | Standing::Resuming => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The connected client, connecting first if needed. While a session is being resumed it
+    /// waits for that (at most the request deadline); after an expiry the server confirmed,
+    /// it builds a new session when renewal is on.
     pub async fn client(self: &Arc<Self>) -> anyhow::Result<Client> {
-        if let Some(client) = self.usable() {
-            return Ok(client);
-        }
-        let _one_at_a_time = self.connecting.lock().await;
-        if let Some(client) = self.usable() {
-            return Ok(client);
-        }
-        let renewal = self.current().is_some();
-        let client = self.connect().await?;
-        if renewal {
-            let reapplied = if self.credentials_lock().is_empty() {
-                ""
-            } else {
-                " (credentials re-applied)"
+        let mut clients = self.subscribe();
+        let deadline = tokio::time::Instant::now() + self.settings.request_timeout;
+        loop {
+            clients.borrow_and_update();
+            let (client, generation, standing) = self.snapshot();
+            let Some(client) = client else {
+                match self.connect_first().await? {
+                    Some(client) => return Ok(client),
+                    None => continue,
+                }
             };
-            self.events
-                .send(ShellEvent::Notice(format!(
-                    "the session expired; new session 0x{:x} established{reapplied}. \
-                     Ephemeral nodes and one-shot watches of the old session are gone; persistent watches are re-added.",
-                    client.session_id().0
-                )))
-                .ok();
+            let state = client.state();
+            if !state.is_terminated() {
+                return Ok(client);
+            }
+            match (state, standing) {
+                // Requests on it fail with what ended it: that is the answer.
+                (SessionState::Closed, _) | (_, Standing::AuthFailed) => return Ok(client),
+                (_, Standing::Expired) if self.renews() => return self.renew(generation).await,
+                (_, Standing::Expired) => return Ok(client),
+                // Just ended (the listener has yet to look) or being resumed: wait for it.
+                (_, Standing::AsReported | Standing::Resuming) => {
+                    if tokio::time::timeout_at(deadline, clients.changed()).await.is_err() {
+                        return Err(deadline_error(&self.settings, "connect", &self.settings.server));
+                    }
+                }
+            }
         }
+    }
+
+    /// The first session of this shell; None when another caller made it meanwhile.
+    async fn connect_first(self: &Arc<Self>) -> anyhow::Result<Option<Client>> {
+        let _one_at_a_time = self.connecting.lock().await;
+        if self.current().is_some() {
+            return Ok(None);
+        }
+        if self.is_closing() {
+            return Err(self.closed_error());
+        }
+        let generation = self.snapshot().1;
+        let client = self.open(None).await.map_err(|e| self.connect_error(e))?;
+        if !self.install(generation, client.clone()) {
+            return Err(self.closed_error());
+        }
+        Ok(Some(client))
+    }
+
+    /// Builds a new session in place of generation `generation`, whose expiry the server
+    /// confirmed, and says what was lost.
+    async fn renew(self: &Arc<Self>, generation: u64) -> anyhow::Result<Client> {
+        let _one_at_a_time = self.connecting.lock().await;
+        let (current, now, _) = self.snapshot();
+        if now != generation {
+            // Renewed (or closed) meanwhile.
+            return current.ok_or_else(|| self.closed_error());
+        }
+        let client = self.open(None).await.map_err(|e| self.connect_error(e))?;
+        if !self.install(generation, client.clone()) {
+            return Err(self.closed_error());
+        }
+        let reapplied = if self.credentials_lock().is_empty() {
+            ""
+        } else {
+            " (credentials re-applied)"
+        };
+        self.events
+            .send(ShellEvent::Notice(format!(
+                "the session expired; new session 0x{:x} established{reapplied}. \
+                 Ephemeral nodes and one-shot watches of the old session are gone; persistent watches are re-added.",
+                client.session_id().0
+            )))
+            .ok();
         Ok(client)
     }
 
-    /// The current client unless it is expired and due for renewal.
-    fn usable(&self) -> Option<Client> {
-        let client = self.current()?;
-        let expired = client.state() == SessionState::Expired;
-        (!(expired && self.renew.load(Ordering::SeqCst))).then_some(client)
+    fn closed_error(&self) -> anyhow::Error {
+        ShellError::NoConnection {
+            op: "connect",
+            path: self.settings.server.clone(),
+            message: "the shell is closing".into(),
+        }
+        .into()
     }
 
-    fn credentials_lock(&self) -> std::sync::MutexGuard<'_, Vec<Credential>> {
+    fn credentials_lock(&self) -> MutexGuard<'_, Vec<Credential>> {
         // A panic while holding this lock cannot leave the Vec half-updated: recover it.
         self.credentials.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    async fn connect(self: &Arc<Self>) -> anyhow::Result<Client> {
+    /// One connect attempt: a new session, or `resume` (the session's id and password).
+    async fn open(&self, resume: Option<SessionInfo>) -> Result<Client, OpenError> {
         let s = &self.settings;
         let mut connector = s.connector();
+        if let Some(session) = resume {
+            connector = connector.with_session(session);
+        }
         for c in self.credentials_lock().iter() {
             connector = connector.with_auth(&c.scheme, &c.secret);
         }
-        let server = s.server.clone();
-        let deadline = s.connect_timeout;
-        let client = match tokio::time::timeout(deadline, connector.connect(&server)).await {
-            Ok(Ok(client)) => client,
-            Ok(Err(zk::Error::BadArguments(msg))) => {
-                return Err(ShellError::usage(format!("invalid connect string '{server}': {msg}")));
-            }
-            Ok(Err(err)) => {
-                let message = match err {
-                    zk::Error::NoHosts => "no server answered (is ZooKeeper running there?)".to_string(),
-                    other => other.to_string(),
-                };
-                return Err(ShellError::NoConnection {
-                    op: "connect",
-                    path: server,
-                    message,
-                }
-                .into());
-            }
-            Err(_) => {
-                return Err(ShellError::NoConnection {
-                    op: "connect",
-                    path: server,
-                    message: format!("no session established within {}", human_duration(deadline)),
-                }
-                .into());
-            }
-        };
-        self.spawn_state_listener(&client);
-        self.current.send_replace(Some(client.clone()));
-        Ok(client)
+        match tokio::time::timeout(s.connect_timeout, connector.connect(&s.server)).await {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(err)) => Err(OpenError::Zk(err)),
+            Err(_) => Err(OpenError::TimedOut),
+        }
     }
 
-    /// Forwards the client's state changes as events until a terminal state; after an expiry
-    /// with renewal on, builds the new session in the background (so watches come back even
-    /// when nobody types).
-    fn spawn_state_listener(self: &Arc<Self>, client: &Client) {
+    fn connect_error(&self, err: OpenError) -> anyhow::Error {
+        let server = self.settings.server.clone();
+        let message = match err {
+            OpenError::Zk(zk::Error::BadArguments(msg)) => {
+                return ShellError::usage(format!("invalid connect string '{server}': {msg}"));
+            }
+            OpenError::Zk(zk::Error::NoHosts) => "no server answered (is ZooKeeper running there?)".to_string(),
+            OpenError::Zk(other) => other.to_string(),
+            OpenError::TimedOut => format!(
+                "no session established within {}",
+                human_duration(self.settings.connect_timeout)
+            ),
+        };
+        ShellError::NoConnection {
+            op: "connect",
+            path: server,
+            message,
+        }
+        .into()
+    }
+
+    /// Forwards the client's state changes as events until it ends. An end the server did not
+    /// announce (`Expired` from the client's own timer) starts a resume, not a LOST.
+    fn spawn_state_listener(self: &Arc<Self>, client: &Client, generation: u64) {
         let mut watcher = client.state_watcher();
+        // Not the client itself: a clone held here would keep the session open after close().
+        let session = client.session().clone();
+        let gave_up_after = client.session_timeout() * 7 / 5;
         let conn = Arc::clone(self);
         tokio::spawn(async move {
             loop {
-                let state = ConnState::from_session(watcher.changed().await);
-                let ours = state == ConnState::Closed && conn.is_closing();
-                if !ours {
-                    conn.events.send(ShellEvent::State(state)).ok();
-                }
-                if state == ConnState::Lost && conn.renew.load(Ordering::SeqCst) {
-                    conn.renew_in_background().await;
-                }
-                if state.is_terminal() {
-                    return;
+                match watcher.changed().await {
+                    SessionState::Expired => {
+                        if conn.claim_resume(generation) {
+                            let cause = ResumeCause::ClientGaveUp { after: gave_up_after };
+                            conn.spawn_resume(generation, session, cause);
+                        }
+                        return;
+                    }
+                    SessionState::AuthFailed => {
+                        // A rejected addauth is reported, and recovered from, by addauth
+                        // (which claims the resume before it lowers the flag).
+                        let by_addauth = conn.authenticating.load(Ordering::SeqCst);
+                        if !by_addauth && conn.claim_resume(generation) {
+                            conn.events.send(ShellEvent::State(ConnState::AuthFailed)).ok();
+                            // The credentials zksh kept were all accepted once: the session
+                            // may go on with them (an addauth past its deadline was refused).
+                            let cause = ResumeCause::RejectedCredential { scheme: None };
+                            conn.spawn_resume(generation, session, cause);
+                        }
+                        return;
+                    }
+                    SessionState::Closed => {
+                        if !conn.is_closing() {
+                            conn.events.send(ShellEvent::State(ConnState::Closed)).ok();
+                        }
+                        return;
+                    }
+                    state => {
+                        conn.events.send(ShellEvent::State(ConnState::from_session(state))).ok();
+                    }
                 }
             }
         });
     }
 
-    async fn renew_in_background(self: &Arc<Self>) {
+    /// Marks generation `generation` as being resumed; false when it is not current, or its
+    /// fate is settled or already being settled.
+    fn claim_resume(&self, generation: u64) -> bool {
+        self.change_standing(generation, |s| s == Standing::AsReported, Standing::Resuming)
+    }
+
+    fn spawn_resume(self: &Arc<Self>, generation: u64, session: SessionInfo, cause: ResumeCause) {
+        let conn = Arc::clone(self);
+        tokio::spawn(async move { conn.resume(generation, session, cause).await });
+    }
+
+    /// Reconnects to `session` until a server answers: resumed, or expired (LOST, then a new
+    /// session when renewal is on). While nobody answers the state stays SUSPENDED.
+    async fn resume(self: &Arc<Self>, generation: u64, session: SessionInfo, cause: ResumeCause) {
+        // A read-only session lives on one server only and cannot be re-established.
+        if !session.is_readonly() && !self.reconnect_to(generation, &session, &cause).await {
+            return;
+        }
+        if !self.set_standing(generation, Standing::Expired) {
+            return;
+        }
+        self.events.send(ShellEvent::State(ConnState::Lost)).ok();
+        if self.renews() {
+            self.renew_in_background(generation).await;
+        }
+    }
+
+    /// Tries `session` until a server answers; true when it answered that the session expired,
+    /// false when it was resumed, its credentials refused, or the shell moved on or closes.
+    async fn reconnect_to(self: &Arc<Self>, generation: u64, session: &SessionInfo, cause: &ResumeCause) -> bool {
+        let id = session.id().0;
+        let mut pause = Duration::from_millis(250);
+        let mut said_waiting = false;
+        loop {
+            if self.is_closing() {
+                return false;
+            }
+            let attempt = {
+                let _one_at_a_time = self.connecting.lock().await;
+                if self.snapshot().1 != generation {
+                    return false;
+                }
+                self.open(Some(session.clone()))
+                    .await
+                    .map(|client| self.install(generation, client))
+            };
+            match attempt {
+                Ok(false) => return false,
+                Ok(true) => {
+                    let event = match cause {
+                        ResumeCause::ClientGaveUp { .. } => ShellEvent::Resumed(id),
+                        ResumeCause::RejectedCredential { scheme } => ShellEvent::Notice(format!(
+                            "{}; zksh dropped that credential and resumed session 0x{id:x} \
+                             (its ephemeral nodes, persistent watches and other credentials are kept)",
+                            rejection(scheme.as_deref())
+                        )),
+                    };
+                    self.events.send(event).ok();
+                    return false;
+                }
+                Err(OpenError::Zk(zk::Error::SessionExpired | zk::Error::SessionMoved)) => return true,
+                Err(OpenError::Zk(zk::Error::AuthFailed)) => {
+                    if self.set_standing(generation, Standing::AuthFailed) {
+                        self.events.send(ShellEvent::State(ConnState::AuthFailed)).ok();
+                    }
+                    return false;
+                }
+                Err(OpenError::Zk(err)) => tracing::debug!(session = id, %err, "resume attempt"),
+                Err(OpenError::TimedOut) => tracing::debug!(session = id, "resume attempt timed out"),
+            }
+            if !said_waiting {
+                said_waiting = true;
+                let why = match cause {
+                    ResumeCause::ClientGaveUp { after } => {
+                        format!("no server answered for {}", human_duration(*after))
+                    }
+                    ResumeCause::RejectedCredential { scheme } => rejection(scheme.as_deref()),
+                };
+                self.events
+                    .send(ShellEvent::Notice(format!(
+                        "{why}; still trying to resume session 0x{id:x} \
+                         (only the server can say that it expired)"
+                    )))
+                    .ok();
+            }
+            tokio::time::sleep(pause).await;
+            // Short: once a server is back the session must be reclaimed before its timeout.
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Builds the new session even when nobody types, so that watches come back.
+    async fn renew_in_background(self: &Arc<Self>, generation: u64) {
         let mut pause = Duration::from_millis(250);
         while !self.is_closing() {
-            if self.client().await.is_ok() {
+            if self.renew(generation).await.is_ok() {
                 return;
             }
             tokio::time::sleep(pause).await;
@@ -193,10 +477,24 @@ impl Connection {
         }
     }
 
-    /// Adds credentials to the live session and remembers them for the next one.
+    /// Adds credentials to the live session and remembers them for the next one. A credential
+    /// the server rejects is dropped, and the session it ended is resumed without it.
     pub async fn add_auth(self: &Arc<Self>, scheme: &str, secret: Vec<u8>) -> anyhow::Result<()> {
         let client = self.client().await?;
-        match tokio::time::timeout(self.settings.request_timeout, client.auth(scheme, &secret)).await {
+        let generation = self.snapshot().1;
+        self.authenticating.store(true, Ordering::SeqCst);
+        let result = tokio::time::timeout(self.settings.request_timeout, client.auth(scheme, &secret)).await;
+        if let Ok(Err(zk::Error::AuthFailed)) = result {
+            // The server closed the connection, which ended the client; the session lives on.
+            if self.claim_resume(generation) {
+                let cause = ResumeCause::RejectedCredential {
+                    scheme: Some(scheme.to_string()),
+                };
+                self.spawn_resume(generation, client.session().clone(), cause);
+            }
+        }
+        self.authenticating.store(false, Ordering::SeqCst);
+        match result {
             Ok(Ok(())) => {}
             Ok(Err(err)) => return Err(crate::errors::ZkError::new("addauth", scheme, err).into()),
             Err(_) => return Err(deadline_error(&self.settings, "addauth", scheme)),
@@ -217,9 +515,18 @@ impl Connection {
         counts.into_iter().collect()
     }
 
-    /// The connection state now, if connected at all.
+    /// The connection state now, if connected at all: a client that ended on its own counts
+    /// as SUSPENDED until the server says what became of the session.
     pub fn state(&self) -> Option<ConnState> {
-        self.current().map(|c| ConnState::from_session(c.state()))
+        let (client, _, standing) = self.snapshot();
+        let state = client?.state();
+        Some(match (state, standing) {
+            (SessionState::Closed, _) => ConnState::Closed,
+            (s, _) if !s.is_terminated() => ConnState::from_session(s),
+            (_, Standing::Expired) => ConnState::Lost,
+            (_, Standing::AuthFailed) => ConnState::AuthFailed,
+            (_, Standing::AsReported | Standing::Resuming) => ConnState::Suspended,
+        })
     }
 
     /// Closes the session and waits (bounded) for it to close, so that ephemeral nodes go at
@@ -227,17 +534,19 @@ impl Connection {
     /// dropped it (watch tasks are stopped first).
     pub async fn close(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        let Some(client) = self.current.send_replace(None) else {
+        let client = {
+            let mut health = self.health();
+            health.generation += 1;
+            self.current.send_replace(None)
+        };
+        let Some(client) = client else {
             return;
         };
         let mut watcher = client.state_watcher();
         drop(client);
         let closed = async {
             loop {
-                if matches!(
-                    watcher.peek_state(),
-                    SessionState::Closed | SessionState::Expired | SessionState::AuthFailed
-                ) {
+                if watcher.peek_state().is_terminated() {
                     return;
                 }
                 watcher.changed().await;
@@ -245,6 +554,13 @@ impl Connection {
         };
         // Bounded: a dead server cannot confirm, and the exit must not hang on it.
         tokio::time::timeout(Duration::from_secs(2), closed).await.ok();
+    }
+}
+/// What the server did to a credential it refused.
+fn rejection(scheme: Option<&str>) -> String {
+    match scheme {
+        Some(scheme) => format!("the server rejected the {scheme} credential and closed the connection"),
+        None => "the server rejected a credential and closed the connection".to_string(),
     }
 }
 

@@ -11,6 +11,8 @@ use crate::watch::render::watch_event_text;
 #[derive(Debug, Clone)]
 pub enum ShellEvent {
     State(ConnState),
+    /// Connected again to the same session (its id) after the client had given up on it.
+    Resumed(i64),
     /// A sentence from the shell itself (e.g. "new session after expiry").
     Notice(String),
     /// A watch fired.
@@ -73,6 +75,10 @@ impl ShellEvent {
     pub fn render(&self) -> String {
         match self {
             ShellEvent::State(state) => format!("[{}] {}", state.label(), state.meaning()),
+            ShellEvent::Resumed(id) => format!(
+                "[{}] session resumed (0x{id:x}): its ephemeral nodes, persistent watches and credentials are kept",
+                ConnState::Connected.label()
+            ),
             ShellEvent::Notice(text) => format!("[zksh] {text}"),
             ShellEvent::Watch(event) => watch_event_text(event),
         }

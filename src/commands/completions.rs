@@ -1,14 +1,12 @@
 //! `completions <shell>`: the bash, zsh or fish script that completes zksh's commands, flags
 //! and live znode paths.
 
-use std::io::Write;
-
 use clap::Args;
 use serde::Serialize;
 
 use crate::commands::Run;
 use crate::completion::{self, Shell as TargetShell};
-use crate::output::{Render, Reply, write_text_block};
+use crate::output::{Page, Reply};
 use crate::shell::Shell;
 
 /// Print the completion script for a shell.
@@ -31,24 +29,22 @@ pub struct Completions {
     pub shell: TargetShell,
 }
 
-/// The script, as a shell sources it.
+/// The script, as a shell sources it (JSON).
 #[derive(Debug, Serialize)]
 pub struct CompletionScript {
     pub shell: &'static str,
     pub script: String,
 }
 
-impl Render for CompletionScript {
-    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        write_text_block(self.script.trim_end(), out)
-    }
-}
-
 impl Run for Completions {
     async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
-        Ok(Reply::value(CompletionScript {
-            shell: self.shell.name(),
-            script: completion::script(self.shell),
+        let script = completion::script(self.shell);
+        Ok(Reply::value(Page {
+            text: script.clone(),
+            document: CompletionScript {
+                shell: self.shell.name(),
+                script,
+            },
         }))
     }
 }

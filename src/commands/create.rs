@@ -15,7 +15,7 @@ use crate::output::{Render, Reply};
 use crate::path::parent_of;
 use crate::shell::Shell;
 use crate::zk::acl::parse_acl;
-use crate::zk::write::WriteOp;
+use crate::zk::write::{NewNode, WriteOp};
 
 /// Create a znode.
 ///
@@ -111,13 +111,13 @@ impl Run for Create {
             shell.refuse_in_txn("create -p cannot be part of a transaction (create the parents first)")?;
             create_parents(shell, &path).await?;
         }
-        let op = WriteOp::Create {
+        let op = WriteOp::Create(NewNode {
             path,
             data,
             mode,
             acls,
             ttl: self.ttl,
-        };
+        });
         Ok(shell.submit(op).await?.reply(|applied| {
             Reply::value(Created {
                 path: applied.created.unwrap_or(applied.path),

@@ -1,7 +1,5 @@
 //! `delete [-v version] [-r] path` and `deleteall`/`rmr path`: remove a znode or a subtree.
 
-use std::io::Write;
-
 use clap::Args;
 use serde::Serialize;
 
@@ -64,12 +62,7 @@ pub struct Deleted {
     pub deleted: usize,
 }
 
-impl Render for Deleted {
-    fn render_text(&self, _out: &mut dyn Write) -> std::io::Result<()> {
-        // A successful write says nothing.
-        Ok(())
-    }
-}
+impl Render for Deleted {}
 
 impl Run for Delete {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::ShellLine;
 use crate::commands::{Command, Group, Run};
 use crate::errors::ShellError;
-use crate::output::{Render, Reply, write_text_block};
+use crate::output::{Page, Render, Reply};
 use crate::shell::Shell;
 
 /// List the commands, or explain one (same as `<command> --help`).
@@ -52,18 +52,12 @@ impl Render for CommandList {
     }
 }
 
-/// `help COMMAND`: its long help.
+/// `help COMMAND`: its long help (JSON; the text is the help itself).
 #[derive(Debug, Serialize)]
 pub struct CommandHelp {
     pub command: String,
     pub about: String,
     pub help: String,
-}
-
-impl Render for CommandHelp {
-    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        write_text_block(self.help.trim_end(), out)
-    }
 }
 
 impl Run for Help {
@@ -86,10 +80,13 @@ impl Run for Help {
         };
         let help = cmd.render_long_help().to_string();
         let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
-        Ok(Reply::value(CommandHelp {
-            command: name,
-            about,
-            help,
+        Ok(Reply::value(Page {
+            text: help.clone(),
+            document: CommandHelp {
+                command: name,
+                about,
+                help,
+            },
         }))
     }
 }
@@ -167,10 +164,14 @@ mod tests {
 
     #[test]
     fn one_commands_help() {
-        let help = CommandHelp {
-            command: "quit".into(),
-            about: "Leave the shell".into(),
-            help: "Leave the shell (Ctrl-D does too).\n\nUsage: quit\n".into(),
+        let text = "Leave the shell (Ctrl-D does too).\n\nUsage: quit\n\n".to_string();
+        let help = Page {
+            text: text.clone(),
+            document: CommandHelp {
+                command: "quit".into(),
+                about: "Leave the shell".into(),
+                help: text,
+            },
         };
         insta::assert_snapshot!(both(&help), @r#"
         --- text
@@ -178,7 +179,7 @@ mod tests {
 
         Usage: quit
         --- json
-        {"about":"Leave the shell","command":"quit","help":"Leave the shell (Ctrl-D does too).\n\nUsage: quit\n"}
+        {"about":"Leave the shell","command":"quit","help":"Leave the shell (Ctrl-D does too).\n\nUsage: quit\n\n"}
         "#);
     }
 }

@@ -12,8 +12,7 @@ use crate::output::stat::{readable_time, render_stat};
 use crate::output::{Render, Reply};
 use crate::path::child_path;
 use crate::shell::Shell;
-use crate::watch::OneshotKind;
-use crate::watch::oneshot::read_maybe_watched;
+use crate::watch::oneshot::NodeRead;
 
 /// List a znode's children, one per line, sorted.
 ///
@@ -100,22 +99,9 @@ impl Render for LongListing {
 
 impl Run for Ls {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
-        let (mut children, stat) = read_maybe_watched(
-            shell,
-            "ls",
-            &path,
-            OneshotKind::Children,
-            self.watch,
-            || client.get_children(&path),
-            || async {
-                client
-                    .get_and_watch_children(&path)
-                    .await
-                    .map(|(children, stat, w)| ((children, stat), w))
-            },
-        )
-        .await?;
+        let read = NodeRead::new(shell, "ls", self.path.as_deref().unwrap_or("."), self.watch).await?;
+        let (mut children, stat) = read.children().await?;
+        let path = read.path.clone();
         children.sort_unstable();
         if !self.long {
             return Ok(Reply::value(Children {
@@ -126,6 +112,7 @@ impl Run for Ls {
         }
         // The client sends each request when the future is made, so building them all first
         // pipelines the stats instead of paying one round trip per child.
+        let client = &read.client;
         let requests: Vec<_> = children
             .iter()
             .map(|name| client.check_stat(&child_path(&path, name)))
@@ -151,7 +138,6 @@ mod tests {
 
     #[test]
     fn children_one_per_line() {
-        colored::control::set_override(false);
         let plain = Children {
             path: "/app".into(),
             children: vec!["a".into(), "b".into()],
@@ -173,7 +159,6 @@ mod tests {
 
     #[test]
     fn long_listing_marks_ephemerals_and_vanished_children() {
-        colored::control::set_override(false);
         let ephemeral = Stat {
             ephemeral_owner: 0x1234,
             ..sample_stat()

@@ -1,7 +1,5 @@
 //! `man`: zksh's manual page (roff), generated from the same clap tree as everything else.
 
-use std::io::Write;
-
 use clap::{Args, CommandFactory};
 use clap_mangen::Man as ManPage;
 use clap_mangen::roff::{Roff, bold, roman};
@@ -9,7 +7,7 @@ use serde::Serialize;
 
 use crate::cli::Cli;
 use crate::commands::Run;
-use crate::output::{Render, Reply, write_text_block};
+use crate::output::{Page, Reply};
 use crate::shell::Shell;
 
 /// Print zksh's manual page (roff, for man(1)).
@@ -21,21 +19,19 @@ use crate::shell::Shell;
 #[command(about = "Print zksh's manual page (roff)")]
 pub struct Man {}
 
-/// The page, in roff.
+/// The page, in roff (JSON).
 #[derive(Debug, Serialize)]
 pub struct Manual {
     pub man: String,
 }
 
-impl Render for Manual {
-    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        write_text_block(self.man.trim_end(), out)
-    }
-}
-
 impl Run for Man {
     async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
-        Ok(Reply::value(Manual { man: render()? }))
+        let man = render()?;
+        Ok(Reply::value(Page {
+            text: man.clone(),
+            document: Manual { man },
+        }))
     }
 }
 

@@ -122,7 +122,6 @@ mod tests {
 
     #[test]
     fn session_table_and_document() {
-        colored::control::set_override(false);
         let info = SessionInfo {
             session_id: 0x1000a2b3c,
             session_id_hex: "0x1000a2b3c".into(),

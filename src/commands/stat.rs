@@ -11,8 +11,7 @@ use crate::errors::ZkError;
 use crate::output::stat::render_stat;
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
-use crate::watch::OneshotKind;
-use crate::watch::oneshot::read_maybe_watched;
+use crate::watch::oneshot::NodeRead;
 
 /// Print a znode's stat.
 ///
@@ -40,21 +39,11 @@ pub struct WatchedNode {
 }
 
 impl WatchedNode {
-    /// The resolved path and its stat (None when absent), leaving a one-shot exists watch with
-    /// `-w`: it fires on creation too, so it works on a missing node.
+    /// The resolved path and its stat (None when absent), leaving a one-shot watch with `-w`.
     pub async fn read_stat(&self, op: &'static str, shell: &Shell) -> anyhow::Result<(String, Option<ZkStat>)> {
-        let (path, client) = shell.target(&self.path).await?;
-        let stat = read_maybe_watched(
-            shell,
-            op,
-            &path,
-            OneshotKind::Exists,
-            self.watch,
-            || client.check_stat(&path),
-            || client.check_and_watch_stat(&path),
-        )
-        .await?;
-        Ok((path, stat))
+        let read = NodeRead::new(shell, op, &self.path, self.watch).await?;
+        let stat = read.stat().await?;
+        Ok((read.path, stat))
     }
 }
 
@@ -90,7 +79,6 @@ mod tests {
 
     #[test]
     fn a_stat_reads_like_zkclis() {
-        colored::control::set_override(false);
         let node = NodeStat {
             path: "/config".into(),
             stat: sample_stat(),

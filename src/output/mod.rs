@@ -19,7 +19,10 @@ pub use stream::{RowSender, RowStream};
 
 /// The text form of a result: what a person reads, and what `cut`/`grep` can rely on.
 pub trait Render {
-    fn render_text(&self, out: &mut dyn Write) -> io::Result<()>;
+    /// Nothing by default: a write that succeeded says nothing (DESIGN.md, "Text output").
+    fn render_text(&self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
 
     /// The exit code the result stands for: a condition not met (`exists` on an absent node)
     /// is a result, not an error, and still exits 1.
@@ -100,24 +103,37 @@ impl Serialize for Done {
     }
 }
 
-impl Render for Done {
-    fn render_text(&self, _out: &mut dyn Write) -> io::Result<()> {
-        Ok(())
+impl Render for Done {}
+
+/// A page meant for a reader (a command's help, a script, a manual page): the text, printed
+/// with its trailing blank lines trimmed and one final newline, and its own JSON document.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub text: String,
+    pub document: T,
+}
+
+impl<T: Serialize> Serialize for Page<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.document.serialize(serializer)
     }
 }
 
-/// Text meant for a reader (help, a script, a manual page), printed with a final newline
-/// unless empty; its JSON shape is its own.
-pub fn write_text_block(text: &str, out: &mut dyn Write) -> io::Result<()> {
-    if text.is_empty() {
-        return Ok(());
+impl<T> Render for Page<T> {
+    fn render_text(&self, out: &mut dyn Write) -> io::Result<()> {
+        let text = self.text.trim_end();
+        if text.is_empty() {
+            return Ok(());
+        }
+        writeln!(out, "{text}")
     }
-    writeln!(out, "{text}")
 }
 
-/// Renders a document to a string, for renderer tests: text or JSON as the user sees it.
+/// Renders a document to a string, for renderer tests: text or JSON as the user sees it,
+/// without colour.
 #[cfg(test)]
 pub fn rendered(document: &dyn Document, format: OutputFormat) -> String {
+    colored::control::set_override(false);
     let mut out = Vec::new();
     write_document(document, format, &mut out).expect("rendering into memory cannot fail");
     String::from_utf8(out).expect("rendered output is UTF-8")

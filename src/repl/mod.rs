@@ -110,7 +110,7 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
 fn prompt_event(event: &ShellEvent) -> String {
     let text = event.render();
     match event {
-        ShellEvent::State(ConnState::Connected) => text.green().to_string(),
+        ShellEvent::State(ConnState::Connected) | ShellEvent::Resumed(_) => text.green().to_string(),
         ShellEvent::State(ConnState::Suspended | ConnState::ReadOnly) => text.yellow().to_string(),
         ShellEvent::State(_) => text.red().to_string(),
         ShellEvent::Notice(_) => text.dimmed().to_string(),

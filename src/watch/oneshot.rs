@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use zookeeper_client::OneshotWatcher;
+use zookeeper_client::{Client, OneshotWatcher, Stat};
 
 use crate::shell::Shell;
 use crate::watch::tasks::run_oneshot;
@@ -37,33 +37,95 @@ fn register_oneshot(shell: &Shell, kind: OneshotKind, path: &str, watcher: Optio
     }
 }
 
-/// A read that may leave a one-shot watch (`get -w`, `ls -w`, `stat -w`, `exists -w`).
-/// The closures make the request only when called: the client sends a request as soon as
-/// its future exists. Under one of our recursive watches the plain read is made and the
-/// recursive watch serves the one-shot watch (ZOOKEEPER-4466).
-pub async fn read_maybe_watched<T, Plain, PlainFut, Watched, WatchedFut>(
-    shell: &Shell,
+/// A read of one node that may leave a one-shot watch on it (`-w`): the path resolved and a
+/// client connected, then `data`, `children` or `stat`.
+pub struct NodeRead<'s> {
+    shell: &'s Shell,
     op: &'static str,
-    path: &str,
-    kind: OneshotKind,
+    pub path: String,
+    pub client: Client,
     watch: bool,
-    plain: Plain,
-    watched: Watched,
-) -> anyhow::Result<T>
-where
-    Plain: FnOnce() -> PlainFut,
-    PlainFut: Future<Output = Result<T, zookeeper_client::Error>>,
-    Watched: FnOnce() -> WatchedFut,
-    WatchedFut: Future<Output = Result<(T, OneshotWatcher), zookeeper_client::Error>>,
-{
-    if watch && shell.watches().recursive_cover(path).is_none() {
-        let (value, watcher) = shell.zk().call(op, path, watched()).await?;
-        register_oneshot(shell, kind, path, Some(watcher));
-        return Ok(value);
+}
+
+impl<'s> NodeRead<'s> {
+    pub async fn new(shell: &'s Shell, op: &'static str, input: &str, watch: bool) -> anyhow::Result<NodeRead<'s>> {
+        let (path, client) = shell.target(input).await?;
+        Ok(NodeRead {
+            shell,
+            op,
+            path,
+            client,
+            watch,
+        })
     }
-    let value = shell.zk().call(op, path, plain()).await?;
-    if watch {
-        register_oneshot(shell, kind, path, None);
+
+    /// `get`: the data and stat; a watch fires on a data change or deletion.
+    pub async fn data(&self) -> anyhow::Result<(Vec<u8>, Stat)> {
+        self.read(OneshotKind::Data, Client::get_data, Client::get_and_watch_data)
+            .await
     }
-    Ok(value)
+
+    /// `ls`: the children and the node's stat; a watch fires on a change of children.
+    pub async fn children(&self) -> anyhow::Result<(Vec<String>, Stat)> {
+        self.read(
+            OneshotKind::Children,
+            Client::get_children,
+            Client::get_and_watch_children,
+        )
+        .await
+    }
+
+    /// `stat`, `exists`: the stat, None when absent; the watch fires on creation too, so it
+    /// works on a missing node.
+    pub async fn stat(&self) -> anyhow::Result<Option<Stat>> {
+        self.read(OneshotKind::Exists, Client::check_stat, Client::check_and_watch_stat)
+            .await
+    }
+
+    /// Makes the plain read, or the watched one when a server watch is wanted (the client
+    /// sends a request as soon as its future exists, so only one of them is called). Under one
+    /// of our recursive watches the plain read is made and the recursive watch serves the
+    /// one-shot watch (ZOOKEEPER-4466).
+    async fn read<'a, W: WithWatcher, Plain, Watched>(
+        &'a self,
+        kind: OneshotKind,
+        plain: impl FnOnce(&'a Client, &'a str) -> Plain,
+        watched: impl FnOnce(&'a Client, &'a str) -> Watched,
+    ) -> anyhow::Result<W::Value>
+    where
+        Plain: Future<Output = Result<W::Value, zookeeper_client::Error>>,
+        Watched: Future<Output = Result<W, zookeeper_client::Error>>,
+    {
+        let (shell, op, path) = (self.shell, self.op, self.path.as_str());
+        if self.watch && shell.watches().recursive_cover(path).is_none() {
+            let (value, watcher) = shell.zk().call(op, path, watched(&self.client, path)).await?.split();
+            register_oneshot(shell, kind, path, Some(watcher));
+            return Ok(value);
+        }
+        let value = shell.zk().call(op, path, plain(&self.client, path)).await?;
+        if self.watch {
+            register_oneshot(shell, kind, path, None);
+        }
+        Ok(value)
+    }
+}
+
+/// What a watched read answers: the value, and the watcher beside it.
+trait WithWatcher {
+    type Value;
+    fn split(self) -> (Self::Value, OneshotWatcher);
+}
+
+impl<A, B> WithWatcher for (A, B, OneshotWatcher) {
+    type Value = (A, B);
+    fn split(self) -> ((A, B), OneshotWatcher) {
+        ((self.0, self.1), self.2)
+    }
+}
+
+impl<A> WithWatcher for (A, OneshotWatcher) {
+    type Value = A;
+    fn split(self) -> (A, OneshotWatcher) {
+        (self.0, self.1)
+    }
 }

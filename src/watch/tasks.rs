@@ -11,14 +11,18 @@ use crate::connection::Connection;
 use crate::path::parent_of;
 use crate::watch::{Emitter, EventName, OneshotKind, Taps, WatchRegistry, lock_taps};
 
-/// The next client whose session is usable; None once the shell closes.
-async fn usable_client(clients: &mut watch::Receiver<Option<Client>>) -> Option<Client> {
+/// The next client whose session is usable; None once the shell closes or the session can
+/// never come back (rejected credentials, or an expiry with renewal off).
+async fn usable_client(conn: &Connection, clients: &mut watch::Receiver<Option<Client>>) -> Option<Client> {
     loop {
         let current = clients.borrow_and_update().clone();
         if let Some(client) = current {
             if !client.state().is_terminated() {
                 return Some(client);
             }
+        }
+        if conn.is_closing() || conn.is_gone_for_good() {
+            return None;
         }
         clients.changed().await.ok()?;
     }
@@ -34,7 +38,14 @@ async fn add_watch(
     emit: &Emitter,
 ) -> Option<(Client, zk::PersistentWatcher)> {
     loop {
-        let client = usable_client(clients).await?;
+        let Some(client) = usable_client(conn, clients).await else {
+            if !conn.is_closing() {
+                let why = conn.state().map_or("closed", |state| state.label());
+                emit.send(emit.event(path, EventName::Failed(format!("watch on {path} ended: session {why}"))))
+                    .await;
+            }
+            return None;
+        };
         match client.watch(path, mode).await {
             Ok(watcher) => return Some((client, watcher)),
             Err(err) if crate::errors::is_connection_error(&err) => {
@@ -79,7 +90,8 @@ fn turn(event: &WatchedEvent, disconnected: &mut bool) -> Turn {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Start,
-    /// Same session, new connection: events in the gap may be lost (ZOOKEEPER-4698).
+    /// Same session, new connection (or a new client resuming it): events in the gap may be
+    /// lost (ZOOKEEPER-4698).
     Reconnected,
     /// A new session after an expiry.
     NewSession,
@@ -87,20 +99,50 @@ enum Phase {
 
 /// What a kind of watch does with its phases and node events.
 trait Follower {
-    async fn on_phase(&mut self, client: &Client, phase: Phase);
+    /// What a re-read after a reconnect reports when the value moved.
+    const MOVED: EventName = EventName::Changed;
+
+    /// Reads the watched value and reports it as `name` (with `always` false, only when it
+    /// moved since the last report). Followers that report no value keep the default.
+    async fn report(&mut self, _client: &Client, _name: EventName, _always: bool) {}
+
+    async fn on_phase(&mut self, client: &Client, phase: Phase) {
+        match phase {
+            Phase::Start => self.report(client, EventName::Current, true).await,
+            Phase::Reconnected => self.report(client, Self::MOVED, false).await,
+            Phase::NewSession => self.report(client, EventName::Resync, true).await,
+        }
+    }
+
     async fn on_event(&mut self, client: &Client, event: &WatchedEvent);
 }
+
+/// A persistent watch the command placed before saying it was added: the client it was
+/// placed with, and its watcher.
+pub type Placed = (Client, zk::PersistentWatcher);
 
 /// Keeps a persistent watch placed across reconnects and sessions, feeding `follower`.
 ///
 /// After a reconnect the watch is added again: zookeeper-client 0.11.2 re-sends one-shot
 /// watches on reconnect but not persistent ones (its `resend_watches` never selects
-/// SetWatches2), so without this the server forgets the watch after a server restart.
-async fn follow(conn: Arc<Connection>, path: String, mode: AddWatchMode, emit: Emitter, mut follower: impl Follower) {
+/// SetWatches2), so without this the server forgets the watch after a server restart. The
+/// same holds for a session resumed on a new client after the old one gave up.
+async fn follow(
+    conn: Arc<Connection>,
+    path: String,
+    mode: AddWatchMode,
+    emit: Emitter,
+    placed: Placed,
+    mut follower: impl Follower,
+) {
     let mut clients = conn.subscribe();
     let mut phase = Phase::Start;
     let mut replaced: Option<zk::PersistentWatcher> = None;
-    while let Some((client, mut watcher)) = add_watch(&conn, &mut clients, &path, mode, &emit).await {
+    let mut next = Some(placed);
+    while let Some((client, mut watcher)) = match next.take() {
+        Some(placed) => Some(placed),
+        None => add_watch(&conn, &mut clients, &path, mode, &emit).await,
+    } {
         // Dropped only now, so the path never has zero watchers in between (that would make
         // the client remove the server-side watch).
         drop(replaced.take());
@@ -124,17 +166,67 @@ async fn follow(conn: Arc<Connection>, path: String, mode: AddWatchMode, emit: E
         if conn.is_closing() {
             return;
         }
+        if phase == Phase::NewSession {
+            // The client ended; whether the session did is for the server to say. Wait for
+            // the verdict: a resumed session is a reconnect as far as the watch goes.
+            let old = client.session_id();
+            drop(client);
+            match add_watch(&conn, &mut clients, &path, mode, &emit).await {
+                Some(placed) => {
+                    if placed.0.session_id() == old {
+                        phase = Phase::Reconnected;
+                    }
+                    next = Some(placed);
+                }
+                None => return,
+            }
+        }
     }
 }
 
-/// `watch path`: the data and version now and after every change, deletion and re-creation.
-pub async fn run_data(conn: Arc<Connection>, path: String, emit: Emitter) {
-    let follower = DataFollower {
-        path: path.clone(),
-        emit: emit.clone(),
-        last_version: None,
-    };
-    follow(conn, path, AddWatchMode::Persistent, emit, follower).await;
+/// What a persistent watch reports.
+pub enum Watched {
+    /// `watch path`: the data and version now and after every change, deletion and re-creation.
+    Data,
+    /// `watch -c path`: the children now and whenever they change.
+    Children,
+    /// `watch -R path` and `addWatch`: raw node events. A recursive watch also serves the
+    /// one-shot watches placed below it (`taps`).
+    Raw(Option<Taps>),
+}
+
+/// Follows a persistent watch the command placed, for as long as the shell runs.
+pub async fn run_persistent(
+    conn: Arc<Connection>,
+    path: String,
+    mode: AddWatchMode,
+    emit: Emitter,
+    placed: Placed,
+    watched: Watched,
+) {
+    let (p, e) = (path.clone(), emit.clone());
+    match watched {
+        Watched::Data => {
+            let follower = DataFollower {
+                path: p,
+                emit: e,
+                last_version: None,
+            };
+            follow(conn, path, mode, emit, placed, follower).await;
+        }
+        Watched::Children => {
+            let follower = ChildrenFollower {
+                path: p,
+                emit: e,
+                last: None,
+            };
+            follow(conn, path, mode, emit, placed, follower).await;
+        }
+        Watched::Raw(taps) => {
+            let follower = RawFollower { path: p, emit: e, taps };
+            follow(conn, path, mode, emit, placed, follower).await;
+        }
+    }
 }
 
 struct DataFollower {
@@ -144,33 +236,6 @@ struct DataFollower {
 }
 
 impl Follower for DataFollower {
-    async fn on_phase(&mut self, client: &Client, phase: Phase) {
-        match phase {
-            Phase::Start => self.report(client, EventName::Current, true).await,
-            Phase::Reconnected => self.report(client, EventName::Changed, false).await,
-            Phase::NewSession => self.report(client, EventName::Resync, true).await,
-        }
-    }
-
-    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
-        match event.event_type {
-            EventType::NodeCreated => self.report(client, EventName::Created, true).await,
-            EventType::NodeDataChanged => self.report(client, EventName::Changed, true).await,
-            EventType::NodeDeleted => self.report_gone().await,
-            EventType::NodeChildrenChanged | EventType::Session => {}
-        }
-    }
-}
-
-impl DataFollower {
-    /// Reports a deletion once, however many ways it was noticed (a read that found nothing,
-    /// then the NodeDeleted event).
-    async fn report_gone(&mut self) {
-        if self.last_version.take().is_some() {
-            self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
-        }
-    }
-
     /// Reads the node and reports it; with `always` false only when the version moved.
     async fn report(&mut self, client: &Client, name: EventName, always: bool) {
         let (path, emit) = (&self.path, &self.emit);
@@ -206,16 +271,25 @@ impl DataFollower {
             }
         }
     }
+
+    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
+        match event.event_type {
+            EventType::NodeCreated => self.report(client, EventName::Created, true).await,
+            EventType::NodeDataChanged => self.report(client, EventName::Changed, true).await,
+            EventType::NodeDeleted => self.report_gone().await,
+            EventType::NodeChildrenChanged | EventType::Session => {}
+        }
+    }
 }
 
-/// `watch -c path`: the children now and whenever they change.
-pub async fn run_children(conn: Arc<Connection>, path: String, emit: Emitter) {
-    let follower = ChildrenFollower {
-        path: path.clone(),
-        emit: emit.clone(),
-        last: None,
-    };
-    follow(conn, path, AddWatchMode::Persistent, emit, follower).await;
+impl DataFollower {
+    /// Reports a deletion once, however many ways it was noticed (a read that found nothing,
+    /// then the NodeDeleted event).
+    async fn report_gone(&mut self) {
+        if self.last_version.take().is_some() {
+            self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
+        }
+    }
 }
 
 struct ChildrenFollower {
@@ -225,31 +299,8 @@ struct ChildrenFollower {
 }
 
 impl Follower for ChildrenFollower {
-    async fn on_phase(&mut self, client: &Client, phase: Phase) {
-        match phase {
-            Phase::Start => self.report(client, EventName::Current, true).await,
-            Phase::Reconnected => self.report(client, EventName::ChildrenChanged, false).await,
-            Phase::NewSession => self.report(client, EventName::Resync, true).await,
-        }
-    }
+    const MOVED: EventName = EventName::ChildrenChanged;
 
-    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
-        match event.event_type {
-            EventType::NodeChildrenChanged | EventType::NodeCreated => {
-                self.report(client, EventName::ChildrenChanged, true).await;
-            }
-            // Once, however it was noticed (a listing that found nothing, then this event).
-            EventType::NodeDeleted => {
-                if self.last.take().is_some() {
-                    self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
-                }
-            }
-            EventType::NodeDataChanged | EventType::Session => {}
-        }
-    }
-}
-
-impl ChildrenFollower {
     async fn report(&mut self, client: &Client, name: EventName, always: bool) {
         let (path, emit) = (&self.path, &self.emit);
         match client.list_children(path).await {
@@ -277,17 +328,21 @@ impl ChildrenFollower {
             }
         }
     }
-}
 
-/// `watch -R path` and `addWatch -m PERSISTENT|PERSISTENT_RECURSIVE`: raw node events.
-/// A recursive watch also serves the one-shot watches placed below it (`taps`).
-pub async fn run_raw(conn: Arc<Connection>, path: String, mode: AddWatchMode, emit: Emitter, taps: Option<Taps>) {
-    let follower = RawFollower {
-        path: path.clone(),
-        emit: emit.clone(),
-        taps,
-    };
-    follow(conn, path, mode, emit, follower).await;
+    async fn on_event(&mut self, client: &Client, event: &WatchedEvent) {
+        match event.event_type {
+            EventType::NodeChildrenChanged | EventType::NodeCreated => {
+                self.report(client, EventName::ChildrenChanged, true).await;
+            }
+            // Once, however it was noticed (a listing that found nothing, then this event).
+            EventType::NodeDeleted => {
+                if self.last.take().is_some() {
+                    self.emit.send(self.emit.event(&self.path, EventName::Deleted)).await;
+                }
+            }
+            EventType::NodeDataChanged | EventType::Session => {}
+        }
+    }
 }
 
 struct RawFollower {
@@ -361,9 +416,11 @@ pub async fn run_oneshot(watcher: OneshotWatcher, emit: Emitter, registry: Watch
         EventType::NodeDataChanged => EventName::Changed,
         EventType::NodeDeleted => EventName::Deleted,
         EventType::NodeChildrenChanged => EventName::ChildrenChanged,
+        // The client that held it ended; even when the session itself is resumed on a new
+        // client, the server forgot this watch with the old connection.
         EventType::Session => EventName::Failed(format!(
-            "one-shot watch on {path} ended with the session ({})",
-            crate::events::ConnState::from_session(event.session_state).label()
+            "one-shot watch on {path} is gone with the client's connection ({}); set it again with -w",
+            event.session_state
         )),
     };
     let shown = if event.path.is_empty() {

@@ -19,13 +19,7 @@ pub enum WriteOp {
         path: String,
         version: i32,
     },
-    Create {
-        path: String,
-        data: Vec<u8>,
-        mode: CreateMode,
-        acls: Vec<Acl>,
-        ttl: Option<Duration>,
-    },
+    Create(NewNode),
     Set {
         path: String,
         data: Vec<u8>,
@@ -35,6 +29,33 @@ pub enum WriteOp {
         path: String,
         version: Option<i32>,
     },
+}
+
+/// A node to create.
+#[derive(Clone)]
+pub struct NewNode {
+    pub path: String,
+    pub data: Vec<u8>,
+    pub mode: CreateMode,
+    pub acls: Vec<Acl>,
+    pub ttl: Option<Duration>,
+}
+
+impl NewNode {
+    fn options(&self) -> zk::CreateOptions<'_> {
+        let options = self.mode.with_acls(Acls::new(&self.acls));
+        match self.ttl {
+            Some(ttl) => options.with_ttl(ttl),
+            None => options,
+        }
+    }
+
+    fn is_sequential(&self) -> bool {
+        matches!(
+            self.mode,
+            CreateMode::PersistentSequential | CreateMode::EphemeralSequential
+        )
+    }
 }
 
 impl std::fmt::Debug for WriteOp {
@@ -55,10 +76,8 @@ impl WriteOp {
 
     pub fn path(&self) -> &str {
         match self {
-            WriteOp::Check { path, .. }
-            | WriteOp::Create { path, .. }
-            | WriteOp::Set { path, .. }
-            | WriteOp::Delete { path, .. } => path,
+            WriteOp::Check { path, .. } | WriteOp::Set { path, .. } | WriteOp::Delete { path, .. } => path,
+            WriteOp::Create(node) => &node.path,
         }
     }
 
@@ -67,7 +86,7 @@ impl WriteOp {
         match self {
             WriteOp::Check { version, .. } => Some(*version),
             WriteOp::Set { version, .. } | WriteOp::Delete { version, .. } => *version,
-            WriteOp::Create { .. } => None,
+            WriteOp::Create(_) => None,
         }
     }
 
@@ -76,9 +95,9 @@ impl WriteOp {
         let version = |v: &Option<i32>| v.map(|v| format!(", if version {v}")).unwrap_or_default();
         match self {
             WriteOp::Check { path, version } => format!("check {path} is at version {version}"),
-            WriteOp::Create {
+            WriteOp::Create(NewNode {
                 path, data, mode, ttl, ..
-            } => {
+            }) => {
                 let kind = match mode {
                     CreateMode::Persistent if ttl.is_some() => "ttl ",
                     CreateMode::Persistent => "",
@@ -98,24 +117,10 @@ impl WriteOp {
     fn add_to(&self, writer: &mut zk::MultiWriter<'_>) -> Result<(), zk::Error> {
         match self {
             WriteOp::Check { path, version } => writer.add_check_version(path, *version),
-            WriteOp::Create {
-                path,
-                data,
-                mode,
-                acls,
-                ttl,
-            } => writer.add_create(path, data, &create_options(*mode, acls, *ttl)),
+            WriteOp::Create(node) => writer.add_create(&node.path, &node.data, &node.options()),
             WriteOp::Set { path, data, version } => writer.add_set_data(path, data, *version),
             WriteOp::Delete { path, version } => writer.add_delete(path, *version),
         }
-    }
-}
-
-fn create_options(mode: CreateMode, acls: &[Acl], ttl: Option<Duration>) -> zk::CreateOptions<'_> {
-    let options = mode.with_acls(Acls::new(acls));
-    match ttl {
-        Some(ttl) => options.with_ttl(ttl),
-        None => options,
     }
 }
 
@@ -210,18 +215,13 @@ impl Zk {
                 }
                 None => return Err(ZkError::new("check", path.as_str(), zk::Error::NoNode).into()),
             },
-            WriteOp::Create {
-                path,
-                data,
-                mode,
-                acls,
-                ttl,
-            } => {
-                let options = create_options(*mode, acls, *ttl);
-                let created = self.call("create", path, client.create(path, data, &options)).await;
-                let (_stat, sequence) = created.map_err(|err| explain_create_error(err, path, ttl.is_some()))?;
-                let sequential = matches!(mode, CreateMode::PersistentSequential | CreateMode::EphemeralSequential);
-                applied.created = Some(if sequential {
+            WriteOp::Create(node) => {
+                let path = &node.path;
+                let created = self
+                    .call("create", path, client.create(path, &node.data, &node.options()))
+                    .await;
+                let (_stat, sequence) = created.map_err(|err| explain_create_error(err, path, node.ttl.is_some()))?;
+                applied.created = Some(if node.is_sequential() {
                     format!("{path}{sequence}")
                 } else {
                     path.clone()

@@ -11,6 +11,7 @@ mod interactive;
 mod json_everywhere;
 mod oneshot;
 mod oneshot_data;
+mod recovery;
 mod repl;
 mod sandbox;
 mod script;

@@ -78,31 +78,30 @@ pub struct PrintWatches {
     pub setting: Option<OnOff>,
 }
 
-/// `watches`: the active watches.
+/// A list of watches: in JSON `{"watches": [...]}` or `{"removed": [...]}`.
 #[derive(Debug, Serialize)]
-pub struct WatchList {
-    pub watches: Vec<WatchInfo>,
+pub enum WatchList {
+    /// `watches`: the active watches.
+    #[serde(rename = "watches")]
+    Active(Vec<WatchInfo>),
+    /// `unwatch`, `removewatches`: what was removed.
+    #[serde(rename = "removed")]
+    Removed(Vec<WatchInfo>),
 }
 
 impl Render for WatchList {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        for w in &self.watches {
-            writeln!(out, "{:>4}  {:<16}  {}", w.id, w.kind.label(), w.path)?;
-        }
-        Ok(())
-    }
-}
-
-/// `unwatch`, `removewatches`: what was removed.
-#[derive(Debug, Serialize)]
-pub struct Removed {
-    pub removed: Vec<WatchInfo>,
-}
-
-impl Render for Removed {
-    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        for w in &self.removed {
-            writeln!(out, "removed watch {} ({}) on {}", w.id, w.kind.label(), w.path)?;
+        match self {
+            WatchList::Active(watches) => {
+                for w in watches {
+                    writeln!(out, "{:>4}  {:<16}  {}", w.id, w.kind.label(), w.path)?;
+                }
+            }
+            WatchList::Removed(watches) => {
+                for w in watches {
+                    writeln!(out, "removed watch {} ({}) on {}", w.id, w.kind.label(), w.path)?;
+                }
+            }
         }
         Ok(())
     }
@@ -122,9 +121,7 @@ impl Render for Printing {
 
 impl Run for Watches {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        Ok(Reply::value(WatchList {
-            watches: shell.watches().list(),
-        }))
+        Ok(Reply::value(WatchList::Active(shell.watches().list())))
     }
 }
 
@@ -159,7 +156,7 @@ impl Run for Unwatch {
             }
             (None, false) => return Err(ShellError::usage("unwatch: give a watch id, a path, or --all")),
         };
-        Ok(Reply::value(Removed { removed }))
+        Ok(Reply::value(WatchList::Removed(removed)))
     }
 }
 
@@ -171,7 +168,7 @@ impl Run for RemoveWatches {
             // zkCli reports this as the server's NoWatcher.
             return Err(ZkError::new("removewatches", path, zookeeper_client::Error::NoWatcher).into());
         }
-        Ok(Reply::value(Removed { removed }))
+        Ok(Reply::value(WatchList::Removed(removed)))
     }
 }
 
@@ -209,14 +206,14 @@ mod tests {
 
     #[test]
     fn listed_and_removed() {
-        insta::assert_snapshot!(both(&WatchList { watches: watches() }), @r#"
+        insta::assert_snapshot!(both(&WatchList::Active(watches())), @r#"
         --- text
            1  recursive         /app
            7  oneshot-data      /app/config
         --- json
         {"watches":[{"id":1,"kind":"recursive","path":"/app"},{"id":7,"kind":"oneshot-data","path":"/app/config"}]}
         "#);
-        insta::assert_snapshot!(both(&Removed { removed: watches() }), @r#"
+        insta::assert_snapshot!(both(&WatchList::Removed(watches())), @r#"
         --- text
         removed watch 1 (recursive) on /app
         removed watch 7 (oneshot-data) on /app/config

@@ -16,7 +16,7 @@ use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
-use crate::watch::tasks::{run_children, run_data, run_raw};
+use crate::watch::tasks::{Watched, run_persistent};
 use crate::watch::{Emitter, WatchKind, WatchSink};
 
 /// Follow a znode: its data (default), its children (-c), or everything below it (-R).
@@ -159,8 +159,15 @@ async fn start(
     count: Option<u64>,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Reply> {
-    // Connect now, so a dead server is this command's error rather than a silent watch.
-    shell.zk().client().await?;
+    let mode = match kind {
+        WatchKind::Recursive => AddWatchMode::PersistentRecursive,
+        _ => AddWatchMode::Persistent,
+    };
+    // Placed before anything says it was added: a watch the server never got is this
+    // command's error, not a silent watch.
+    let client = shell.zk().client().await?;
+    let watcher = shell.zk().call("watch", &path, client.watch(&path, mode)).await?;
+    let placed = (client, watcher);
     let streaming = !shell.is_interactive();
     let (sink, events) = if streaming {
         let (tx, rx) = tokio::sync::mpsc::channel(EVENT_BUFFER);
@@ -175,20 +182,12 @@ async fn start(
     let id = registry.register(kind, &path, taps.clone());
     let emit = Emitter::new(id, kind, sink);
     let conn = shell.zk().connection().clone();
-    let task = match kind {
-        WatchKind::Data => tokio::spawn(run_data(conn, path.clone(), emit)),
-        WatchKind::Children => tokio::spawn(run_children(conn, path.clone(), emit)),
-        WatchKind::Recursive => tokio::spawn(run_raw(
-            conn,
-            path.clone(),
-            AddWatchMode::PersistentRecursive,
-            emit,
-            taps,
-        )),
-        WatchKind::Persistent | WatchKind::Oneshot(_) => {
-            tokio::spawn(run_raw(conn, path.clone(), AddWatchMode::Persistent, emit, None))
-        }
+    let watched = match kind {
+        WatchKind::Data => Watched::Data,
+        WatchKind::Children => Watched::Children,
+        WatchKind::Recursive | WatchKind::Persistent | WatchKind::Oneshot(_) => Watched::Raw(taps),
     };
+    let task = tokio::spawn(run_persistent(conn, path.clone(), mode, emit, placed, watched));
     registry.attach(id, task.abort_handle());
     let Some(mut events) = events else {
         return Ok(Reply::value(WatchAdded { id, kind, path }));

@@ -27,6 +27,8 @@ pub struct ZkServer {
     install: ZkInstall,
     files: ServerFiles,
     child: Option<Child>,
+    /// The last zxid the server reported before it was stopped, for [`ZkServer::restart_empty`].
+    zxid_at_stop: u64,
 }
 
 impl ZkServer {
@@ -53,6 +55,7 @@ impl ZkServer {
             install,
             files,
             child: None,
+            zxid_at_stop: 0,
         };
         server.launch();
         server
@@ -69,6 +72,12 @@ impl ZkServer {
 
     /// Kills the server (SIGKILL: no goodbye to the clients) and waits for it to be gone.
     pub fn stop(&mut self) {
+        if self.child.is_some() {
+            // Best effort: a paused server cannot answer, and then the last known one stays.
+            if let Some(zxid) = self.try_last_zxid() {
+                self.zxid_at_stop = zxid;
+            }
+        }
         if let Some(mut child) = self.child.take() {
             child.kill().ok();
             child.wait().expect("cannot wait for the ZooKeeper process");
@@ -82,11 +91,11 @@ impl ZkServer {
         self.launch();
     }
 
-    /// Stops the server, wipes its data directory and starts it again on the same port: the
-    /// sessions are gone, so a client that reconnects learns that its session expired.
+    /// Stops the server if it runs, wipes its data directory and starts it again on the same
+    /// port: the sessions are gone, so a client that reconnects learns that its session expired.
     pub fn restart_empty(&mut self) {
-        let zxid = self.last_zxid();
         self.stop();
+        let zxid = self.zxid_at_stop;
         let data = self.dir.path().join("data");
         std::fs::remove_dir_all(&data).expect("cannot wipe the data directory");
         std::fs::create_dir_all(&data).expect("cannot recreate the data directory");
@@ -114,12 +123,25 @@ impl ZkServer {
 
     /// The last transaction id the server processed, from `srvr`.
     pub fn last_zxid(&self) -> u64 {
-        let answer = four_letter_word(self.port, "srvr").expect("the server does not answer srvr");
-        let hex = answer
-            .lines()
-            .find_map(|line| line.strip_prefix("Zxid: 0x"))
-            .unwrap_or_else(|| panic!("no Zxid in the srvr answer:\n{answer}"));
-        u64::from_str_radix(hex.trim(), 16).expect("Zxid is not hexadecimal")
+        self.try_last_zxid()
+            .expect("the server does not answer srvr with a Zxid")
+    }
+
+    fn try_last_zxid(&self) -> Option<u64> {
+        let answer = four_letter_word(self.port, "srvr")?;
+        let hex = answer.lines().find_map(|line| line.strip_prefix("Zxid: 0x"))?;
+        u64::from_str_radix(hex.trim(), 16).ok()
+    }
+
+    /// The ids of the sessions that have a live connection to this server, from `cons`: a
+    /// session the server merely remembers (until it expires) is not among them.
+    pub fn connected_sessions(&self) -> Vec<i64> {
+        let answer = four_letter_word(self.port, "cons").expect("the server does not answer cons");
+        answer
+            .split(|c: char| c == ',' || c == '(' || c == ')' || c.is_whitespace())
+            .filter_map(|field| field.strip_prefix("sid=0x"))
+            .map(|hex| u64::from_str_radix(hex, 16).expect("sid is not hexadecimal") as i64)
+            .collect()
     }
 
     /// A server refuses a client that has seen a newer transaction than its own last one
