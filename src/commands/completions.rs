@@ -48,3 +48,24 @@ impl Run for Completions {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+
+    #[test]
+    fn the_script_as_text_and_in_json() {
+        let script = "complete -F _zksh zksh\n\n".to_string();
+        let page = Page {
+            text: script.clone(),
+            document: CompletionScript { shell: "bash", script },
+        };
+        insta::assert_snapshot!(both(&page), @r#"
+        --- text
+        complete -F _zksh zksh
+        --- json
+        {"script":"complete -F _zksh zksh\n\n","shell":"bash"}
+        "#);
+    }
+}

@@ -82,3 +82,33 @@ pub fn render() -> anyhow::Result<String> {
     let page = String::from_utf8_lossy(&out).replace(&preamble, "");
     Ok(format!("{preamble}{page}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+
+    #[test]
+    fn the_page_as_text_and_in_json() {
+        let man = ".TH zksh 1\n.SH NAME\n\n".to_string();
+        let page = Page {
+            text: man.clone(),
+            document: Manual { man },
+        };
+        insta::assert_snapshot!(both(&page), @r#"
+        --- text
+        .TH zksh 1
+        .SH NAME
+        --- json
+        {"man":".TH zksh 1\n.SH NAME\n\n"}
+        "#);
+    }
+
+    #[test]
+    fn the_real_page_lists_every_command() {
+        let page = render().expect("renders");
+        for command in ["create", "get", "watch", "txn", "quit"] {
+            assert!(page.contains(&format!("\\fB{command}\\fR")), "{command} missing");
+        }
+    }
+}

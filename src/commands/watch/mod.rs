@@ -212,3 +212,24 @@ async fn start(
         registry.remove(|w| w.id == id);
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::both;
+
+    #[test]
+    fn an_added_watch_says_how_to_stop_it() {
+        let added = WatchAdded {
+            id: 4,
+            kind: WatchKind::Recursive,
+            path: "/app".into(),
+        };
+        insta::assert_snapshot!(both(&added), @r#"
+        --- text
+        watch 4 (recursive) on /app; `unwatch 4` stops it
+        --- json
+        {"id":4,"kind":"recursive","path":"/app"}
+        "#);
+    }
+}
