@@ -179,6 +179,22 @@ fn takes_value(word: &str) -> bool {
     spellings.iter().any(|s| s == word)
 }
 
+/// The words of `args` (program name first) before the command: the process options.
+pub fn options_before_command(args: &[String]) -> &[String] {
+    let mut end = args.len().min(1);
+    while end < args.len() {
+        let word = args[end].as_str();
+        if takes_value(word) {
+            end += 2;
+        } else if word.starts_with('-') && word != "-" {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    &args[..end.min(args.len())]
+}
+
 /// The `--color` given before the command, read before clap parses, so that clap's own
 /// errors about the rest of the line follow it. Invalid values count as auto (clap reports
 /// them).

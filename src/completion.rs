@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 use clap::{CommandFactory, ValueEnum};
 use clap_complete::env::{self, EnvCompleter};
 use clap_complete::{ArgValueCompleter, CompleteEnv, CompletionCandidate};
-use zookeeper_client::{Client, SessionState};
+use zookeeper_client::SessionState;
 
-use crate::cli::{Cli, rewrite_zkcli_habits};
+use crate::cli::{Cli, options_before_command, rewrite_zkcli_habits};
 use crate::path::resolve_path;
+use crate::zk::Profile;
+use clap::Parser;
 
 /// The variable that turns a zksh run into a completion request. Not clap's generic
 /// `COMPLETE`: a variable that common would turn unrelated runs into silent no-ops.
@@ -93,8 +95,10 @@ pub fn znode_paths(current: &OsStr) -> Vec<CompletionCandidate> {
     std::panic::set_hook(Box::new(|_| {}));
     let found = std::panic::catch_unwind(move || {
         let args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
-        let server = server_from_line(args.collect());
-        live_paths(&server, &word)
+        match profile_from_line(args.collect()) {
+            Some(profile) => live_paths(&profile, &word),
+            None => Vec::new(),
+        }
     });
     std::panic::set_hook(previous);
     found
@@ -104,19 +108,19 @@ pub fn znode_paths(current: &OsStr) -> Vec<CompletionCandidate> {
         .collect()
 }
 
-/// The connect string the completed line would use. `args` is the completion call:
+/// The connection profile the completed line would use (its `-s`, timeouts, `-r`...), from
+/// the same options and environment as a real run. `args` is the completion call:
 /// `zksh -- zksh [options] command ... word`.
-fn server_from_line(args: Vec<String>) -> String {
+fn profile_from_line(args: Vec<String>) -> Option<Profile> {
     let line: Vec<String> = match args.iter().position(|a| a == "--") {
         Some(i) => args[i + 1..].to_vec(),
         None => args,
     };
     let line = rewrite_zkcli_habits(line, &mut |_| {});
-    let matches = Cli::command().ignore_errors(true).try_get_matches_from(line).ok();
-    matches
-        .and_then(|m| m.try_get_one::<String>("server").ok().flatten().cloned())
-        .or_else(|| std::env::var("ZKSH_SERVER").ok())
-        .unwrap_or_else(|| "127.0.0.1:2181".to_string())
+    // Only the options before the command make the profile; the command itself is half typed.
+    // Options clap cannot read still leave the default server (or ZKSH_SERVER).
+    let cli = Cli::try_parse_from(options_before_command(&line)).or_else(|_| Cli::try_parse_from(["zksh"]));
+    cli.ok().map(|cli| cli.profile())
 }
 
 /// Splits the typed word into the part naming the parent (kept as typed, so candidates
@@ -129,7 +133,7 @@ fn split_word(word: &str) -> (&str, &str) {
 }
 
 /// The paths under the typed parent that extend `word`, sorted; empty on any failure.
-fn live_paths(server: &str, word: &str) -> Vec<String> {
+fn live_paths(profile: &Profile, word: &str) -> Vec<String> {
     // Nothing typed yet: offer absolute paths, the form a one-shot line usually takes.
     let word = if word.is_empty() { "/" } else { word };
     let (typed_parent, prefix) = split_word(word);
@@ -140,7 +144,7 @@ fn live_paths(server: &str, word: &str) -> Vec<String> {
             Err(_) => return Vec::new(),
         },
     };
-    let Some(mut children) = list_children(server, &parent) else {
+    let Some(mut children) = list_children(profile, &parent) else {
         return Vec::new();
     };
     children.retain(|name| name.starts_with(prefix));
@@ -152,19 +156,21 @@ fn live_paths(server: &str, word: &str) -> Vec<String> {
 }
 
 /// One short-lived session on a small runtime of its own; None when no server answers in time.
-fn list_children(server: &str, parent: &str) -> Option<Vec<String>> {
+fn list_children(profile: &Profile, parent: &str) -> Option<Vec<String>> {
     let started = Instant::now();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     let children = runtime.block_on(async {
-        let connect = Client::connector()
+        // The run's own profile, held to the completion's budget; any server will do for a
+        // listing, a read-only one too.
+        let connect = profile
+            .connector()
             .with_connection_timeout(CONNECT_TIMEOUT)
             .with_session_timeout(Duration::from_secs(4))
             .with_readonly(true)
-            .with_fail_eagerly()
-            .connect(server);
+            .connect(&profile.server);
         let client = tokio::time::timeout(DEADLINE, connect).await.ok()?.ok()?;
         let left = DEADLINE.saturating_sub(started.elapsed());
         let children = tokio::time::timeout(left, client.list_children(parent))
@@ -199,15 +205,19 @@ mod tests {
 
     #[test]
     fn server_comes_from_the_line_before_the_command() {
-        let server = server_from_line(line(&["zksh", "--", "zksh", "-s", "h1:2181", "get", "/a"]));
-        assert_eq!(server, "h1:2181");
-        let server = server_from_line(line(&["zksh", "--", "zksh", "--server=h2:1", "ls", "/"]));
-        assert_eq!(server, "h2:1");
-        let server = server_from_line(line(&["zksh", "--", "zksh", "-server", "h3:1", "ls", ""]));
-        assert_eq!(server, "h3:1");
+        let server = |words: &[&str]| profile_from_line(line(words)).expect("a profile").server;
+        assert_eq!(server(&["zksh", "--", "zksh", "-s", "h1:2181", "get", "/a"]), "h1:2181");
+        assert_eq!(server(&["zksh", "--", "zksh", "--server=h2:1", "ls", "/"]), "h2:1");
+        assert_eq!(server(&["zksh", "--", "zksh", "-server", "h3:1", "ls", ""]), "h3:1");
         // `create -s` is "sequential", not a server.
-        let server = server_from_line(line(&["zksh", "--", "zksh", "-s", "h4:1", "create", "-s", "/x"]));
-        assert_eq!(server, "h4:1");
+        assert_eq!(
+            server(&["zksh", "--", "zksh", "-s", "h4:1", "create", "-s", "/x"]),
+            "h4:1"
+        );
+        // The rest of the profile comes from the line too.
+        let profile =
+            profile_from_line(line(&["zksh", "--", "zksh", "--session-timeout", "7s", "ls", "/"])).expect("a profile");
+        assert_eq!(profile.session_timeout, Duration::from_secs(7));
     }
 
     #[test]
@@ -231,7 +241,9 @@ mod tests {
     #[test]
     fn malformed_parents_offer_nothing_without_a_round_trip() {
         let started = Instant::now();
-        assert!(live_paths("127.0.0.1:1", "/a//b").is_empty());
+        let profile =
+            profile_from_line(line(&["zksh", "--", "zksh", "-s", "127.0.0.1:1", "ls", ""])).expect("a profile");
+        assert!(live_paths(&profile, "/a//b").is_empty());
         assert!(started.elapsed() < Duration::from_millis(100));
     }
 }
