@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
     pub request_timeout: Duration,
 
+    /// The largest request the server takes: its jute.maxbuffer (e.g. 4m for a server set to
+    /// 4 MiB). Larger writes and transactions are refused before they are sent
+    #[arg(long, value_parser = parse_size, default_value = "1048575", value_name = "BYTES")]
+    pub max_request_size: usize,
+
     /// Allow connecting to a read-only server (as zkCli's -r)
     #[arg(short = 'r', long)]
     pub readonly: bool,
@@ -118,6 +123,29 @@ pub struct OutputArg {
     pub output: Option<OutputFormat>,
 }
 
+/// Parses a size in bytes: `1048575`, `512k`, `4m` (KiB and MiB).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let (number, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let value: usize = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size in bytes (try 1048575, 512k, 4m)"))?;
+    let scale = match unit {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use k or m)")),
+    };
+    value
+        .checked_mul(scale)
+        .filter(|size| (1024..=i32::MAX as usize).contains(size))
+        .ok_or_else(|| format!("'{text}' is out of range (1k to 2047m)"))
+}
+
 /// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -149,6 +177,7 @@ impl Cli {
             session_timeout: self.session_timeout,
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
+            max_request_size: self.max_request_size,
             readonly: self.readonly,
         }
     }
@@ -284,6 +313,16 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("abc").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048575"), Ok(1_048_575));
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("4M"), Ok(4 << 20));
+        assert!(parse_size("12").is_err(), "too small to be a server's limit");
+        assert!(parse_size("4g").is_err());
+        assert!(parse_size("lots").is_err());
     }
 
     #[test]

@@ -77,7 +77,10 @@ impl ZkError {
             ClientClosed => "session closed".into(),
             NoHosts => "no ZooKeeper server reachable".into(),
             Timeout => "timed out".into(),
-            other => other.to_string(),
+            other => match socket_error(other) {
+                Some(io) => format!("connection to ZooKeeper lost ({io})"),
+                None => other.to_string(),
+            },
         }
     }
 
@@ -102,6 +105,7 @@ impl ZkError {
             Throttled => "THROTTLEDOP",
             ClientClosed => "SESSIONCLOSED",
             NoHosts | Timeout => "CONNECTIONLOSS",
+            other if socket_error(other).is_some() => "CONNECTIONLOSS",
             _ => "SYSTEMERROR",
         }
     }
@@ -129,7 +133,20 @@ pub fn is_connection_error(err: &zk::Error) -> bool {
     matches!(
         err,
         SessionExpired | ConnectionLoss | AuthFailed | ClientClosed | NoHosts | Timeout | SessionMoved
-    )
+    ) || socket_error(err).is_some()
+}
+
+/// The socket error under a client error, if that is what it is: zookeeper-client hands a
+/// request the I/O error of a connection that broke under it ("connection reset by peer").
+fn socket_error(err: &zk::Error) -> Option<&std::io::Error> {
+    let mut cause = std::error::Error::source(err);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = e.source();
+    }
+    None
 }
 
 /// Errors zksh raises itself, before or instead of asking ZooKeeper.

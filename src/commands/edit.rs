@@ -13,7 +13,6 @@ use crate::commands::Run;
 use crate::errors::{ShellError, ZkError};
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
-use crate::zk::limits::check_size;
 use crate::zk::write::WriteOp;
 
 /// Edit a znode's data in your editor, then write it back.
@@ -92,7 +91,6 @@ async fn edit(args: Edit, shell: &mut Shell) -> anyhow::Result<Reply> {
             version: None,
         }));
     }
-    check_size("edit", &path, edited.len())?;
     // Written with the version read: a change made meanwhile makes ZooKeeper refuse it.
     let written = zk
         .apply(&WriteOp::Set {

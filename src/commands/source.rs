@@ -10,6 +10,7 @@ use crate::errors::ShellError;
 use crate::output::Reply;
 use crate::shell::Shell;
 use crate::shell::runner::Script;
+use crate::shell::script::open_file;
 
 /// Run a script file in this shell, as if its lines were typed here.
 ///
@@ -32,9 +33,10 @@ pub struct Source {
 impl Run for Source {
     async fn run(self, _shell: &mut Shell) -> anyhow::Result<Reply> {
         let name = self.file.display().to_string();
-        let text = std::fs::read_to_string(expand_home(&self.file))
+        let lines = open_file(&expand_home(&self.file))
+            .await
             .map_err(|e| ShellError::usage(format!("source {name}: cannot read it: {e}")))?;
-        Ok(Reply::Run(Script { name, text }))
+        Ok(Reply::Run(Script { name, lines }))
     }
 }
 

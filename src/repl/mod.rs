@@ -92,11 +92,17 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
                     if runner.stop().received().is_some() {
                         return code;
                     }
-                    break;
+                    if leave_with_open_txn(runner, &editor).await {
+                        break;
+                    }
                 }
             }
             ReadOutcome::Interrupted => continue,
-            ReadOutcome::Eof => break,
+            ReadOutcome::Eof => {
+                if leave_with_open_txn(runner, &editor).await {
+                    break;
+                }
+            }
             ReadOutcome::Failed(err) => {
                 eprintln!("{} line editor: {err}", "error:".red().bold());
                 return ExitCode::Refused;
@@ -104,6 +110,24 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         }
     }
     ExitCode::Success
+}
+
+/// Whether to leave the shell when operations are queued in an open transaction block: they
+/// would be dropped unsent, so ask first (Ctrl-D at the question leaves, Ctrl-C stays).
+async fn leave_with_open_txn(runner: &Runner, editor: &LineEditor) -> bool {
+    let queued = runner.shell.txn().map_or(0, <[_]>::len);
+    if queued == 0 {
+        return true;
+    }
+    let plural = if queued == 1 { "" } else { "s" };
+    let question = format!(
+        "{queued} queued operation{plural} in the open transaction will be dropped, unsent; leave anyway? [y/N] "
+    );
+    match editor.read_line(question).await {
+        ReadOutcome::Line(answer) => matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"),
+        ReadOutcome::Eof => true,
+        ReadOutcome::Interrupted | ReadOutcome::Failed(_) => false,
+    }
 }
 
 /// An event as the REPL shows it: coloured by how much it matters.

@@ -39,11 +39,10 @@ pub struct Runner {
 const MAX_SOURCE_DEPTH: usize = 16;
 
 /// Lines for the runner to run in this shell (`source FILE`).
-#[derive(Debug)]
 pub struct Script {
     /// The file, as named in errors.
     pub name: String,
-    pub text: String,
+    pub lines: crate::shell::script::Lines,
 }
 
 impl Runner {
@@ -190,17 +189,24 @@ impl Runner {
             return (Flow::Continue, ExitCode::Usage);
         }
         tracing::debug!(file = %script.name, depth = self.sources.len() + 1, "source");
-        self.sources.push(script.name);
+        self.sources.push(script.name.clone());
         let outer = std::mem::replace(&mut self.format, format);
         let keep_going = self.keep_going;
         // Boxed: the script's lines come back here, to run_command.
-        let result = Box::pin(crate::shell::script::run_text(self, &script.text, keep_going)).await;
+        let result = Box::pin(crate::shell::script::run_lines(
+            self,
+            &script.name,
+            script.lines,
+            keep_going,
+        ))
+        .await;
         self.format = outer;
         self.sources.pop();
         result
     }
 
-    fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
+    /// Reports an error in the run's format, at a line of the script when given.
+    pub(crate) fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
         self.report_as(err, line_number, self.format == OutputFormat::Json);
     }
 

@@ -1,24 +1,120 @@
-//! Request size limits: a request larger than the server's packet limit makes it drop the
-//! connection, so it is refused before it is sent.
+//! Request size limits. A server drops the connection of a client that sends a packet longer
+//! than its jute.maxbuffer (0xfffff bytes unless configured), which costs the session its
+//! requests in flight: so every write, alone or in a multi, is measured as the server will
+//! see it (jute encoding, chroot included) and refused before it is sent when too large.
 
 use crate::errors::ShellError;
+use crate::zk::write::WriteOp;
 
-/// ZooKeeper's default jute.maxbuffer: the largest packet a server accepts (0xfffff bytes).
-pub const MAX_PACKET: usize = 0xfffff;
-/// Room left in a packet for the header and path of a create or set request.
-const REQUEST_OVERHEAD: usize = 256;
+/// ZooKeeper's default jute.maxbuffer: the longest packet a server reads.
+pub const DEFAULT_MAX_REQUEST: usize = 0xfffff;
 
-/// Refuses data too large for one create or set of `path`.
-pub fn check_size(op: &'static str, path: &str, len: usize) -> anyhow::Result<()> {
-    let limit = MAX_PACKET - REQUEST_OVERHEAD - path.len();
-    if len > limit {
-        return Err(ShellError::refused(
-            op,
-            path,
-            format!(
-                "data is {len} bytes; the server's limit is about {limit} bytes for this path (jute.maxbuffer = {MAX_PACKET}); nothing was written"
-            ),
-        ));
+/// A request's header: xid and op code.
+const REQUEST_HEADER: usize = 4 + 4;
+/// Before each operation of a multi, and once at its end: op code, done flag, error code.
+const MULTI_HEADER: usize = 4 + 1 + 4;
+
+/// A jute string or buffer: its length, then its bytes.
+fn field(len: usize) -> usize {
+    4 + len
+}
+
+/// The encoded body of one operation; paths reach the server with the chroot in front.
+fn body(op: &WriteOp, chroot: usize) -> usize {
+    let path = field(chroot + op.path().len());
+    match op {
+        WriteOp::Check { .. } | WriteOp::Delete { .. } => path + 4,
+        WriteOp::Set { data, .. } => path + field(data.len()) + 4,
+        WriteOp::Create(node) => {
+            let acls: usize = node
+                .acls
+                .iter()
+                .map(|acl| 4 + field(acl.scheme().len()) + field(acl.id().len()))
+                .sum();
+            let ttl = if node.ttl.is_some() { 8 } else { 0 };
+            path + field(node.data.len()) + 4 + acls + 4 + ttl
+        }
     }
-    Ok(())
+}
+
+/// The packet length of `op` sent alone.
+pub fn request_size(op: &WriteOp, chroot: usize) -> usize {
+    REQUEST_HEADER + body(op, chroot)
+}
+
+/// The packet length of `ops` sent as one multi request.
+pub fn multi_size(ops: &[WriteOp], chroot: usize) -> usize {
+    REQUEST_HEADER + ops.iter().map(|op| MULTI_HEADER + body(op, chroot)).sum::<usize>() + MULTI_HEADER
+}
+
+/// Refuses a request of `size` bytes over `limit`: `what` names it, `outcome` says that
+/// nothing happened in the words of the command.
+pub fn check(op: &'static str, path: &str, what: &str, size: usize, limit: usize, outcome: &str) -> anyhow::Result<()> {
+    if size <= limit {
+        return Ok(());
+    }
+    Err(too_large(op, path, what, size, limit, outcome))
+}
+
+/// The refusal of a request of `size` bytes over `limit`.
+pub fn too_large(op: &'static str, path: &str, what: &str, size: usize, limit: usize, outcome: &str) -> anyhow::Error {
+    ShellError::refused(
+        op,
+        path,
+        format!(
+            "{what} is {size} bytes encoded, over the server's limit of {limit} bytes (jute.maxbuffer; \
+             --max-request-size follows a server configured for more); {outcome}"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use zookeeper_client::{Acls, CreateMode};
+
+    use super::*;
+    use crate::zk::write::NewNode;
+
+    fn create(path: &str, len: usize) -> WriteOp {
+        WriteOp::Create(NewNode {
+            path: path.into(),
+            data: vec![b'x'; len],
+            mode: CreateMode::Persistent,
+            acls: Acls::anyone_all().to_vec(),
+            ttl: None,
+        })
+    }
+
+    #[test]
+    fn a_create_is_measured_as_the_server_reads_it() {
+        // Header 8, path 4+2, data 4+n, ACL vector 4 + one world:anyone 4+(4+5)+(4+6), flags 4.
+        assert_eq!(request_size(&create("/x", 10), 0), 8 + 6 + 14 + 4 + 23 + 4);
+        // The largest node Kazoo wrote to a default server at /x: 1,048,519 bytes of data.
+        assert!(request_size(&create("/x", 1_048_519), 0) <= DEFAULT_MAX_REQUEST);
+        assert_eq!(request_size(&create("/x", 1_048_526), 0), DEFAULT_MAX_REQUEST);
+        assert!(request_size(&create("/x", 1_048_527), 0) > DEFAULT_MAX_REQUEST);
+        // A chroot lengthens every path.
+        assert_eq!(
+            request_size(&create("/x", 10), 4),
+            request_size(&create("/x", 10), 0) + 4
+        );
+    }
+
+    #[test]
+    fn a_multi_adds_a_header_per_operation_and_one_at_the_end() {
+        let ops = [create("/a", 600_000), create("/b", 600_000)];
+        let alone: usize = ops.iter().map(|op| request_size(op, 0) - 8).sum();
+        assert_eq!(multi_size(&ops, 0), 8 + alone + 2 * 9 + 9);
+        assert!(
+            check(
+                "txn commit",
+                "",
+                "the transaction",
+                multi_size(&ops, 0),
+                DEFAULT_MAX_REQUEST,
+                "nothing was applied"
+            )
+            .is_err()
+        );
+    }
 }

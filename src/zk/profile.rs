@@ -19,6 +19,8 @@ pub struct Profile {
     pub request_timeout: Duration,
     /// Accept a read-only server (zkCli's -r).
     pub readonly: bool,
+    /// The server's jute.maxbuffer: a larger request would cost the connection.
+    pub max_request_size: usize,
 }
 
 impl Profile {
@@ -48,6 +50,7 @@ mod tests {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             readonly: false,
+            max_request_size: 0xfffff,
         }
     }
 

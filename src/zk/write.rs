@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use zookeeper_client::{self as zk, Acl, Acls, Client, CreateMode, MultiWriteResult};
 
-use crate::errors::{ShellError, ZkError};
+use crate::errors::{ShellError, ZkError, exit_code_of};
+use crate::exit::ExitCode;
 use crate::path::parent_of;
-use crate::zk::Zk;
+use crate::zk::{Zk, limits};
 
 /// One write, paths already resolved.
 #[derive(Clone)]
@@ -156,7 +157,15 @@ impl Applied {
 /// itself, or no answer within the deadline.
 #[derive(Debug)]
 pub enum MultiError {
-    Operation { index: usize, source: zk::Error },
+    /// Too large to send: the server would drop the connection.
+    TooLarge {
+        size: usize,
+        limit: usize,
+    },
+    Operation {
+        index: usize,
+        source: zk::Error,
+    },
     Request(zk::Error),
     Deadline,
 }
@@ -167,6 +176,14 @@ impl MultiError {
     pub fn into_error(self, zk: &Zk, label: &'static str, ops: &[WriteOp], framed: bool) -> anyhow::Error {
         let first = ops.first().map(WriteOp::path).unwrap_or_default();
         match self {
+            MultiError::TooLarge { size, limit } => {
+                let (what, outcome) = if framed {
+                    ("the transaction", "nothing was applied")
+                } else {
+                    ("the batch", "nothing in it was written")
+                };
+                limits::too_large(label, if framed { "" } else { first }, what, size, limit, outcome)
+            }
             MultiError::Operation { index, source } => {
                 let Some(op) = ops.get(index) else {
                     return ShellError::usage(format!("{label}: the server named no operation"));
@@ -182,9 +199,19 @@ impl MultiError {
                     err.into()
                 }
             }
-            MultiError::Request(source) if framed => ZkError::new(label, "", source).into(),
+            MultiError::Request(source) if framed => outcome_unknown(
+                ZkError::new(label, "", source).into(),
+                label,
+                "",
+                "transaction (all of it or none)",
+            ),
             MultiError::Request(source) => ZkError::new(label, first, source).into(),
-            MultiError::Deadline if framed => zk.deadline_error(label, ""),
+            MultiError::Deadline if framed => outcome_unknown(
+                zk.deadline_error(label, ""),
+                label,
+                "",
+                "transaction (all of it or none)",
+            ),
             MultiError::Deadline => zk.deadline_error(label, first),
         }
     }
@@ -201,7 +228,20 @@ pub struct PendingMulti<'c> {
 impl Zk {
     /// Runs one operation alone, as its own request.
     pub async fn apply(&self, op: &WriteOp) -> anyhow::Result<Applied> {
+        let size = limits::request_size(op, self.chroot_len());
+        let limit = self.profile().max_request_size;
+        limits::check(op.name(), op.path(), "the request", size, limit, "nothing was written")?;
         let client = self.client().await?;
+        match self.send_alone(&client, op).await {
+            // Sent, and then the connection went: it may or may not have been applied.
+            Err(err) if !matches!(op, WriteOp::Check { .. }) => {
+                Err(outcome_unknown(err, op.name(), op.path(), "write"))
+            }
+            result => result,
+        }
+    }
+
+    async fn send_alone(&self, client: &Client, op: &WriteOp) -> anyhow::Result<Applied> {
         let mut applied = Applied::of(op);
         match op {
             WriteOp::Check { path, version } => match self.call("check", path, client.check_stat(path)).await? {
@@ -244,6 +284,11 @@ impl Zk {
 
     /// Sends `ops` as one multi request (all or nothing) and returns at once.
     pub fn send_multi<'c>(&self, client: &'c Client, ops: &[WriteOp]) -> Result<PendingMulti<'c>, MultiError> {
+        let size = limits::multi_size(ops, self.chroot_len());
+        let limit = self.profile().max_request_size;
+        if size > limit {
+            return Err(MultiError::TooLarge { size, limit });
+        }
         let mut writer = client.new_multi_writer();
         for (index, op) in ops.iter().enumerate() {
             op.add_to(&mut writer)
@@ -279,6 +324,11 @@ impl Zk {
             .collect())
     }
 
+    /// How much longer the chroot makes every path the server sees.
+    fn chroot_len(&self) -> usize {
+        self.profile().chroot().map_or(0, str::len)
+    }
+
     /// Runs `ops` as one transaction (a multi request) and waits for it; a failure names the
     /// operation that failed and says that nothing was applied.
     pub async fn commit(&self, label: &'static str, ops: &[WriteOp]) -> anyhow::Result<Vec<Applied>> {
@@ -290,6 +340,26 @@ impl Zk {
         };
         result.map_err(|err| err.into_error(self, label, ops, true))
     }
+}
+
+/// The error for a write that was sent and got no answer because the connection went: the
+/// server may have applied it or not, and zksh cannot know, so it says so (exit 3 still).
+/// Other errors pass unchanged.
+fn outcome_unknown(err: anyhow::Error, op: &'static str, path: &str, what: &str) -> anyhow::Error {
+    if exit_code_of(&err) != ExitCode::NoConnection {
+        return err;
+    }
+    let reason = match (err.downcast_ref::<ZkError>(), err.downcast_ref::<ShellError>()) {
+        (Some(zk), _) => zk.message(),
+        (None, Some(ShellError::NoConnection { message, .. })) => message.clone(),
+        _ => format!("{err:#}"),
+    };
+    ShellError::NoConnection {
+        op,
+        path: path.to_string(),
+        message: format!("{reason}; the {what} was sent, so whether it was applied is unknown (look with stat or get)"),
+    }
+    .into()
 }
 
 /// Adds the hint a user needs for the two create refusals that are not self-explanatory.

@@ -9,6 +9,7 @@ mod display;
 mod edit;
 mod interactive;
 mod json_everywhere;
+mod limits;
 mod oneshot;
 mod oneshot_data;
 mod recovery;
