@@ -28,10 +28,17 @@ pub struct Cd {
 #[derive(Debug, Serialize)]
 pub struct Cwd {
     pub cwd: String,
+    /// Whether the text says it: `pwd` does; `cd` does in scripts (their output shows where
+    /// the lines after it run) but not in the REPL, whose prompt already shows it.
+    #[serde(skip)]
+    pub shown: bool,
 }
 
 impl Render for Cwd {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if !self.shown {
+            return Ok(());
+        }
         writeln!(out, "{}", self.cwd)
     }
 }
@@ -56,7 +63,10 @@ impl Run for Cd {
             return Err(ZkError::new("cd", target, zookeeper_client::Error::NoNode).into());
         }
         shell.set_cwd(target.clone());
-        Ok(Reply::value(Cwd { cwd: target }))
+        Ok(Reply::value(Cwd {
+            cwd: target,
+            shown: !shell.is_interactive(),
+        }))
     }
 }
 
@@ -67,9 +77,8 @@ mod tests {
 
     #[test]
     fn the_current_node() {
-        insta::assert_snapshot!(both(&Cwd { cwd: "/services/web".into() }), @r#"
+        insta::assert_snapshot!(both(&Cwd { cwd: "/services/web".into(), shown: false }), @r#"
         --- text
-        /services/web
         --- json
         {"cwd":"/services/web"}
         "#);

@@ -1,6 +1,6 @@
 //! `ls [-s] [-l] [-w] [path]`: a znode's children, sorted.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::Args;
 use colored::Colorize;
@@ -66,6 +66,9 @@ impl Render for Children {
 pub struct LongListing {
     pub path: String,
     pub children: Vec<ChildEntry>,
+    /// A header row names the columns for a reader at a terminal; a pipe gets rows only.
+    #[serde(skip)]
+    pub header: bool,
 }
 
 /// One child in `ls -l`.
@@ -79,6 +82,11 @@ pub struct ChildEntry {
 
 impl Render for LongListing {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.header {
+            let time_width = readable_time(0).chars().count();
+            let header = format!("{} {:>9} {:>6}  {:<time_width$}  {}", "t", "bytes", "kids", "modified", "name");
+            writeln!(out, "{}", header.bold())?;
+        }
         for entry in &self.children {
             match &entry.stat {
                 Some(stat) => writeln!(
@@ -125,6 +133,7 @@ impl Run for Ls {
         Ok(Reply::value(LongListing {
             path,
             children: entries,
+            header: std::io::stdout().is_terminal(),
         }))
     }
 }
@@ -159,6 +168,12 @@ mod tests {
 
     #[test]
     fn long_listing_marks_ephemerals_and_vanished_children() {
+        let header = LongListing {
+            path: "/app".into(),
+            children: vec![],
+            header: true,
+        };
+        insta::assert_snapshot!(rendered(&header, OutputFormat::Text), @"t     bytes   kids  modified                        name");
         let ephemeral = Stat {
             ephemeral_owner: 0x1234,
             ..sample_stat()
@@ -179,6 +194,7 @@ mod tests {
                     stat: None,
                 },
             ],
+            header: false,
         };
         let text = rendered(&listing, OutputFormat::Text).replace(&readable_time(sample_stat().mtime), "<mtime>");
         insta::assert_snapshot!(text, @"

@@ -20,6 +20,7 @@ impl Run for Pwd {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         Ok(Reply::value(Cwd {
             cwd: shell.cwd().to_string(),
+            shown: true,
         }))
     }
 }

@@ -193,6 +193,18 @@ pub struct WatchEntry {
     abort: Option<AbortHandle>,
     /// For recursive watches: the one-shot watches it serves.
     taps: Option<Taps>,
+    count: u32,
+}
+
+impl WatchEntry {
+    fn info(&self) -> WatchInfo {
+        WatchInfo {
+            id: self.id,
+            kind: self.kind,
+            path: self.path.clone(),
+            count: self.count,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -216,6 +228,9 @@ pub struct WatchInfo {
     #[serde(serialize_with = "render::kind_label")]
     pub kind: WatchKind,
     pub path: String,
+    /// How many times it was set: a one-shot watch set again before it fired is the same watch
+    /// (the server keeps one per path and kind), counted rather than added.
+    pub count: u32,
 }
 
 impl WatchRegistry {
@@ -255,9 +270,27 @@ impl WatchRegistry {
                 path: path.to_string(),
                 abort: None,
                 taps,
+                count: 1,
             },
         );
         id
+    }
+
+    /// Counts one more setting of the one-shot watch of `kind` on `path`, if one is waiting to
+    /// fire; false when there is none (then it is registered anew).
+    pub fn set_again(&self, kind: WatchKind, path: &str) -> bool {
+        let mut inner = self.lock();
+        let waiting = inner
+            .entries
+            .values_mut()
+            .find(|e| e.kind == kind && e.path == path && matches!(kind, WatchKind::Oneshot(_)));
+        match waiting {
+            Some(entry) => {
+                entry.count = entry.count.saturating_add(1);
+                true
+            }
+            None => false,
+        }
     }
 
     pub fn attach(&self, id: u32, abort: AbortHandle) {
@@ -272,15 +305,7 @@ impl WatchRegistry {
     }
 
     pub fn list(&self) -> Vec<WatchInfo> {
-        self.lock()
-            .entries
-            .values()
-            .map(|e| WatchInfo {
-                id: e.id,
-                kind: e.kind,
-                path: e.path.clone(),
-            })
-            .collect()
+        self.lock().entries.values().map(WatchEntry::info).collect()
     }
 
     /// The taps of a recursive watch covering `path` (the path itself or an ancestor).
@@ -298,13 +323,7 @@ impl WatchRegistry {
         let ids: Vec<u32> = inner
             .entries
             .values()
-            .filter(|e| {
-                selector(&WatchInfo {
-                    id: e.id,
-                    kind: e.kind,
-                    path: e.path.clone(),
-                })
-            })
+            .filter(|e| selector(&e.info()))
             .map(|e| e.id)
             .collect();
         let mut removed = Vec::new();
@@ -313,11 +332,7 @@ impl WatchRegistry {
                 if let Some(abort) = &entry.abort {
                     abort.abort();
                 }
-                removed.push(WatchInfo {
-                    id: entry.id,
-                    kind: entry.kind,
-                    path: entry.path,
-                });
+                removed.push(entry.info());
             }
         }
         // Taps of removed one-shot watches must not fire later.

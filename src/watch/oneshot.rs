@@ -13,6 +13,11 @@ use crate::watch::{Emitter, OneshotKind, Tap, WatchKind, lock_taps};
 /// a recursive watch of ours covers the path (then that watch serves it; ZOOKEEPER-4466).
 fn register_oneshot(shell: &Shell, kind: OneshotKind, path: &str, watcher: Option<OneshotWatcher>) {
     let registry = shell.watches().clone();
+    // Set again before it fired: the same server watch (the client keeps one per path and
+    // kind), so the new watcher goes and the waiting entry counts it.
+    if registry.set_again(WatchKind::Oneshot(kind), path) {
+        return;
+    }
     let cover = if watcher.is_none() {
         registry.recursive_cover(path)
     } else {

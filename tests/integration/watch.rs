@@ -314,3 +314,31 @@ fn watch_bad_input() {
         .code(2)
         .stderr_contains("PERSISTENT");
 }
+
+/// One-shot watches set again and again on one path and kind before they fire are one watch
+/// (the server keeps one): one entry with a count, and one event when it fires.
+#[test]
+fn one_shot_watches_set_again_share_one_entry() {
+    let (server, root) = namespace("oneshot-pile");
+    let mut script: String = (0..3000).map(|_| format!("stat -w {root}\n")).collect();
+    script.push_str("watches -o json\n");
+    // Stays up while the test changes the node and waits for the event.
+    script.push_str("sleep 60s\n");
+    let mut run = Zksh::new(server).args(["-o", "json", "-f", "-"]).stdin(script).spawn();
+    let listed = run.wait_stdout("\"watches\"", T);
+    let listed: serde_json::Value = serde_json::from_str(listed.trim()).expect("json");
+    let watches = listed["watches"].as_array().expect("a list");
+    assert_eq!(watches.len(), 1, "one entry for 3000 settings: {listed}");
+    assert_eq!(watches[0]["count"], 3000);
+    assert_eq!(watches[0]["kind"], "oneshot-exists");
+    Zksh::new(server).args(["set", &root, "changed"]).run().success();
+    run.wait_stderr("NodeDataChanged", T);
+    run.signal(libc::SIGINT);
+    let out = run.finish_within(T);
+    assert_eq!(
+        out.stderr.matches("NodeDataChanged").count(),
+        1,
+        "one event:\n{}",
+        out.stderr
+    );
+}

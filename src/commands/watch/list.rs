@@ -94,7 +94,11 @@ impl Render for WatchList {
         match self {
             WatchList::Active(watches) => {
                 for w in watches {
-                    writeln!(out, "{:>4}  {:<16}  {}", w.id, w.kind.label(), w.path)?;
+                    let again = match w.count {
+                        1 => String::new(),
+                        n => format!("  (set {n} times; fires once)"),
+                    };
+                    writeln!(out, "{:>4}  {:<16}  {}{again}", w.id, w.kind.label(), w.path)?;
                 }
             }
             WatchList::Removed(watches) => {
@@ -195,11 +199,13 @@ mod tests {
                 id: 1,
                 kind: WatchKind::Recursive,
                 path: "/app".into(),
+                count: 1,
             },
             WatchInfo {
                 id: 7,
                 kind: WatchKind::Oneshot(OneshotKind::Data),
                 path: "/app/config".into(),
+                count: 3,
             },
         ]
     }
@@ -209,16 +215,16 @@ mod tests {
         insta::assert_snapshot!(both(&WatchList::Active(watches())), @r#"
         --- text
            1  recursive         /app
-           7  oneshot-data      /app/config
+           7  oneshot-data      /app/config  (set 3 times; fires once)
         --- json
-        {"watches":[{"id":1,"kind":"recursive","path":"/app"},{"id":7,"kind":"oneshot-data","path":"/app/config"}]}
+        {"watches":[{"count":1,"id":1,"kind":"recursive","path":"/app"},{"count":3,"id":7,"kind":"oneshot-data","path":"/app/config"}]}
         "#);
         insta::assert_snapshot!(both(&WatchList::Removed(watches())), @r#"
         --- text
         removed watch 1 (recursive) on /app
         removed watch 7 (oneshot-data) on /app/config
         --- json
-        {"removed":[{"id":1,"kind":"recursive","path":"/app"},{"id":7,"kind":"oneshot-data","path":"/app/config"}]}
+        {"removed":[{"count":1,"id":1,"kind":"recursive","path":"/app"},{"count":3,"id":7,"kind":"oneshot-data","path":"/app/config"}]}
         "#);
     }
 
