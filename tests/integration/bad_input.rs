@@ -186,3 +186,44 @@ fn a_server_killed_during_a_script_ends_it_with_exit_3() {
         .stderr_contains(&format!("get {root}"))
         .stderr_lacks("panicked");
 }
+
+#[test]
+fn set_without_data_is_a_usage_error_and_writes_nothing() {
+    let (server, root) = namespace("set-nodata");
+    let x = format!("{root}/x");
+    Zksh::new(server).args(["create", &x, "kept"]).run().success();
+    // One-shot and as a script line: usage (exit 2), the node untouched (data and version).
+    Zksh::new(server)
+        .args(["set", &x])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("<DATA>")
+        .stderr_contains("Usage:");
+    Zksh::new(server)
+        .args(["-c", &format!("set {x}")])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("line 1");
+    let out = Zksh::new(server).args(["get", "-s", "-o", "json", &x]).run();
+    out.success();
+    let doc = out.json();
+    assert_eq!(doc["data"], "kept", "{doc}");
+    assert_eq!(doc["stat"]["version"], 0, "{doc}");
+    // Empty data stays possible when asked for, and `create` without data is still an empty node.
+    Zksh::new(server).args(["set", &x, ""]).run().success();
+    Zksh::new(server).args(["get", &x]).run().success().stdout_is("\n");
+    let y = format!("{root}/y");
+    Zksh::new(server).args(["create", &y]).run().success();
+    Zksh::new(server)
+        .args(["set", &y, "--file", "-"])
+        .stdin("from stdin")
+        .run()
+        .success();
+    Zksh::new(server)
+        .args(["get", &y])
+        .run()
+        .success()
+        .stdout_is("from stdin\n");
+}
