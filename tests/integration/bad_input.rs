@@ -13,6 +13,12 @@ fn malformed_paths_are_usage_errors() {
         (format!("{root}//b"), "empty component"),
         (format!("{root}/"), "ends with '/'"),
         (format!("{root}/a\u{1}b"), "forbids"),
+        // Beyond U+FFFF: a surrogate pair to ZooKeeper, which answered a bare BADARGUMENTS.
+        (
+            format!("{root}/\u{1f600}"),
+            "'\u{1f600}' (U+1F600), which ZooKeeper forbids",
+        ),
+        (format!("{root}/\u{e000}"), "private-use"),
     ];
     for (path, reason) in &cases {
         Zksh::new(server)
