@@ -233,3 +233,19 @@ fn set_without_data_is_a_usage_error_and_writes_nothing() {
         .success()
         .stdout_is("from stdin\n");
 }
+
+#[test]
+fn a_ttl_out_of_zookeepers_range_is_a_usage_error() {
+    let (server, root) = namespace("ttl-range");
+    let x = format!("{root}/x");
+    for ttl in ["0", "0s", "1099511627776", "-5"] {
+        let out = Zksh::new(server).args(["create", "-t", ttl, &x, "v"]).run();
+        out.code(2).clean_error().stderr_contains("TTL");
+    }
+    Zksh::new(server)
+        .args(["create", "-t", "0", &x])
+        .run()
+        .code(2)
+        .stderr_contains("at least 1ms");
+    Zksh::new(server).args(["exists", &x]).run().code(1);
+}
