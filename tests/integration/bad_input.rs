@@ -249,3 +249,36 @@ fn a_ttl_out_of_zookeepers_range_is_a_usage_error() {
         .stderr_contains("at least 1ms");
     Zksh::new(server).args(["exists", &x]).run().code(1);
 }
+
+#[test]
+fn a_connect_string_with_an_empty_port_is_a_usage_error() {
+    let (server, root) = namespace("empty-port");
+    let x = format!("{root}/x");
+    // Would have connected to port 2181 (another server, or none) and created the node there.
+    let out = Zksh::at("127.0.0.1:").args(["create", &x, "v"]).run();
+    out.code(2)
+        .clean_error()
+        .stderr_contains("host '127.0.0.1' has an empty port");
+    // The same check for the environment variable, a later host and a bad chroot.
+    Zksh::bare()
+        .env("ZKSH_SERVER", &format!("{},127.0.0.1:", server.connect_string()))
+        .args(["create", &x, "v"])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("empty port");
+    Zksh::at(&format!("{}{root}/", server.connect_string()))
+        .args(["create", "/x", "v"])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("chroot");
+    Zksh::new(server).args(["exists", &x]).run().code(1);
+    // A valid chroot still works.
+    Zksh::at(&format!("{}{root}", server.connect_string()))
+        .args(["create", "/x", "v"])
+        .run()
+        .success()
+        .stdout_is("/x\n");
+    Zksh::new(server).args(["get", &x]).run().success().stdout_is("v\n");
+}
