@@ -114,7 +114,13 @@ impl Runner {
                 let written = write_document(document.as_ref(), format, &mut stdout).and_then(|()| stdout.flush());
                 drop(stdout);
                 match written {
-                    Ok(()) => (Flow::Continue, document.exit_code()),
+                    Ok(()) => {
+                        // A script says which line a result stopped it on (`exists`, absent).
+                        if let (Some(_), Some(err)) = (line_number, document.unmet()) {
+                            self.report_as(&err, line_number, format == OutputFormat::Json);
+                        }
+                        (Flow::Continue, document.exit_code())
+                    }
                     // Output closed under us (`zksh ls / | head -1`): a quiet, successful stop.
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (Flow::Quit, ExitCode::Success),
                     Err(e) => {
