@@ -247,6 +247,51 @@ fn takes_value(word: &str) -> bool {
     spellings.iter().any(|s| s == word)
 }
 
+/// Whether `-o json` appears among `words` (after the first, the program or the command name,
+/// and before a `--`): read when clap refused the line, so that its usage error can still come
+/// in the JSON error shape.
+pub fn asks_for_json(words: &[String]) -> bool {
+    let mut words = words.iter().skip(1).take_while(|w| *w != "--");
+    while let Some(word) = words.next() {
+        let value = match word.as_str() {
+            "-o" | "--output" => words.next().map(String::as_str),
+            w => w
+                .strip_prefix("--output=")
+                .or_else(|| w.strip_prefix("-o="))
+                .or_else(|| w.strip_prefix("-o")),
+        };
+        if value == Some("json") {
+            return true;
+        }
+    }
+    false
+}
+
+/// The name of the command a line or argv is for (`addWatch` for `add-watch`), for errors
+/// raised before it is parsed; empty when it names no known command.
+pub fn command_name(word: Option<&str>) -> String {
+    word.and_then(|word| {
+        ShellLine::command()
+            .find_subcommand(word)
+            .map(|c| c.get_name().to_string())
+    })
+    .unwrap_or_default()
+}
+
+/// The command word of argv: the first word that is neither an option before the command nor
+/// the value of one.
+pub fn command_word(args: &[String]) -> Option<&str> {
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        if takes_value(word) {
+            words.next();
+        } else if !word.starts_with('-') {
+            return Some(word);
+        }
+    }
+    None
+}
+
 /// The `--color` given before the command, read before clap parses, so that clap's own
 /// errors about the rest of the line follow it. Invalid values count as auto (clap reports
 /// them).
@@ -358,6 +403,22 @@ mod tests {
         assert!(err("h:1/a//b").contains("empty component"));
         assert!(err("h:1/a/../b").contains("'..'"));
         assert!(err("h:1/a\u{1}").contains("forbids"));
+    }
+
+    #[test]
+    fn json_is_found_on_a_line_clap_refused() {
+        let words = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(asks_for_json(&words("zksh -o json get -z /x")));
+        assert!(asks_for_json(&words("get -z /x --output=json")));
+        assert!(asks_for_json(&words("get -ojson -z")));
+        assert!(asks_for_json(&words("get --output json")));
+        assert!(!asks_for_json(&words("get -o text -z")));
+        assert!(!asks_for_json(&words("set /x -- -o json")));
+        assert!(!asks_for_json(&words("json -z")));
+        assert_eq!(command_word(&words("zksh -s h -o json --debug get -z")), Some("get"));
+        assert_eq!(command_word(&words("zksh -s h")), None);
+        assert_eq!(command_name(Some("add-watch")), "addWatch");
+        assert_eq!(command_name(Some("gett")), "");
     }
 
     #[test]
