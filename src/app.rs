@@ -176,6 +176,7 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
                     }
             ),
     );
+    shell.set_one_shot(matches!(config.mode, Mode::OneShot(_)));
     let mut runner = Runner::new(shell, config.output, stop.clone());
     runner.keep_going = config.keep_going;
     let code = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;
