@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 use colored::Colorize;
 
-use crate::cli::{Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
+use crate::cli::{self, Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
-use crate::errors::error_label;
+use crate::errors::{ClapUsage, error_json, error_label};
 use crate::events::{self, EventReceiver};
 use crate::exit::ExitCode;
 use crate::sandbox::Sandbox;
@@ -49,10 +49,15 @@ pub fn main() -> std::process::ExitCode {
     };
     let parsed = Cli::command()
         .color(clap_color)
-        .try_get_matches_from(args)
+        .try_get_matches_from(&args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
+        Err(err) if err.use_stderr() && cli::asks_for_json(&args) => {
+            let op = cli::command_name(cli::command_word(&args));
+            eprintln!("{}", error_json(&ClapUsage { op, error: err }.into()));
+            return ExitCode::Usage.into();
+        }
         Err(err) => {
             err.print().ok();
             return if err.use_stderr() {
@@ -171,6 +176,7 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
                     }
             ),
     );
+    shell.set_one_shot(matches!(config.mode, Mode::OneShot(_)));
     let mut runner = Runner::new(shell, config.output, stop.clone());
     runner.keep_going = config.keep_going;
     let code = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;

@@ -31,7 +31,8 @@ pub struct Cli {
         long,
         env = "ZKSH_SERVER",
         default_value = "127.0.0.1:2181",
-        value_name = "HOSTS"
+        value_name = "HOSTS",
+        value_parser = parse_connect_string
     )]
     pub server: String,
 
@@ -169,6 +170,73 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Checks a connect string, `host[:port][,host[:port]...][/chroot]`, as it is parsed: the client
+/// would read `host:` (an empty port) as port 2181 and connect somewhere not asked for. A host
+/// alone means port 2181, as in ZooKeeper's own clients; an IPv6 address goes in brackets.
+pub fn parse_connect_string(text: &str) -> Result<String, String> {
+    let (hosts, chroot) = match text.find('/') {
+        Some(i) => (&text[..i], Some(&text[i..])),
+        None => (text, None),
+    };
+    if hosts.is_empty() {
+        return Err(format!(
+            "'{text}' names no host (give host:port[,host:port...][/chroot])"
+        ));
+    }
+    for host_port in hosts.split(',') {
+        check_host_port(host_port)?;
+    }
+    if let Some(chroot) = chroot {
+        // A chroot is a znode path as the server checks it: already normal, nothing to resolve.
+        let normal = crate::path::resolve_path("/", chroot).map_err(|e| format!("chroot {e}"))?;
+        if normal != chroot {
+            return Err(format!(
+                "chroot '{chroot}' has '.' or '..' in it (write it as '{normal}')"
+            ));
+        }
+    }
+    Ok(text.to_string())
+}
+
+fn check_host_port(host_port: &str) -> Result<(), String> {
+    if host_port.is_empty() {
+        return Err("the host list has an empty entry (',,' or a ',' at an end)".into());
+    }
+    let (host, port) = if let Some(rest) = host_port.strip_prefix('[') {
+        let Some((host, after)) = rest.split_once(']') else {
+            return Err(format!("host '{host_port}' opens '[' without closing it"));
+        };
+        match after {
+            "" => (host, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return Err(format!("host '{host_port}': only ':port' may follow ']'")),
+            },
+        }
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!("'{host_port}' has an empty host name"));
+    }
+    if host.chars().any(char::is_whitespace) {
+        return Err(format!("host '{host}' has a space in it"));
+    }
+    match port {
+        None => Ok(()),
+        Some("") => Err(format!(
+            "host '{host}' has an empty port after ':' (give {host}:PORT, or {host} alone for 2181)"
+        )),
+        Some(port) => match port.parse::<u16>() {
+            Ok(n) if n > 0 && port.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+            _ => Err(format!("host '{host}' has port '{port}', not a number from 1 to 65535")),
+        },
+    }
+}
+
 impl Cli {
     /// The connection profile these options describe.
     pub fn profile(&self) -> Profile {
@@ -222,6 +290,43 @@ pub fn options_before_command(args: &[String]) -> &[String] {
         }
     }
     &args[..end.min(args.len())]
+}
+
+/// Whether `-o json` appears among `words` (after the first, the program or the command name,
+/// and before a `--`): read when clap refused the line, so that its usage error can still come
+/// in the JSON error shape.
+pub fn asks_for_json(words: &[String]) -> bool {
+    let mut words = words.iter().skip(1).take_while(|w| *w != "--");
+    while let Some(word) = words.next() {
+        let value = match word.as_str() {
+            "-o" | "--output" => words.next().map(String::as_str),
+            w => w
+                .strip_prefix("--output=")
+                .or_else(|| w.strip_prefix("-o="))
+                .or_else(|| w.strip_prefix("-o")),
+        };
+        if value == Some("json") {
+            return true;
+        }
+    }
+    false
+}
+
+/// The name of the command a line or argv is for (`addWatch` for `add-watch`), for errors
+/// raised before it is parsed; empty when it names no known command.
+pub fn command_name(word: Option<&str>) -> String {
+    word.and_then(|word| {
+        ShellLine::command()
+            .find_subcommand(word)
+            .map(|c| c.get_name().to_string())
+    })
+    .unwrap_or_default()
+}
+
+/// The command word of argv: the first word that is neither an option before the command nor
+/// the value of one.
+pub fn command_word(args: &[String]) -> Option<&str> {
+    args.get(options_before_command(args).len()).map(String::as_str)
 }
 
 /// The `--color` given before the command, read before clap parses, so that clap's own
@@ -303,6 +408,54 @@ mod tests {
     fn clap_trees_are_consistent() {
         Cli::command().debug_assert();
         ShellLine::command().debug_assert();
+    }
+
+    #[test]
+    fn connect_strings_are_checked() {
+        for good in [
+            "127.0.0.1:2181",
+            "h",
+            "zk1:2181,zk2:2182/app",
+            "zk1:2181/app/x",
+            "[::1]:2181",
+            "[::1]",
+            "h:65535",
+            "h/",
+        ] {
+            assert_eq!(parse_connect_string(good).as_deref(), Ok(good), "{good}");
+        }
+        let err = |text: &str| parse_connect_string(text).unwrap_err();
+        assert!(err("127.0.0.1:").contains("host '127.0.0.1' has an empty port"));
+        assert!(err("a:1,b:/x").contains("host 'b' has an empty port"));
+        assert!(err("h:0").contains("1 to 65535"));
+        assert!(err("h:65536").contains("1 to 65535"));
+        assert!(err("h:+1").contains("1 to 65535"));
+        assert!(err("h:x").contains("'x'"));
+        assert!(err(":2181").contains("empty host"));
+        assert!(err("").contains("no host"));
+        assert!(err("/app").contains("no host"));
+        assert!(err("a:1,,b:2").contains("empty entry"));
+        assert!(err("[::1:2181").contains("'['"));
+        assert!(err("h:1/app/").contains("ends with '/'"));
+        assert!(err("h:1/a//b").contains("empty component"));
+        assert!(err("h:1/a/../b").contains("'..'"));
+        assert!(err("h:1/a\u{1}").contains("forbids"));
+    }
+
+    #[test]
+    fn json_is_found_on_a_line_clap_refused() {
+        let words = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(asks_for_json(&words("zksh -o json get -z /x")));
+        assert!(asks_for_json(&words("get -z /x --output=json")));
+        assert!(asks_for_json(&words("get -ojson -z")));
+        assert!(asks_for_json(&words("get --output json")));
+        assert!(!asks_for_json(&words("get -o text -z")));
+        assert!(!asks_for_json(&words("set /x -- -o json")));
+        assert!(!asks_for_json(&words("json -z")));
+        assert_eq!(command_word(&words("zksh -s h -o json --debug get -z")), Some("get"));
+        assert_eq!(command_word(&words("zksh -s h")), None);
+        assert_eq!(command_name(Some("add-watch")), "addWatch");
+        assert_eq!(command_name(Some("gett")), "");
     }
 
     #[test]

@@ -211,6 +211,46 @@ impl ShellError {
     }
 }
 
+/// A command line clap refused (unknown flag, missing argument), with the command it was for:
+/// reported in the JSON error shape when JSON was asked for.
+#[derive(Debug)]
+pub struct ClapUsage {
+    /// The command's name, or empty when the command itself is unknown.
+    pub op: String,
+    pub error: clap::Error,
+}
+
+impl ClapUsage {
+    /// clap's explanation without its usage block and styling, on one line:
+    /// `unexpected argument '-z' found; tip: ...`.
+    pub fn message(&self) -> String {
+        let rendered = self.error.render().to_string();
+        let mut message = String::new();
+        for line in rendered.lines().map(str::trim) {
+            if line.starts_with("Usage:") || line.starts_with("For more information") {
+                break;
+            }
+            if line.is_empty() {
+                continue;
+            }
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            if !message.is_empty() {
+                message.push_str(if message.ends_with(':') { " " } else { "; " });
+            }
+            message.push_str(line);
+        }
+        message
+    }
+}
+
+impl fmt::Display for ClapUsage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for ClapUsage {}
+
 /// `error:` for a message on stderr: bold red when stderr may carry colour.
 pub fn error_label() -> &'static str {
     if crate::config::stderr_color() {
@@ -234,7 +274,7 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
                 ShellError::Refused { .. } => ExitCode::Refused,
             };
         }
-        if cause.downcast_ref::<clap::Error>().is_some() {
+        if cause.downcast_ref::<clap::Error>().is_some() || cause.downcast_ref::<ClapUsage>().is_some() {
             return ExitCode::Usage;
         }
         if let Some(e) = cause.downcast_ref::<zk::Error>() {
@@ -270,6 +310,9 @@ pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
             };
             return json!({"error": {"op": op, "path": path, "code": code, "message": message}});
         }
+        if let Some(e) = cause.downcast_ref::<ClapUsage>() {
+            return json!({"error": {"op": e.op, "path": "", "code": "USAGE", "message": e.message()}});
+        }
     }
     json!({"error": {"op": "", "path": "", "code": "ERROR", "message": format!("{err:#}")}})
 }
@@ -294,6 +337,33 @@ mod tests {
             ZkError::new("get", "/x", zk::Error::NoAuth).to_string(),
             "get /x: not authorized"
         );
+    }
+
+    #[test]
+    fn clap_errors_become_one_line_usage_messages() {
+        use clap::{CommandFactory, Parser};
+        let err = crate::cli::ShellLine::try_parse_from(["get", "-z", "/x"]).unwrap_err();
+        let usage: anyhow::Error = ClapUsage {
+            op: "get".into(),
+            error: err,
+        }
+        .into();
+        assert_eq!(exit_code_of(&usage), ExitCode::Usage);
+        let value = error_json(&usage);
+        assert_eq!(value["error"]["op"], "get");
+        assert_eq!(value["error"]["code"], "USAGE");
+        let message = value["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("unexpected argument '-z' found"), "{message}");
+        assert!(!message.contains('\n') && !message.contains("Usage:"), "{message}");
+        let err = crate::cli::ShellLine::command()
+            .try_get_matches_from(["get"])
+            .unwrap_err();
+        let message = ClapUsage {
+            op: "get".into(),
+            error: err,
+        }
+        .message();
+        assert_eq!(message, "the following required arguments were not provided: <PATH>");
     }
 
     #[test]

@@ -99,6 +99,11 @@ fn every_flag_of_get_set_ls_delete() {
     };
     assert_eq!(s.data.data.as_deref(), Some("--flaglike"));
     assert!(line("set -v abc /x y").is_err());
+    // The data of `set` is required (an explicit '' empties the node); `create` may omit it.
+    assert!(line("set /x").is_err(), "set without data");
+    assert!(line("set /x ''").is_ok());
+    assert!(line("set --file f /x").is_ok());
+    assert!(line("create /x").is_ok());
     let Ok(Command::Ls(With { args: l, .. })) = line("ls -s -l /x") else {
         panic!()
     };

@@ -18,11 +18,11 @@ pub fn resolve_path(cwd: &str, input: &str) -> anyhow::Result<String> {
             "path '{input}' has an empty component ('//')"
         )));
     }
-    if let Some(bad) = input.chars().find(|c| is_forbidden(*c)) {
+    if let Some((bad, why)) = input.chars().find_map(|c| forbidden(c).map(|why| (c, why))) {
         return Err(ShellError::usage(format!(
-            "path '{}' contains a character ZooKeeper forbids ({:?})",
+            "path '{}' contains {}, which ZooKeeper forbids in paths: {why}",
             input.escape_debug(),
-            bad
+            describe_char(bad)
         )));
     }
     let mut parts: Vec<&str> = if input.starts_with('/') {
@@ -58,9 +58,28 @@ fn join_absolute(parts: &[&str]) -> String {
     out
 }
 
-/// Characters ZooKeeper's PathUtils rejects.
-fn is_forbidden(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{e000}'..='\u{f8ff}' | '\u{fff0}'..='\u{ffff}')
+/// Why ZooKeeper's PathUtils.validatePath would reject `c`, if it would. It checks UTF-16
+/// code units, so a character beyond U+FFFF (an emoji) fails as the surrogate pair Java stores
+/// it as; checking here turns the server's bare "bad arguments" into a reason.
+fn forbidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("control characters are not allowed"),
+        '\u{e000}'..='\u{f8ff}' => Some("private-use characters (U+E000..U+F8FF) are not allowed"),
+        '\u{fff0}'..='\u{ffff}' => Some("specials (U+FFF0..U+FFFF) are not allowed"),
+        c if u32::from(c) > 0xffff => Some(
+            "characters beyond U+FFFF (emoji, for one) are surrogate pairs in Java, and surrogates (U+D800..U+DFFF) are not allowed",
+        ),
+        _ => None,
+    }
+}
+
+/// `'😀' (U+1F600)`, or just `U+0001` for a character that must not reach a terminal.
+fn describe_char(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("'{c}' (U+{:04X})", u32::from(c))
+    }
 }
 
 /// `/a/b` -> `/a`; `/a` -> `/`.
@@ -111,6 +130,25 @@ mod tests {
         assert!(msg("/a/").contains("ends with '/'"));
         assert!(msg("/../x").contains("above the root"));
         assert!(msg("/a\u{1}b").contains("forbids"));
+        // ZooKeeper's PathUtils ranges, the edges of each, and what passes between them.
+        for refused in [
+            '\u{0}', '\u{1f}', '\u{7f}', '\u{9f}', '\u{e000}', '\u{f8ff}', '\u{fff0}', '\u{ffff}',
+        ] {
+            assert!(resolve_path("/", &format!("/a{refused}")).is_err(), "{refused:?}");
+        }
+        for allowed in ['\u{20}', '\u{7e}', '\u{a0}', 'é', '\u{d7ff}', '\u{f900}', '\u{ffef}'] {
+            assert!(resolve_path("/", &format!("/a{allowed}")).is_ok(), "{allowed:?}");
+        }
+        assert_eq!(
+            msg("/a/\u{1f600}"),
+            "path '/a/\u{1f600}' contains '\u{1f600}' (U+1F600), which ZooKeeper forbids in paths: \
+             characters beyond U+FFFF (emoji, for one) are surrogate pairs in Java, and surrogates \
+             (U+D800..U+DFFF) are not allowed"
+        );
+        assert_eq!(
+            msg("/a\u{1}b"),
+            "path '/a\\u{1}b' contains U+0001, which ZooKeeper forbids in paths: control characters are not allowed"
+        );
     }
 
     #[test]

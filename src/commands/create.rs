@@ -41,8 +41,16 @@ pub struct Create {
     /// Container: deleted by the server after its last child is deleted
     #[arg(short = 'c', long, conflicts_with_all = ["ephemeral", "ttl"])]
     pub container: bool,
-    /// Time to live of a persistent node without children (e.g. 10s, 5m; bare number = ms as in zkCli)
-    #[arg(short = 't', long, value_parser = parse_ttl, value_name = "TTL", conflicts_with = "ephemeral")]
+    /// Time to live of a persistent node without children, 1ms to ~34 years (e.g. 10s, 5m; bare
+    /// number = ms as in zkCli)
+    #[arg(
+        short = 't',
+        long,
+        value_parser = parse_ttl,
+        value_name = "TTL",
+        conflicts_with = "ephemeral",
+        allow_negative_numbers = true
+    )]
     pub ttl: Option<Duration>,
     /// Create missing parent nodes (persistent, empty)
     #[arg(short = 'p', long)]
@@ -60,13 +68,29 @@ pub struct Create {
     pub acl: Option<String>,
 }
 
-/// zkCli's -t takes milliseconds; zksh also accepts units.
+/// The longest TTL ZooKeeper takes, in ms: it keeps the TTL in the low 40 bits of the node's
+/// ephemeralOwner (EphemeralType.TTL.maxValue(), about 34 years).
+const MAX_TTL_MS: u128 = 0xff_ffff_ffff;
+
+/// zkCli's -t takes milliseconds; zksh also accepts units. The server refuses a TTL outside
+/// 1 ms..=MAX_TTL_MS with a bare BADARGUMENTS, so the range is checked here, as a usage error.
 fn parse_ttl(text: &str) -> Result<Duration, String> {
-    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
-        let ms: u64 = text.parse().map_err(|_| format!("'{text}' is not a TTL"))?;
-        return Ok(Duration::from_millis(ms));
+    if text.trim_start().starts_with('-') {
+        return Err(format!("a TTL must be positive ('{text}')"));
     }
-    parse_duration(text)
+    let ttl = if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        let ms: u64 = text.parse().map_err(|_| format!("'{text}' is not a TTL"))?;
+        Duration::from_millis(ms)
+    } else {
+        parse_duration(text)?
+    };
+    match ttl.as_millis() {
+        0 => Err(format!("a TTL must be at least 1ms ('{text}')")),
+        ms if ms > MAX_TTL_MS => Err(format!(
+            "'{text}' is longer than ZooKeeper's longest TTL ({MAX_TTL_MS} ms, about 34 years)"
+        )),
+        _ => Ok(ttl),
+    }
 }
 
 /// `create`: the created path (sequential names included), so scripts can use it.
@@ -150,6 +174,13 @@ mod tests {
         assert_eq!(parse_ttl("1500"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_ttl("2s"), Ok(Duration::from_secs(2)));
         assert!(parse_ttl("soon").is_err());
+        assert!(parse_ttl("0").is_err());
+        assert!(parse_ttl("0s").is_err());
+        assert!(parse_ttl("0.5ms").is_err(), "rounds down to 0 ms on the wire");
+        assert!(parse_ttl("-5").is_err());
+        assert_eq!(parse_ttl("1099511627775"), Ok(Duration::from_millis(1_099_511_627_775)));
+        assert!(parse_ttl("1099511627776").is_err());
+        assert!(parse_ttl("99999999999999999999999").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use zookeeper_client::Stat;
 
 use crate::commands::Run;
 use crate::commands::stat::WatchedNode;
+use crate::errors::ZkError;
 use crate::exit::ExitCode;
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
@@ -46,6 +47,11 @@ impl Render for Existence {
         } else {
             ExitCode::Refused
         }
+    }
+
+    fn unmet(&self) -> Option<anyhow::Error> {
+        // ZooKeeper's own words and code (NONODE), as `get` of the same node would say.
+        (!self.exists).then(|| ZkError::new("exists", &self.path, zookeeper_client::Error::NoNode).into())
     }
 }
 
@@ -92,5 +98,10 @@ mod tests {
         {"exists":false,"path":"/b","stat":null}
         "#);
         assert_eq!(absent.exit_code(), ExitCode::Refused);
+        assert_eq!(
+            absent.unmet().map(|e| e.to_string()).as_deref(),
+            Some("exists /b: no such node")
+        );
+        assert!(present.unmet().is_none());
     }
 }

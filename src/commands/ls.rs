@@ -84,7 +84,10 @@ impl Render for LongListing {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
         if self.header {
             let time_width = readable_time(0).chars().count();
-            let header = format!("{} {:>9} {:>6}  {:<time_width$}  {}", "t", "bytes", "kids", "modified", "name");
+            let header = format!(
+                "{} {:>9} {:>6}  {:<time_width$}  {}",
+                "t", "bytes", "kids", "modified", "name"
+            );
             writeln!(out, "{}", header.bold())?;
         }
         for entry in &self.children {

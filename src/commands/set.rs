@@ -14,10 +14,17 @@ use crate::zk::write::WriteOp;
 /// Every set increments the node's data version. With -v, the write happens only if the
 /// version is still N (optimistic locking: read, change, write back with the version read).
 /// With -b the data is base64 (as `get -b` prints it), for bytes that are not text.
+/// The data is required, as in zkCli: `set path ''` empties the node, `--file FILE` or `-`
+/// reads it.
 ///
 /// Example: set -v 3 /config/flag on
 #[derive(Debug, Args)]
-#[command(about = "Replace a znode's data, optionally only at a given version")]
+// A forgotten data word must not empty the node: `set path` alone is a usage error (data
+// stays optional for `create`, which shares the argument).
+#[command(
+    about = "Replace a znode's data, optionally only at a given version",
+    mut_arg("data", |data| data.required_unless_present("file"))
+)]
 pub struct Set {
     /// Print the new stat
     #[arg(short = 's', long)]

@@ -8,14 +8,18 @@ use base64::Engine;
 use colored::Colorize;
 
 /// Text for `data`: valid UTF-8 without control characters passes unchanged (newlines and tabs
-/// included); other bytes become `\xNN`, and a backslash in otherwise-escaped data is doubled
-/// so the escaping is unambiguous.
+/// included); other bytes become `\xNN`, and a backslash in otherwise-escaped data is doubled.
+///
+/// Every escaped rendering has at least one `\xNN` in it, so text that itself reads `\xNN`
+/// (a backslash, x, two hex digits) is escaped too: the text `a\x1b` shows as `a\\x1b`, never
+/// as the ESC byte `a\x1b` does. Other backslashes (`a\b`, `C:\new`) pass unchanged.
 pub fn display_data(data: &[u8]) -> String {
     if let Ok(text) = std::str::from_utf8(data) {
         // A carriage return is harmless only before a newline (CRLF text); alone it moves the
         // cursor back and lets the rest of the line hide what came before it.
         let lone_cr = text.match_indices('\r').any(|(i, _)| !text[i + 1..].starts_with('\n'));
         if !lone_cr
+            && !reads_as_hex_escape(text)
             && !text
                 .chars()
                 .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
@@ -26,6 +30,13 @@ pub fn display_data(data: &[u8]) -> String {
     escape_bytes(data)
 }
 
+/// Whether `text` holds `\xNN` (any case), which an escaped rendering would show for a byte.
+fn reads_as_hex_escape(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w[0] == b'\\' && w[1] == b'x' && w[2].is_ascii_hexdigit() && w[3].is_ascii_hexdigit())
+}
+
 fn escape_bytes(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len() * 2);
     for chunk in data.utf8_chunks() {
@@ -34,7 +45,8 @@ fn escape_bytes(data: &[u8]) -> String {
                 '\\' => out.push_str("\\\\"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
+                // A CR, like every other control character, is `\xNN`: then any escaped
+                // rendering carries a `\xNN`, which is what tells it from text shown as is.
                 c if c.is_control() => {
                     let mut buf = [0u8; 4];
                     for b in c.encode_utf8(&mut buf).bytes() {
@@ -293,10 +305,24 @@ mod tests {
         assert_eq!(display_data(b"a\r\nb\r\n"), "a\r\nb\r\n", "CRLF text is text");
         assert_eq!(
             display_data(b"secret\rshown"),
-            "secret\\rshown",
+            "secret\\x0dshown",
             "a lone CR cannot hide text"
         );
         assert_eq!(display_data(b""), "");
+    }
+
+    #[test]
+    fn text_that_reads_as_an_escape_is_escaped() {
+        // The text `a\x1b` and the bytes `a<ESC>` never look alike.
+        assert_eq!(display_data(b"a\\x1b"), "a\\\\x1b");
+        assert_eq!(display_data(b"a\x1b"), "a\\x1b");
+        assert_eq!(display_data(b"\\xFF"), "\\\\xFF");
+        assert_eq!(display_data(b"secret\\rshown"), "secret\\rshown", "no \\xNN: as is");
+        assert_ne!(display_data(b"secret\\x0dshown"), display_data(b"secret\rshown"));
+        // Backslashes that read as no escape stay as they are.
+        assert_eq!(display_data(b"a\\b"), "a\\b");
+        assert_eq!(display_data(br"C:\new\x"), r"C:\new\x");
+        assert_eq!(display_data(br"\xg1"), r"\xg1");
     }
 }
 

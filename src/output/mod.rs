@@ -29,6 +29,12 @@ pub trait Render {
     fn exit_code(&self) -> ExitCode {
         ExitCode::Success
     }
+
+    /// The condition not met, as the error a script reports for the line it stops on (the
+    /// result itself, `/x does not exist`, says nothing of lines); None for a success.
+    fn unmet(&self) -> Option<anyhow::Error> {
+        None
+    }
 }
 
 /// A result the runner can render either way; every `Render + Serialize` type is one.

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::repl::words::spans;
+use crate::repl::grammar_index::GrammarIndex;
+use crate::repl::words::{Span, spans};
 
 /// Lines kept in the history file.
 pub const MAX_ENTRIES: usize = 1000;
@@ -24,16 +25,41 @@ pub fn history_file() -> Option<PathBuf> {
     Some(data.join("zksh").join("history"))
 }
 
-/// Whether a line carries a secret and must stay out of the history: any `addauth`, and any
-/// word that looks like a password option.
+/// Whether a line carries a secret and must stay out of the history: any `addauth`, any word
+/// that looks like a password option, and a mistyped command (`adauth digest eve:secret`) with
+/// a `user:password` word after `digest`.
 pub fn carries_secret(line: &str) -> bool {
-    spans(line).iter().any(|w| {
+    let words = spans(line);
+    let password_option = words.iter().any(|w| {
         let word = w.text.to_ascii_lowercase();
         (w.is_command && matches!(word.as_str(), "addauth" | "add-auth"))
             || word.starts_with("--pass")
             || word.starts_with("--password")
             || word.contains("password=")
-    })
+    });
+    password_option || mistyped_digest_auth(&words)
+}
+
+/// `digest` then `user:password` in a command whose name is not a known command: the typo
+/// fails to run, but the credentials were typed all the same.
+fn mistyped_digest_auth(words: &[Span]) -> bool {
+    let mut unknown_command = false;
+    let mut after_digest = false;
+    for w in words {
+        if w.is_command {
+            unknown_command = GrammarIndex::get().find(&w.text).is_none();
+            after_digest = false;
+        } else if unknown_command && w.text.eq_ignore_ascii_case("digest") {
+            after_digest = true;
+        } else if after_digest
+            && w.text
+                .split_once(':')
+                .is_some_and(|(user, pass)| !user.is_empty() && !pass.is_empty())
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// What a typed line stands for: `!!` is the last line, `redo N` line N (1-based, as
@@ -91,6 +117,15 @@ mod tests {
         assert!(carries_secret("connect --password hunter2"));
         assert!(!carries_secret("get /addauth"));
         assert!(!carries_secret("ls /"));
+        // A mistyped addauth: unknown command, `digest`, then user:password.
+        assert!(carries_secret("adauth digest eve:secret"));
+        assert!(carries_secret("addath -v DIGEST eve:secret"));
+        assert!(carries_secret("ls /; auth digest eve:secret"));
+        assert!(!carries_secret("adauth digest eve"), "no password in it");
+        // Known commands keep their lines (their own secrets are handled above).
+        assert!(!carries_secret("get /digest/a:b"));
+        assert!(!carries_secret("create /x digest a:b"));
+        assert!(!carries_secret("getAcl /digest"));
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Shell {
     stdin_is_free: bool,
     /// REPL: events print above the prompt and an expired session is rebuilt.
     interactive: bool,
+    /// One command from argv, and the run ends with it: nothing lives on in the background.
+    one_shot: bool,
     watches: WatchRegistry,
     /// The open `txn begin` block, if any.
     txn: Option<Vec<WriteOp>>,
@@ -51,6 +53,7 @@ impl Shell {
             previous_cwd: None,
             stdin_is_free: false,
             interactive: false,
+            one_shot: false,
             watches: WatchRegistry::new(),
             txn: None,
             history: Vec::new(),
@@ -78,6 +81,14 @@ impl Shell {
 
     pub fn is_interactive(&self) -> bool {
         self.interactive
+    }
+
+    pub fn set_one_shot(&mut self, one_shot: bool) {
+        self.one_shot = one_shot;
+    }
+
+    pub fn is_one_shot(&self) -> bool {
+        self.one_shot
     }
 
     pub fn watches(&self) -> &WatchRegistry {

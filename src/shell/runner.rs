@@ -9,7 +9,7 @@ use clap::Parser;
 use crate::cli::{OutputFormat, ShellLine};
 use crate::commands::Command;
 use crate::config::stderr_color;
-use crate::errors::{ShellError, error_json, error_label, exit_code_of};
+use crate::errors::{ClapUsage, ShellError, error_json, error_label, exit_code_of};
 use crate::exit::ExitCode;
 use crate::line::split_commands;
 use crate::output::stream::StreamEnd;
@@ -74,7 +74,7 @@ impl Runner {
             let command = match ShellLine::try_parse_from(&words) {
                 Ok(parsed) => parsed.command,
                 Err(err) => {
-                    let code = self.report_clap(err, line_number);
+                    let code = self.report_clap(err, &words, line_number);
                     if code != ExitCode::Success {
                         return (Flow::Continue, code);
                     }
@@ -113,7 +113,13 @@ impl Runner {
                 let written = write_document(document.as_ref(), format, &mut stdout).and_then(|()| stdout.flush());
                 drop(stdout);
                 match written {
-                    Ok(()) => (Flow::Continue, document.exit_code()),
+                    Ok(()) => {
+                        // A script says which line a result stopped it on (`exists`, absent).
+                        if let (Some(_), Some(err)) = (line_number, document.unmet()) {
+                            self.report_as(&err, line_number, format == OutputFormat::Json);
+                        }
+                        (Flow::Continue, document.exit_code())
+                    }
                     // Output closed under us (`zksh ls / | head -1`): a quiet, successful stop.
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (Flow::Quit, ExitCode::Success),
                     Err(e) => {
@@ -241,9 +247,15 @@ impl Runner {
     }
 
     /// Prints a clap parse result (help or a usage error); returns the exit code it stands for.
-    fn report_clap(&self, err: clap::Error, line_number: Option<usize>) -> ExitCode {
+    fn report_clap(&self, err: clap::Error, words: &[String], line_number: Option<usize>) -> ExitCode {
         use clap::error::ErrorKind;
-        if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let help = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+        if !help && (self.format == OutputFormat::Json || crate::cli::asks_for_json(words)) {
+            let op = crate::cli::command_name(words.first().map(String::as_str));
+            self.report_as(&ClapUsage { op, error: err }.into(), line_number, true);
+            return ExitCode::Usage;
+        }
+        if help {
             // Help goes to stdout, coloured only as stdout's colour decision says.
             let help = if colored::control::SHOULD_COLORIZE.should_colorize() {
                 err.render().ansi().to_string()

@@ -13,6 +13,12 @@ fn malformed_paths_are_usage_errors() {
         (format!("{root}//b"), "empty component"),
         (format!("{root}/"), "ends with '/'"),
         (format!("{root}/a\u{1}b"), "forbids"),
+        // Beyond U+FFFF: a surrogate pair to ZooKeeper, which answered a bare BADARGUMENTS.
+        (
+            format!("{root}/\u{1f600}"),
+            "'\u{1f600}' (U+1F600), which ZooKeeper forbids",
+        ),
+        (format!("{root}/\u{e000}"), "private-use"),
     ];
     for (path, reason) in &cases {
         Zksh::new(server)
@@ -185,4 +191,94 @@ fn a_server_killed_during_a_script_ends_it_with_exit_3() {
         .stderr_contains("line 3")
         .stderr_contains(&format!("get {root}"))
         .stderr_lacks("panicked");
+}
+
+#[test]
+fn set_without_data_is_a_usage_error_and_writes_nothing() {
+    let (server, root) = namespace("set-nodata");
+    let x = format!("{root}/x");
+    Zksh::new(server).args(["create", &x, "kept"]).run().success();
+    // One-shot and as a script line: usage (exit 2), the node untouched (data and version).
+    Zksh::new(server)
+        .args(["set", &x])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("<DATA>")
+        .stderr_contains("Usage:");
+    Zksh::new(server)
+        .args(["-c", &format!("set {x}")])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("line 1");
+    let out = Zksh::new(server).args(["get", "-s", "-o", "json", &x]).run();
+    out.success();
+    let doc = out.json();
+    assert_eq!(doc["data"], "kept", "{doc}");
+    assert_eq!(doc["stat"]["version"], 0, "{doc}");
+    // Empty data stays possible when asked for, and `create` without data is still an empty node.
+    Zksh::new(server).args(["set", &x, ""]).run().success();
+    Zksh::new(server).args(["get", &x]).run().success().stdout_is("\n");
+    let y = format!("{root}/y");
+    Zksh::new(server).args(["create", &y]).run().success();
+    Zksh::new(server)
+        .args(["set", &y, "--file", "-"])
+        .stdin("from stdin")
+        .run()
+        .success();
+    Zksh::new(server)
+        .args(["get", &y])
+        .run()
+        .success()
+        .stdout_is("from stdin\n");
+}
+
+#[test]
+fn a_ttl_out_of_zookeepers_range_is_a_usage_error() {
+    let (server, root) = namespace("ttl-range");
+    let x = format!("{root}/x");
+    for ttl in ["0", "0s", "1099511627776", "-5"] {
+        let out = Zksh::new(server).args(["create", "-t", ttl, &x, "v"]).run();
+        out.code(2).clean_error().stderr_contains("TTL");
+    }
+    Zksh::new(server)
+        .args(["create", "-t", "0", &x])
+        .run()
+        .code(2)
+        .stderr_contains("at least 1ms");
+    Zksh::new(server).args(["exists", &x]).run().code(1);
+}
+
+#[test]
+fn a_connect_string_with_an_empty_port_is_a_usage_error() {
+    let (server, root) = namespace("empty-port");
+    let x = format!("{root}/x");
+    // Would have connected to port 2181 (another server, or none) and created the node there.
+    let out = Zksh::at("127.0.0.1:").args(["create", &x, "v"]).run();
+    out.code(2)
+        .clean_error()
+        .stderr_contains("host '127.0.0.1' has an empty port");
+    // The same check for the environment variable, a later host and a bad chroot.
+    Zksh::bare()
+        .env("ZKSH_SERVER", &format!("{},127.0.0.1:", server.connect_string()))
+        .args(["create", &x, "v"])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("empty port");
+    Zksh::at(&format!("{}{root}/", server.connect_string()))
+        .args(["create", "/x", "v"])
+        .run()
+        .code(2)
+        .clean_error()
+        .stderr_contains("chroot");
+    Zksh::new(server).args(["exists", &x]).run().code(1);
+    // A valid chroot still works.
+    Zksh::at(&format!("{}{root}", server.connect_string()))
+        .args(["create", "/x", "v"])
+        .run()
+        .success()
+        .stdout_is("/x\n");
+    Zksh::new(server).args(["get", &x]).run().success().stdout_is("v\n");
 }

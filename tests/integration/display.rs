@@ -203,3 +203,20 @@ fn colour_only_when_asked_for_or_on_a_terminal() {
     assert_eq!(sh.wait_exit(T), 2);
     assert!(sh.coloured_cells() > 0, "a coloured usage error:\n{}", sh.screen());
 }
+
+#[test]
+fn text_that_reads_as_an_escape_never_looks_like_the_byte() {
+    let (server, root) = namespace("escape-ambiguity");
+    let text = format!("{root}/text");
+    let byte = format!("{root}/byte");
+    let plain = format!("{root}/plain");
+    // The four characters `\x1b` as text, and the ESC byte itself (base64 of "a" 0x1b).
+    Zksh::new(server).args(["create", &text, r"a\x1b"]).run().success();
+    Zksh::new(server).args(["create", "-b", &byte, "YRs="]).run().success();
+    Zksh::new(server).args(["create", &plain, r"a\b"]).run().success();
+    let get = |path: &str| Zksh::new(server).args(["get", path]).run().success().stdout.clone();
+    assert_eq!(get(&byte), "a\\x1b\n");
+    assert_eq!(get(&text), "a\\\\x1b\n", "the text's backslash is escaped");
+    // Text with no escape-like backslash prints exactly as stored.
+    assert_eq!(get(&plain), "a\\b\n");
+}

@@ -166,3 +166,23 @@ fn the_line_is_highlighted_as_it_is_typed() {
         "an unknown command is not coloured as a known one"
     );
 }
+
+#[test]
+fn a_mistyped_addauth_stays_out_of_the_history() {
+    let (server, root) = namespace("history-typo");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    sh.line("adauth digest eve:typo-s3cret");
+    sh.wait_for("'adauth'", T);
+    sh.line(&format!("create {root}/after-the-typo"));
+    sh.wait_for(&format!("\n{root}/after-the-typo"), T);
+    sh.line("quit");
+    assert_eq!(sh.wait_exit(T), 0);
+    let saved = std::fs::read_to_string(home.path().join("zksh/history")).expect("history file written");
+    assert!(saved.contains("after-the-typo"), "the history was saved:\n{saved}");
+    assert!(
+        !saved.contains("typo-s3cret"),
+        "a secret reached the history file:\n{saved}"
+    );
+    assert!(!saved.contains("adauth"), "{saved}");
+}

@@ -180,3 +180,44 @@ fn streams_and_errors_speak_json() {
         );
     }
 }
+
+/// The usage error of a refused command line in the JSON error shape: one document on stderr.
+#[track_caller]
+fn usage_json(out: &crate::support::Output, op: &str, needle: &str) -> Value {
+    out.code(2).stderr_lacks("Usage:");
+    let error = out.stderr_json();
+    assert_eq!(error["error"]["code"], "USAGE", "{error}");
+    assert_eq!(error["error"]["op"], op, "{error}");
+    assert_eq!(error["error"]["path"], "", "{error}");
+    let message = error["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "{needle:?} in {error}");
+    error
+}
+
+#[test]
+fn usage_errors_come_as_json_errors() {
+    let (server, root) = namespace("json-usage");
+    // One-shot: `-o json` before the command, or on it.
+    let out = Zksh::new(server).args(["-o", "json", "get", "-z", &root]).run();
+    usage_json(&out, "get", "'-z'");
+    let out = Zksh::new(server).args(["get", "-z", &root, "-o", "json"]).run();
+    usage_json(&out, "get", "'-z'");
+    let out = Zksh::new(server).args(["-o", "json", "get"]).run();
+    usage_json(&out, "get", "<PATH>");
+    let out = Zksh::new(server).args(["-o", "json", "gett", &root]).run();
+    usage_json(&out, "", "'gett'");
+    // Script lines: the shape plus the line.
+    let script = format!("get {root}\nget -z {root}");
+    let out = Zksh::new(server).args(["-o", "json", "-c", &script]).run();
+    let error = usage_json(&out, "get", "'-z'");
+    assert_eq!(error["error"]["line"], 2, "{error}");
+    let out = Zksh::new(server).args(["-c", &format!("get -o json -z {root}")]).run();
+    let error = usage_json(&out, "get", "'-z'");
+    assert_eq!(error["error"]["line"], 1, "{error}");
+    // Without -o json it stays clap's text, with the usage.
+    Zksh::new(server)
+        .args(["get", "-z", &root])
+        .run()
+        .code(2)
+        .stderr_contains("Usage:");
+}

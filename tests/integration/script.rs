@@ -136,3 +136,34 @@ fn a_missing_script_file_is_a_usage_error() {
         .one_line_error()
         .stderr_contains("nope.zk");
 }
+
+#[test]
+fn a_script_stopped_by_exists_says_which_line() {
+    let (server, root) = namespace("exists-stop");
+    let script = format!("create {root}/a\nexists {root}/a\nexists {root}/missing\ncreate {root}/after\n");
+    let out = Zksh::new(server).args(["-c", &script]).run();
+    out.code(1)
+        .stdout_is(&format!("{root}/a\n{root}/a exists\n{root}/missing does not exist\n"))
+        .stderr_contains(&format!("line 3: exists {root}/missing: no such node"));
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    Zksh::new(server)
+        .args(["exists", &format!("{root}/after")])
+        .run()
+        .code(1);
+    // In JSON, the error shape with its line.
+    let out = Zksh::new(server)
+        .args(["-o", "json", "-c", &format!("exists {root}/missing")])
+        .run();
+    out.code(1);
+    let error = out.stderr_json();
+    assert_eq!(error["error"]["op"], "exists", "{error}");
+    assert_eq!(error["error"]["code"], "NONODE", "{error}");
+    assert_eq!(error["error"]["line"], 1, "{error}");
+    // A one-shot `exists` answers on stdout alone: its exit code is the answer.
+    Zksh::new(server)
+        .args(["exists", &format!("{root}/missing")])
+        .run()
+        .code(1)
+        .stdout_is(&format!("{root}/missing does not exist\n"))
+        .stderr_is_empty();
+}

@@ -342,3 +342,35 @@ fn one_shot_watches_set_again_share_one_entry() {
         out.stderr
     );
 }
+
+#[test]
+fn add_watch_in_a_script_returns_and_reports_events_on_stderr() {
+    let (server, root) = namespace("addwatch-script");
+    let x = format!("{root}/x");
+    Zksh::new(server).args(["create", &x, "v0"]).run().success();
+    // addWatch adds the watch and the script goes on to its next line, then ends.
+    Zksh::new(server)
+        .args(["-c", &format!("addWatch {x}; get {x}")])
+        .timeout(Duration::from_secs(15))
+        .run()
+        .success()
+        .stdout_is(&format!("watch 1 (persistent) on {x}; `unwatch 1` stops it\nv0\n"));
+    // For the rest of the run, its events print on stderr while later lines run.
+    let mut watcher = Zksh::new(server)
+        .args(["-c", &format!("addWatch {x}\nget {x}\nsleep 60")])
+        .spawn();
+    watcher.wait_stdout("v0", T);
+    wait_for_server_watch(server.port(), &x);
+    Zksh::new(server).args(["set", &x, "v1"]).run().success();
+    watcher.wait_stderr(&format!("[watch 1 persistent] {x} changed"), T);
+    watcher.signal(libc::SIGINT);
+    watcher.finish_within(T).code(130);
+    // A one-shot addWatch would end before any event: refused, pointing at `watch`.
+    Zksh::new(server)
+        .args(["addWatch", &x])
+        .timeout(Duration::from_secs(15))
+        .run()
+        .code(2)
+        .one_line_error()
+        .stderr_contains(&format!("zksh watch {x}"));
+}

@@ -70,6 +70,13 @@ pub enum AddWatchModeArg {
 /// PERSISTENT (default) watches the node's data, existence and children; PERSISTENT_RECURSIVE
 /// every node below it. Same machinery as `watch`; see `help watch`.
 ///
+/// As in zkCli, addWatch adds the watch and returns at once, in every mode: in the shell its
+/// events print between prompts; in a script (-c, -f, stdin, source) the watch lasts for the
+/// rest of the run and its events print on stderr as they come, while the next lines run. A
+/// one-shot `zksh addWatch PATH` is refused (exit 2): the run would end before any event. To
+/// follow a node from the command line, use `watch`, which streams until Ctrl-C, --count or
+/// --timeout.
+///
 /// Example: addWatch -m PERSISTENT_RECURSIVE /app
 #[derive(Debug, Args)]
 #[command(
@@ -132,30 +139,41 @@ impl Run for Watch {
                 "no such node (a children watch needs the node; `watch PATH` waits for its creation)",
             ));
         }
-        start(shell, kind, path, self.count, self.timeout).await
+        let stream = !shell.is_interactive();
+        start(shell, kind, path, stream, self.count, self.timeout).await
     }
 }
 
 impl Run for AddWatch {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let path = shell.resolve(&self.path)?;
+        if shell.is_one_shot() {
+            return Err(ShellError::usage(format!(
+                "addWatch {path}: a one-shot run ends as soon as the watch is added, so no event would \
+                 ever show; use `zksh watch {path}` (streams until Ctrl-C, --count or --timeout), or \
+                 addWatch in a script or the shell"
+            )));
+        }
         let kind = match self.mode {
             AddWatchModeArg::Persistent => WatchKind::Persistent,
             AddWatchModeArg::PersistentRecursive => WatchKind::Recursive,
         };
-        start(shell, kind, path, None, None).await
+        // Never a stream: as zkCli's addWatch, it adds the watch and returns, so a script goes
+        // on to its next line (a stream would hold the script until Ctrl-C).
+        start(shell, kind, path, false, None, None).await
     }
 }
 
 /// Events buffered between the watch task and the stream that renders them.
 const EVENT_BUFFER: usize = 64;
 
-/// Starts a persistent watch: in the background (REPL), or as a stream for this command that
-/// ends after `count` changes or `timeout`.
+/// Starts a persistent watch: in the background (its events printed by the shell), or with
+/// `stream` as a stream for this command that ends after `count` changes or `timeout`.
 async fn start(
     shell: &mut Shell,
     kind: WatchKind,
     path: String,
+    stream: bool,
     count: Option<u64>,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Reply> {
@@ -168,8 +186,7 @@ async fn start(
     let client = shell.zk().client().await?;
     let watcher = shell.zk().call("watch", &path, client.watch(&path, mode)).await?;
     let placed = (client, watcher);
-    let streaming = !shell.is_interactive();
-    let (sink, events) = if streaming {
+    let (sink, events) = if stream {
         let (tx, rx) = tokio::sync::mpsc::channel(EVENT_BUFFER);
         (WatchSink::Stream(tx), Some(rx))
     } else {
