@@ -16,7 +16,10 @@ use crate::repl::helper::ShellHelper;
 use crate::repl::history::{MAX_ENTRIES, carries_secret};
 
 pub enum ReadOutcome {
-    Line(String),
+    /// The commands entered, in order: one typed line, or every line of a bracketed paste
+    /// (rustyline inserts pasted newlines into the buffer; each one ends a command, as Enter
+    /// does). Blank lines are left out.
+    Lines(Vec<String>),
     /// Ctrl-C at the prompt: the line was cleared.
     Interrupted,
     /// Ctrl-D on an empty line.
@@ -84,14 +87,16 @@ impl LineEditor {
         std::thread::Builder::new().name("zksh-editor".into()).spawn(move || {
             while let Ok(Request { prompt, reply }) = request_rx.recv() {
                 let outcome = match editor.readline(&prompt) {
-                    Ok(line) => {
-                        if !line.trim().is_empty() && !carries_secret(&line) {
-                            editor.add_history_entry(line.as_str()).ok();
-                            if let Some(file) = &history_file {
-                                save_history(&mut editor, file);
-                            }
+                    Ok(text) => {
+                        let lines = command_lines(&text);
+                        let mut added = false;
+                        for line in lines.iter().filter(|l| !carries_secret(l)) {
+                            added |= editor.add_history_entry(line.as_str()).unwrap_or(false);
                         }
-                        ReadOutcome::Line(line)
+                        if let (true, Some(file)) = (added, &history_file) {
+                            save_history(&mut editor, file);
+                        }
+                        ReadOutcome::Lines(lines)
                     }
                     Err(ReadlineError::Interrupted) => ReadOutcome::Interrupted,
                     Err(ReadlineError::Eof) => ReadOutcome::Eof,
@@ -120,6 +125,14 @@ impl LineEditor {
     }
 }
 
+/// The commands in what readline returned: one per line, blank lines dropped.
+fn command_lines(text: &str) -> Vec<String> {
+    text.split('\n')
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Appends the new line to the history file (creating its directory), keeping the file
 /// private: command lines can name sensitive paths.
 fn save_history(editor: &mut Editor<ShellHelper, FileHistory>, file: &std::path::Path) {
@@ -129,5 +142,20 @@ fn save_history(editor: &mut Editor<ShellHelper, FileHistory>, file: &std::path:
     if editor.append_history(file).is_ok() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_lines;
+
+    #[test]
+    fn pasted_newlines_separate_commands() {
+        assert_eq!(command_lines("ls /"), vec!["ls /"]);
+        assert_eq!(
+            command_lines("create /a\n\nset /a hello\n  \n"),
+            vec!["create /a", "set /a hello"]
+        );
+        assert!(command_lines("").is_empty());
     }
 }

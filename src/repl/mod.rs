@@ -59,30 +59,11 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         *cwd.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = current;
         let prompt = prompt::render_prompt(&runner.session);
         match editor.read_line(prompt).await {
-            ReadOutcome::Line(typed) => {
-                // Numbered as the editor's history (and its file): the line as typed.
-                let repeat = runner.session.history.last() == Some(&typed);
-                if !typed.trim().is_empty() && !history::carries_secret(&typed) && !repeat {
-                    runner.session.history.push(typed.clone());
-                }
-                let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];
-                let line = match history::expand(&typed, earlier) {
-                    Ok(Some(expanded)) => {
-                        // Show what runs, as a shell does for `!!` (stdout may be gone: no panic).
-                        writeln!(std::io::stdout(), "{}", expanded.dimmed()).ok();
-                        expanded
-                    }
-                    Ok(None) => typed,
-                    Err(message) => {
-                        eprintln!("{} {message}", "error:".red().bold());
-                        continue;
-                    }
-                };
-                let (flow, _) = runner.run_line(&line, None).await;
-                cache.mark_stale();
-                if flow == Flow::Quit {
+            ReadOutcome::Lines(lines) => {
+                if run_lines(runner, &lines).await == Flow::Quit {
                     break;
                 }
+                cache.mark_stale();
             }
             ReadOutcome::Interrupted => continue,
             ReadOutcome::Eof => break,
@@ -93,6 +74,37 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         }
     }
     ExitCode::Success
+}
+
+/// Runs the lines entered at one prompt in order, each as if typed and entered alone. A
+/// Ctrl-C stops the lines still to come as well as the one running: the user asked to stop.
+async fn run_lines(runner: &mut Runner, lines: &[String]) -> Flow {
+    for typed in lines {
+        // Numbered as the editor's history (and its file): the line as typed.
+        let repeat = runner.session.history.last() == Some(typed);
+        if !history::carries_secret(typed) && !repeat {
+            runner.session.history.push(typed.clone());
+        }
+        let earlier = &runner.session.history[..runner.session.history.len().saturating_sub(1)];
+        let line = match history::expand(typed, earlier) {
+            Ok(Some(expanded)) => {
+                // Show what runs, as a shell does for `!!` (stdout may be gone: no panic).
+                writeln!(std::io::stdout(), "{}", expanded.dimmed()).ok();
+                expanded
+            }
+            Ok(None) => typed.clone(),
+            Err(message) => {
+                eprintln!("{} {message}", "error:".red().bold());
+                continue;
+            }
+        };
+        match runner.run_line(&line, None).await {
+            (Flow::Quit, _) => return Flow::Quit,
+            (_, ExitCode::Interrupted) => return Flow::Continue,
+            _ => {}
+        }
+    }
+    Flow::Continue
 }
 
 /// An event as the REPL shows it: coloured by how much it matters.

@@ -1,6 +1,6 @@
 //! The REPL's first minute: Tab completion of commands, flags and live paths (absolute and
 //! relative), syntax hints, a Tab that stays fast on a dead server, history that persists
-//! without secrets, `!!` and `redo`.
+//! without secrets, `!!` and `redo`, pasted lines that run one by one.
 
 use std::time::{Duration, Instant};
 
@@ -165,4 +165,51 @@ fn the_line_is_highlighted_as_it_is_typed() {
         Some(green),
         "an unknown command is not coloured as a known one"
     );
+}
+
+/// What a terminal sends for pasted text with bracketed paste on (rustyline turns it on).
+fn paste(text: &str) -> String {
+    format!("\x1b[200~{text}\x1b[201~")
+}
+
+#[test]
+fn pasted_lines_run_as_separate_commands_each_in_history() {
+    let (server, root) = namespace("paste");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    let pm1 = format!("{root}/pm1");
+    let pm2 = format!("{root}/pm2");
+    sh.type_text(&paste(&format!("create {pm1}\nset {pm1} hello\ncreate {pm2}\n")));
+    sh.type_text("\r");
+    sh.wait_for(&format!("\n{pm2}"), T);
+    Zksh::new(server)
+        .args(["get", &pm1])
+        .run()
+        .success()
+        .stdout_is("hello\n");
+    // Each pasted line is an entry of its own: two steps up is the middle line, alone.
+    sh.type_text("\x1b[A\x1b[A");
+    sh.wait_until("the middle line recalled", T, |s| {
+        input_line(s).ends_with(&format!("/> set {pm1} hello"))
+    });
+}
+
+#[test]
+fn five_hundred_pasted_lines_create_five_hundred_nodes() {
+    let (server, root) = namespace("paste-many");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    // A terminal sends a pasted newline as a carriage return.
+    let mut text = format!("create {root}/many\r");
+    for i in 0..500 {
+        text.push_str(&format!("create {root}/many/n{i:03}\r"));
+    }
+    sh.type_text(&paste(&text));
+    sh.type_text("\r");
+    sh.wait_for(&format!("\n{root}/many/n499"), Duration::from_secs(60));
+    let listed = Zksh::new(server).args(["ls", &format!("{root}/many")]).run();
+    listed.success();
+    let names = listed.lines();
+    assert_eq!(names.len(), 500, "{names:?}");
+    assert_eq!((names[0], names[499]), ("n000", "n499"));
 }
