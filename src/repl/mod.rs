@@ -7,6 +7,7 @@ pub mod helper;
 pub mod history;
 pub mod path_cache;
 pub mod prompt;
+pub mod shown;
 pub mod terminal;
 pub mod words;
 
@@ -28,8 +29,11 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
     let cache = PathCache::start(runner.session.connection().clone());
     let cwd = Arc::new(Mutex::new(runner.session.cwd().to_string()));
     let color = colored::control::SHOULD_COLORIZE.should_colorize();
-    let helper = ShellHelper::new(cache.clone(), Arc::clone(&cwd), color);
-    let editor = match LineEditor::start(events, helper, history::history_file()) {
+    let shown = shown::Shown::default();
+    let helper = ShellHelper::new(cache.clone(), Arc::clone(&cwd), color, shown.clone());
+    let connection = runner.session.connection().clone();
+    let state_now: editor::StateNow = Box::new(move || connection.state());
+    let editor = match LineEditor::start(events, helper, shown, state_now, history::history_file()) {
         Ok((editor, loaded)) => {
             runner.session.history = loaded;
             editor
@@ -57,7 +61,7 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         // Warm the cache for the node the user is most likely to complete in.
         cache.prefetch(&current);
         *cwd.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = current;
-        let prompt = prompt::render_prompt(&runner.session);
+        let prompt = prompt::prompt_rest(&runner.session);
         match editor.read_line(prompt).await {
             ReadOutcome::Lines(lines) => {
                 if run_lines(runner, &lines).await == Flow::Quit {

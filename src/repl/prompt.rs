@@ -4,20 +4,22 @@
 use crate::events::ConnState;
 use crate::session::Session;
 
-pub fn render_prompt(session: &Session) -> String {
-    let state = match session.state() {
-        Some(ConnState::Connected) | None => String::new(),
-        Some(other) => format!("[{}] ", other.label()),
-    };
+/// The prompt without its state marker: server, current node, open transaction.
+pub fn prompt_rest(session: &Session) -> String {
     let txn = session
         .txn()
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
-    format!(
-        "{state}{} {}{txn}> ",
-        server_label(&session.settings().server),
-        session.cwd()
-    )
+    format!("{} {}{txn}> ", server_label(&session.settings().server), session.cwd())
+}
+
+/// `rest` behind a marker for any state but connected: the editor adds it each time a read
+/// starts, so a state change during a read shows in the prompt redrawn under the event.
+pub fn with_state(state: Option<ConnState>, rest: &str) -> String {
+    match state {
+        Some(ConnState::Connected) | None => rest.to_string(),
+        Some(other) => format!("[{}] {rest}", other.label()),
+    }
 }
 
 /// `zk1:2181`, `zk1:2181(+2)/app`: the first host, how many more, and the chroot.

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::pty::PtyShell;
+use crate::pty::{PtyShell, input_line};
 use crate::support::{ZkServer, Zksh, namespace};
 
 const T: Duration = Duration::from_secs(20);
@@ -14,16 +14,6 @@ fn repl(server: &ZkServer, data_home: &std::path::Path) -> PtyShell {
     let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
     sh.wait_for("CONNECTED", T);
     sh
-}
-
-/// The last non-empty line of the screen: the prompt and what is typed.
-fn input_line(screen: &str) -> String {
-    screen
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[test]
