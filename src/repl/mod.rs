@@ -13,9 +13,11 @@ pub mod words;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use colored::Colorize;
 
+use crate::connection::Connection;
 use crate::events::{ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::runner::{Flow, Runner};
@@ -44,13 +46,14 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         }
     };
     match runner.session.client().await {
-        Ok(client) => editor.print(ShellEvent::Notice(format!(
-            "{} to {} (session 0x{:x}, timeout {}s). Type `help` for commands, Ctrl-D to leave.",
-            ConnState::Connected.label(),
-            runner.session.settings().server,
-            client.session_id().0,
-            client.session_timeout().as_secs()
-        ))),
+        Ok(client) => editor.print(connected_notice(&runner.session.settings().server, &client)),
+        // Like zkCli, the shell opens on a server that is down and connects once it is up:
+        // the prompt says CONNECTING meanwhile, and commands fail as they would on a lost
+        // connection. (One-shot and script runs still fail at once, exit 3.)
+        Err(err) if crate::errors::exit_code_of(&err) == ExitCode::NoConnection => {
+            eprintln!("{} {err:#}; retrying in the background", "error:".red().bold());
+            connect_in_background(runner.session.connection().clone());
+        }
         Err(err) => {
             eprintln!("{} {err:#}", "error:".red().bold());
             return crate::errors::exit_code_of(&err);
@@ -78,6 +81,37 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         }
     }
     ExitCode::Success
+}
+
+/// The sentence that opens a session in the shell.
+fn connected_notice(server: &str, client: &zookeeper_client::Client) -> ShellEvent {
+    ShellEvent::Notice(format!(
+        "{} to {server} (session 0x{:x}, timeout {}s). Type `help` for commands, Ctrl-D to leave.",
+        ConnState::Connected.label(),
+        client.session_id().0,
+        client.session_timeout().as_secs()
+    ))
+}
+
+/// Keeps trying to connect until a session exists (a command may connect first) or the
+/// shell closes, then says so: the printer redraws the prompt without its CONNECTING marker.
+fn connect_in_background(conn: Arc<Connection>) {
+    tokio::spawn(async move {
+        let mut pause = Duration::from_millis(250);
+        loop {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+            if conn.is_closing() || conn.current().is_some() {
+                return;
+            }
+            if let Ok(client) = conn.client().await {
+                conn.events()
+                    .send(connected_notice(&conn.settings().server, &client))
+                    .ok();
+                return;
+            }
+        }
+    });
 }
 
 /// Runs the lines entered at one prompt in order, each as if typed and entered alone. A

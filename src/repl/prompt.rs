@@ -15,10 +15,12 @@ pub fn prompt_rest(session: &Session) -> String {
 
 /// `rest` behind a marker for any state but connected: the editor adds it each time a read
 /// starts, so a state change during a read shows in the prompt redrawn under the event.
+/// No session yet (the server was down when the shell started): CONNECTING, as zkCli says.
 pub fn with_state(state: Option<ConnState>, rest: &str) -> String {
     match state {
-        Some(ConnState::Connected) | None => rest.to_string(),
+        Some(ConnState::Connected) => rest.to_string(),
         Some(other) => format!("[{}] {rest}", other.label()),
+        None => format!("[CONNECTING] {rest}"),
     }
 }
 
@@ -41,6 +43,13 @@ pub fn server_label(connect: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_markers() {
+        assert_eq!(with_state(Some(ConnState::Connected), "h /> "), "h /> ");
+        assert_eq!(with_state(Some(ConnState::Suspended), "h /> "), "[SUSPENDED] h /> ");
+        assert_eq!(with_state(None, "h /> "), "[CONNECTING] h /> ");
+    }
 
     #[test]
     fn labels() {

@@ -189,6 +189,39 @@ fn events_never_split_a_command_line() {
 }
 
 #[test]
+fn repl_opens_on_a_server_that_is_down_and_connects_once_it_is_up() {
+    let port = crate::support::server::reserve_port();
+    let cs = format!("127.0.0.1:{port}");
+    // Outside the REPL nothing waits for the server: exit 3 at once.
+    Zksh::at(&cs).args(["ls", "/"]).run().code(3);
+    Zksh::at(&cs).args(["-c", "ls /"]).run().code(3);
+    Zksh::at(&cs).stdin("ls /\n").run().code(3);
+    let mut sh = PtyShell::spawn(&["-s", &cs, "--request-timeout", "2s"], &[]);
+    // The shell opens anyway, and its prompt says it has no session yet.
+    sh.wait_for("retrying in the background", T);
+    sh.wait_until("a CONNECTING prompt", T, |s| {
+        input_line(s) == format!("[CONNECTING] {cs} />")
+    });
+    // A command fails as it would on a lost connection; the shell stays.
+    sh.line("ls /");
+    sh.wait_until("the command's error", T, |s| {
+        s.matches("no server answered").count() == 2
+    });
+    sh.wait_until("the prompt again", T, |s| {
+        input_line(s) == format!("[CONNECTING] {cs} />")
+    });
+    let _server = ZkServer::start_on(port, &[]);
+    // Connected in the background: said above a prompt that no longer says CONNECTING.
+    sh.wait_until("a connected prompt", Duration::from_secs(60), |s| {
+        s.contains(&format!("CONNECTED to {cs}")) && input_line(s) == format!("{cs} />")
+    });
+    sh.line("create /made-after-start");
+    sh.wait_for("\n/made-after-start", T);
+    sh.type_text("\x04");
+    assert_eq!(sh.wait_exit(T), 0);
+}
+
+#[test]
 fn expired_session_is_rebuilt_with_credentials() {
     let server = ZkServer::start();
     let cs = server.connect_string();
