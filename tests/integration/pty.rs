@@ -85,6 +85,23 @@ impl PtyShell {
         self.screen.screen().contents()
     }
 
+    /// Everything written so far, escape sequences removed.
+    pub fn transcript_text(&mut self) -> String {
+        self.pump();
+        strip_escapes(&String::from_utf8_lossy(&self.transcript))
+    }
+
+    /// The screen's rows as drawn (a wrapped line is several rows), without trailing blanks.
+    pub fn screen_rows(&mut self) -> Vec<String> {
+        self.pump();
+        let screen = self.screen.screen();
+        let (_, cols) = screen.size();
+        screen
+            .rows(0, cols.get())
+            .map(|row| row.trim_end().to_string())
+            .collect()
+    }
+
     /// Everything written so far as lines of text: escape sequences removed, and each line
     /// as it was last drawn (what follows a carriage return overwrites what came before).
     pub fn transcript_lines(&mut self) -> Vec<String> {
@@ -108,6 +125,21 @@ impl PtyShell {
             if pred(&lines) {
                 return lines;
             }
+            if start.elapsed() > timeout {
+                panic!(
+                    "timed out after {timeout:?} waiting for {what}; screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Once `pred` holds for everything written so far (escapes removed, carriage returns
+    /// kept, so redraws of one row all count); panics with the screen after `timeout`.
+    pub fn wait_transcript_text(&mut self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while !pred(&self.transcript_text()) {
             if start.elapsed() > timeout {
                 panic!(
                     "timed out after {timeout:?} waiting for {what}; screen:\n{}",

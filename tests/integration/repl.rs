@@ -331,3 +331,56 @@ fn ctrl_c_stops_delete_r_and_says_how_far_it_got() {
     sh.line("ls /big");
     sh.wait_until("the tree still there", T, |s| s.lines().any(|l| l.trim() == "b"));
 }
+
+#[test]
+fn delete_r_progress_fits_a_narrow_terminal() {
+    let server = ZkServer::start();
+    let parent = "/a-parent-with-a-long-name/and-a-long-child";
+    Zksh::new(&server)
+        .args([
+            "-c",
+            &format!("create /a-parent-with-a-long-name; create {parent}; create {parent}/x"),
+        ])
+        .run()
+        .success();
+    let cs = server.connect_string();
+    let mut sh = PtyShell::spawn_sized(
+        &["-s", &cs, "--session-timeout", "30s", "--request-timeout", "60s"],
+        &[],
+        24,
+        20,
+    );
+    sh.wait_for("CONNECTED", T);
+    // A frozen server: the command stays in its listing, its progress line redrawn every
+    // 100 ms, and far longer than the terminal is wide.
+    server.pause();
+    sh.line(&format!("delete -r {parent}"));
+    sh.wait_transcript_text("three redraws", T, |text| text.matches("0/0 nodes").count() >= 3);
+    let rows = sh.screen_rows();
+    let progress: Vec<&String> = rows.iter().filter(|r| r.contains("0/0")).collect();
+    assert_eq!(
+        progress.len(),
+        1,
+        "one progress row, redrawn in place:\n{}",
+        rows.join("\n")
+    );
+    assert!(
+        progress[0].ends_with("0/0 nodes"),
+        "the counts shown: {:?}",
+        progress[0]
+    );
+    assert!(
+        progress[0].chars().count() < 20,
+        "the last column left free: {:?}",
+        progress[0]
+    );
+    sh.type_text("\x03");
+    sh.wait_for("interrupted", T);
+    server.resume();
+    let rows = sh.screen_rows();
+    assert!(
+        !rows.iter().any(|r| r.contains("0/0")),
+        "the progress line erased:\n{}",
+        rows.join("\n")
+    );
+}
