@@ -82,7 +82,10 @@ impl ProgressLine {
             // Quick commands finish before anything flickers.
             tokio::time::sleep(Duration::from_millis(300)).await;
             loop {
-                let line = format!("\r\x1b[K{label}: {}/{} nodes", progress.done(), progress.total());
+                let counts = format!("{}/{} nodes", progress.done(), progress.total());
+                // Asked each time: the terminal may be resized meanwhile.
+                let width = crate::repl::terminal::columns(libc::STDERR_FILENO);
+                let line = format!("\r\x1b[K{}", fit(&label, &counts, width));
                 if std::io::stderr().write_all(line.as_bytes()).is_err() {
                     return;
                 }
@@ -95,6 +98,27 @@ impl ProgressLine {
             drawn,
         }
     }
+}
+
+/// `label: counts` in fewer columns than the terminal has: a line that wraps leaves its upper
+/// rows behind at each redraw (`\r` only goes back to the start of the last row), and so does
+/// one that fills the last column. The counts matter most, so the label gives way first, from
+/// its start (`…/app/big: 41200/100000 nodes`).
+fn fit(label: &str, counts: &str, columns: Option<usize>) -> String {
+    let full = format!("{label}: {counts}");
+    let Some(max) = columns.map(|c| c.saturating_sub(1)) else {
+        return full;
+    };
+    if full.chars().count() <= max {
+        return full;
+    }
+    let room = max.saturating_sub(counts.chars().count() + 3);
+    if room == 0 {
+        return full.chars().take(max).collect();
+    }
+    let tail: Vec<char> = label.chars().collect();
+    let tail: String = tail[tail.len().saturating_sub(room)..].iter().collect();
+    format!("…{tail}: {counts}")
 }
 
 impl Drop for ProgressLine {
@@ -111,6 +135,22 @@ impl Drop for ProgressLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_fits_the_terminal() {
+        let label = "delete -r /app/big";
+        let counts = "41/100 nodes";
+        assert_eq!(fit(label, counts, None), "delete -r /app/big: 41/100 nodes");
+        assert_eq!(fit(label, counts, Some(80)), "delete -r /app/big: 41/100 nodes");
+        // Exactly the width would fill the last column: one less.
+        assert_eq!(fit(label, counts, Some(32)), "…lete -r /app/big: 41/100 nodes");
+        assert_eq!(fit(label, counts, Some(33)), "delete -r /app/big: 41/100 nodes");
+        assert_eq!(fit(label, counts, Some(20)), "…/big: 41/100 nodes");
+        assert_eq!(fit(label, counts, Some(10)), "delete -r");
+        for width in 1..40 {
+            assert!(fit(label, counts, Some(width)).chars().count() < width.max(2));
+        }
+    }
 
     #[test]
     fn says_how_far_it_got() {

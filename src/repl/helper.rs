@@ -16,6 +16,7 @@ use rustyline::{Context, Helper};
 use crate::path::resolve_path;
 use crate::repl::grammar_index::{CommandInfo, GrammarIndex, ValueKind};
 use crate::repl::path_cache::PathCache;
+use crate::repl::shown::Shown;
 use crate::repl::words::{spans, word_at};
 
 /// How long Tab may wait for the server before completing from what the cache has.
@@ -26,11 +27,19 @@ pub struct ShellHelper {
     /// The current node, updated by the REPL loop before each prompt.
     cwd: Arc<Mutex<String>>,
     color: bool,
+    /// The line as rustyline last showed it, so that a read stopped to redraw the prompt can
+    /// start again with the same text and cursor.
+    shown: Shown,
 }
 
 impl ShellHelper {
-    pub fn new(cache: PathCache, cwd: Arc<Mutex<String>>, color: bool) -> ShellHelper {
-        ShellHelper { cache, cwd, color }
+    pub fn new(cache: PathCache, cwd: Arc<Mutex<String>>, color: bool, shown: Shown) -> ShellHelper {
+        ShellHelper {
+            cache,
+            cwd,
+            color,
+            shown,
+        }
     }
 
     fn cwd(&self) -> String {
@@ -186,12 +195,14 @@ impl Hinter for ShellHelper {
     type Hint = String;
 
     fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
+        self.shown.record(line, pos);
         self.syntax_hint(line, pos)
     }
 }
 
 impl Highlighter for ShellHelper {
-    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+    fn highlight<'l>(&self, line: &'l str, pos: usize) -> Cow<'l, str> {
+        self.shown.record(line, pos);
         if !self.color {
             return Cow::Borrowed(line);
         }
@@ -205,7 +216,9 @@ impl Highlighter for ShellHelper {
         Cow::Owned(hint.bright_black().to_string())
     }
 
-    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+    fn highlight_char(&self, line: &str, pos: usize, _kind: CmdKind) -> bool {
+        // Called on every cursor move, which may redraw nothing else.
+        self.shown.record(line, pos);
         self.color
     }
 }
@@ -222,7 +235,7 @@ mod tests {
         // A cache with no fetcher: paths complete to nothing, commands and flags still work.
         let (requests, _) = tokio::sync::mpsc::unbounded_channel();
         let cache = PathCache::detached(requests);
-        ShellHelper::new(cache, Arc::new(Mutex::new("/".into())), false)
+        ShellHelper::new(cache, Arc::new(Mutex::new("/".into())), false, Shown::default())
     }
 
     fn replacements(h: &ShellHelper, line: &str) -> Vec<String> {

@@ -4,20 +4,24 @@
 use crate::events::ConnState;
 use crate::shell::Shell;
 
-pub fn render_prompt(shell: &Shell) -> String {
-    let state = match shell.state() {
-        Some(ConnState::Connected) | None => String::new(),
-        Some(other) => format!("[{}] ", other.label()),
-    };
+/// The prompt without its state marker: server, current node, open transaction.
+pub fn prompt_rest(shell: &Shell) -> String {
     let txn = shell
         .txn()
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
-    format!(
-        "{state}{} {}{txn}> ",
-        server_label(&shell.zk().profile().server),
-        shell.cwd()
-    )
+    format!("{} {}{txn}> ", server_label(&shell.zk().profile().server), shell.cwd())
+}
+
+/// `rest` behind a marker for any state but connected: the editor adds it each time a read
+/// starts, so a state change during a read shows in the prompt redrawn under the event.
+/// No session yet (the server was down when the shell started): CONNECTING, as zkCli says.
+pub fn with_state(state: Option<ConnState>, rest: &str) -> String {
+    match state {
+        Some(ConnState::Connected) => rest.to_string(),
+        Some(other) => format!("[{}] {rest}", other.label()),
+        None => format!("[CONNECTING] {rest}"),
+    }
 }
 
 /// `zk1:2181`, `zk1:2181(+2)/app`: the first host, how many more, and the chroot.
@@ -39,6 +43,13 @@ pub fn server_label(connect: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_markers() {
+        assert_eq!(with_state(Some(ConnState::Connected), "h /> "), "h /> ");
+        assert_eq!(with_state(Some(ConnState::Suspended), "h /> "), "[SUSPENDED] h /> ");
+        assert_eq!(with_state(None, "h /> "), "[CONNECTING] h /> ");
+    }
 
     #[test]
     fn labels() {

@@ -29,3 +29,13 @@ impl Drop for TerminalMode {
         }
     }
 }
+
+/// The width in columns of the terminal on `fd`, when it is one and says so.
+pub fn columns(fd: libc::c_int) -> Option<usize> {
+    // SAFETY: TIOCGWINSZ only writes into the zeroed winsize we own; on a non-terminal it fails.
+    let size = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(fd, libc::TIOCGWINSZ, &mut size) == 0).then_some(size)
+    }?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
+}

@@ -27,8 +27,24 @@ pub struct Span {
     pub is_command: bool,
 }
 
-/// Splits `line` into words with spans; `;` separates commands, `#` starts a comment.
-pub fn spans(line: &str) -> Vec<Span> {
+/// Splits `text` into words with spans; `;` separates commands, `#` starts a comment that
+/// runs to the end of its line. A newline (pasted text) separates commands as Enter does, so
+/// quotes and comments never reach past it.
+pub fn spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split('\n') {
+        out.extend(line_spans(line).into_iter().map(|span| Span {
+            start: span.start + offset,
+            end: span.end + offset,
+            ..span
+        }));
+        offset += line.len() + 1;
+    }
+    out
+}
+
+fn line_spans(line: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut chars = line.char_indices().peekable();
     let mut expect_command = true;
@@ -83,8 +99,18 @@ pub fn spans(line: &str) -> Vec<Span> {
 }
 
 /// The word at `pos` (which may be empty, after a space) and its context.
-pub fn word_at(line: &str, pos: usize) -> WordAt {
-    let before = &line[..pos.min(line.len())];
+pub fn word_at(text: &str, pos: usize) -> WordAt {
+    let before = &text[..pos.min(text.len())];
+    // Only the cursor's line counts: a pasted newline ends a command as Enter does.
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let mut word = word_in_line(&before[line_start..]);
+    word.start += line_start;
+    word
+}
+
+/// `word_at` for the text before the cursor on one line.
+fn word_in_line(before: &str) -> WordAt {
+    let pos = before.len();
     let words = spans(before);
     let ends_in_space = before.chars().last().is_none_or(|c| c.is_whitespace() || c == ';');
     // Words of the current command only (after the last command start).
@@ -167,5 +193,23 @@ mod tests {
         let s = spans("ls /a; get /b");
         assert!(s[2].is_command);
         assert_eq!(s[3].text, "/b");
+    }
+
+    #[test]
+    fn a_newline_separates_commands() {
+        let s = spans("set /a 'open\n# note\nget /b");
+        let texts: Vec<&str> = s.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, vec!["set", "/a", "open", "get", "/b"]);
+        assert!(s[2].open_quote && s[3].is_command);
+        assert_eq!(s[3].start, "set /a 'open\n# note\n".len());
+        let w = word_at("create /x\nge", 12);
+        assert_eq!((w.start, w.prefix.as_str(), w.command), (10, "ge", None));
+        let w = word_at("create /x\n", 10);
+        assert_eq!((w.prefix.as_str(), w.command), ("", None));
+        let w = word_at("ls\nget /a", 9);
+        assert_eq!(
+            (w.start, w.prefix.as_str(), w.command.as_deref()),
+            (7, "/a", Some("get"))
+        );
     }
 }

@@ -1,10 +1,10 @@
 //! The REPL's first minute: Tab completion of commands, flags and live paths (absolute and
 //! relative), syntax hints, a Tab that stays fast on a dead server, history that persists
-//! without secrets, `!!` and `redo`.
+//! without secrets, `!!` and `redo`, pasted lines that run one by one.
 
 use std::time::{Duration, Instant};
 
-use crate::pty::PtyShell;
+use crate::pty::{PtyShell, input_line};
 use crate::support::{ZkServer, Zksh, namespace};
 
 const T: Duration = Duration::from_secs(20);
@@ -14,16 +14,6 @@ fn repl(server: &ZkServer, data_home: &std::path::Path) -> PtyShell {
     let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
     sh.wait_for("CONNECTED", T);
     sh
-}
-
-/// The last non-empty line of the screen: the prompt and what is typed.
-fn input_line(screen: &str) -> String {
-    screen
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[test]
@@ -185,4 +175,51 @@ fn a_mistyped_addauth_stays_out_of_the_history() {
         "a secret reached the history file:\n{saved}"
     );
     assert!(!saved.contains("adauth"), "{saved}");
+}
+
+/// What a terminal sends for pasted text with bracketed paste on (rustyline turns it on).
+fn paste(text: &str) -> String {
+    format!("\x1b[200~{text}\x1b[201~")
+}
+
+#[test]
+fn pasted_lines_run_as_separate_commands_each_in_history() {
+    let (server, root) = namespace("paste");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    let pm1 = format!("{root}/pm1");
+    let pm2 = format!("{root}/pm2");
+    sh.type_text(&paste(&format!("create {pm1}\nset {pm1} hello\ncreate {pm2}\n")));
+    sh.type_text("\r");
+    sh.wait_for(&format!("\n{pm2}"), T);
+    Zksh::new(server)
+        .args(["get", &pm1])
+        .run()
+        .success()
+        .stdout_is("hello\n");
+    // Each pasted line is an entry of its own: two steps up is the middle line, alone.
+    sh.type_text("\x1b[A\x1b[A");
+    sh.wait_until("the middle line recalled", T, |s| {
+        input_line(s).ends_with(&format!("/> set {pm1} hello"))
+    });
+}
+
+#[test]
+fn five_hundred_pasted_lines_create_five_hundred_nodes() {
+    let (server, root) = namespace("paste-many");
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    // A terminal sends a pasted newline as a carriage return.
+    let mut text = format!("create {root}/many\r");
+    for i in 0..500 {
+        text.push_str(&format!("create {root}/many/n{i:03}\r"));
+    }
+    sh.type_text(&paste(&text));
+    sh.type_text("\r");
+    sh.wait_for(&format!("\n{root}/many/n499"), Duration::from_secs(60));
+    let listed = Zksh::new(server).args(["ls", &format!("{root}/many")]).run();
+    listed.success();
+    let names = listed.lines();
+    assert_eq!(names.len(), 500, "{names:?}");
+    assert_eq!((names[0], names[499]), ("n000", "n499"));
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::pty::PtyShell;
-use crate::support::{ZkServer, namespace};
+use crate::pty::{PtyShell, input_line};
+use crate::support::{ZkServer, Zksh, namespace};
 
 const T: Duration = Duration::from_secs(20);
 
@@ -41,21 +41,80 @@ fn state_event_leaves_the_half_typed_line_intact() {
         &[],
     );
     sh.wait_for("CONNECTED", T);
-    sh.type_text("get /half-typed-line");
-    sh.wait_for("/> get /half-typed-line", T);
+    // The cursor is left inside the text: it must come back there too.
+    sh.type_text("get /half-typed-line\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D");
+    let typed = format!("{cs} /> get /half-typed-line");
+    sh.wait_for(&typed, T);
+    sh.wait_cursor_col(typed.len() - 5, T);
     server.stop();
-    let screen = sh.wait_for("SUSPENDED", T);
-    // The event is printed above the prompt, and the prompt is redrawn with the text typed so far.
-    let event_at = screen.find("SUSPENDED").expect("event shown");
-    assert!(
-        screen[event_at..].contains("> get /half-typed-line"),
-        "typed text redrawn below the event:\n{screen}"
+    // The event is printed above the prompt, and the prompt is redrawn under it with the
+    // state it announces and the text typed so far, once (no stale copy of the old prompt).
+    let screen = sh.wait_until("the prompt redrawn as suspended", T, |s| {
+        input_line(s) == format!("[SUSPENDED] {typed}")
+    });
+    let event_at = screen.find("[SUSPENDED] disconnected").expect("event shown");
+    let prompt_at = screen.find(&format!("[SUSPENDED] {typed}")).expect("prompt shown");
+    assert!(event_at < prompt_at, "event above the prompt:\n{screen}");
+    assert_eq!(
+        count(&screen, "/> get /half-typed"),
+        1,
+        "one prompt on screen:\n{screen}"
     );
+    // The cursor is where it was: typing goes in the middle of the word.
+    sh.type_text("X");
+    sh.wait_until("X typed at the cursor", T, |s| {
+        input_line(s) == format!("[SUSPENDED] {cs} /> get /half-typedX-line")
+    });
     server.restart();
-    sh.wait_until("CONNECTED again", T, |s| count(s, "CONNECTED") >= 2);
-    // Enter now submits exactly what was typed before the event.
+    // Connected again: the marker goes, the text stays.
+    let screen = sh.wait_until("the prompt redrawn as connected", T, |s| {
+        count(s, "CONNECTED") >= 2 && input_line(s) == format!("{cs} /> get /half-typedX-line")
+    });
+    assert_eq!(
+        count(&screen, "/> get /half-typed"),
+        1,
+        "one prompt on screen:\n{screen}"
+    );
+    // Enter now submits exactly what was typed before and between the events.
     sh.type_text("\r");
-    sh.wait_for("get /half-typed-line: no such node", T);
+    sh.wait_for("get /half-typedX-line: no such node", T);
+}
+
+#[test]
+fn a_half_typed_line_wrapped_over_rows_is_redrawn_once_under_an_event() {
+    let (server, root) = namespace("wrapped");
+    let cs = server.connect_string();
+    let watched = format!("{root}/w");
+    Zksh::new(server).args(["create", &watched]).run().success();
+    let mut sh = PtyShell::spawn_sized(&["-s", &cs], &[], 24, 40);
+    sh.wait_for("CONNECTED", T);
+    sh.line(&format!("addWatch {watched}"));
+    sh.wait_for("watch 1", T);
+    // (No other text on this screen has a q.)
+    let qs = |s: &str| s.matches('q').count();
+    // Prompt and text take three rows of 40 columns.
+    sh.type_text(&format!("get /{}", "q".repeat(90)));
+    sh.wait_until("the typed line", T, |s| qs(s) == 90);
+    Zksh::new(server).args(["set", &watched, "1"]).run().success();
+    let screen = sh.wait_until("the event", T, |s| s.matches("changed").count() == 1);
+    assert_eq!(qs(&screen), 90, "the old rows erased, the line drawn once:\n{screen}");
+    let event_row = screen.lines().position(|l| l.contains("changed")).expect("event row");
+    let line_row = screen.lines().position(|l| l.contains('q')).expect("line row");
+    assert!(event_row < line_row, "the event above the line:\n{screen}");
+    // Again with the cursor in the middle of the line; typing goes on there.
+    sh.type_text(&"\x1b[D".repeat(10));
+    sh.wait_cursor_col((cs.len() + " /> get /".len() + 80) % 40, T);
+    Zksh::new(server).args(["set", &watched, "2"]).run().success();
+    sh.wait_until("the second event", T, |s| s.matches("changed").count() == 2);
+    sh.type_text("Y");
+    let screen = sh.wait_for("Y", T);
+    // (The screen model joins the rows of a wrapped line.)
+    let line = format!("{cs} /> get /{}Y{}", "q".repeat(80), "q".repeat(10));
+    assert!(
+        screen.lines().any(|l| l.trim_end() == line),
+        "one line, Y typed where the cursor was:\n{screen}"
+    );
+    assert_eq!(qs(&screen), 90, "{screen}");
 }
 
 #[test]
@@ -64,18 +123,100 @@ fn server_killed_while_the_repl_is_open() {
     let cs = server.connect_string();
     let mut sh = PtyShell::spawn(&["-s", &cs, "--session-timeout", "30s", "--request-timeout", "2s"], &[]);
     sh.wait_for("CONNECTED", T);
+    sh.wait_until("the prompt", T, |s| input_line(s) == format!("{cs} />"));
     server.stop();
-    sh.wait_for("SUSPENDED", T);
-    // The prompt says so before anything is typed.
-    sh.line("");
-    sh.wait_for("[SUSPENDED] ", T);
+    // The prompt says so before anything is typed: redrawn under the event, not one Enter later.
+    sh.wait_until("a suspended prompt", T, |s| {
+        s.contains("[SUSPENDED] disconnected") && input_line(s) == format!("[SUSPENDED] {cs} />")
+    });
     sh.line("ls /");
     sh.wait_for("ls /: no answer within 2s", T);
     // Still alive: the server comes back and the same shell works again.
     server.restart();
-    sh.wait_until("CONNECTED again", T, |s| count(s, "CONNECTED") >= 2);
+    sh.wait_until("CONNECTED again, in the prompt too", T, |s| {
+        count(s, "CONNECTED") >= 2 && input_line(s) == format!("{cs} />")
+    });
     sh.line("ls /");
     sh.wait_until("a listing of /", T, |s| s.lines().any(|l| l.trim() == "zookeeper"));
+    sh.type_text("\x04");
+    assert_eq!(sh.wait_exit(T), 0);
+}
+
+#[test]
+fn events_never_split_a_command_line() {
+    let (server, root) = namespace("no-split");
+    let cs = server.connect_string();
+    let watched = format!("{root}/w");
+    Zksh::new(server).args(["create", &watched]).run().success();
+    // A command that writes many error lines (each in several pieces) for a while.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("gets.zk");
+    let gets: Vec<String> = (0..2000).map(|i| format!("get {root}/missing-{i}")).collect();
+    std::fs::write(&script, gets.join("\n")).expect("write the script");
+    let mut sh = PtyShell::spawn(&["-s", &cs, "--keep-going"], &[]);
+    sh.wait_for("CONNECTED", T);
+    sh.line(&format!("addWatch {watched}"));
+    sh.wait_for("watch 1", T);
+    sh.line(&format!("source {}", script.display()));
+    sh.wait_transcript("the first error", T, |lines| {
+        lines.iter().any(|l| l.contains("no such node"))
+    });
+    // Meanwhile, a flood of watch events from another client.
+    let sets: Vec<String> = (0..5000).map(|i| format!("set {watched} v{i}")).collect();
+    let _flood = Zksh::new(server).stdin(sets.join("\n")).spawn();
+    // (Counted in the transcript: they scroll off the screen.)
+    let lines = sh.wait_transcript("2000 errors", Duration::from_secs(60), |lines| {
+        lines.iter().filter(|l| l.contains("no such node")).count() >= 2000
+    });
+    let event = format!("[watch 1 persistent] {watched} changed");
+    let events = lines.iter().filter(|l| l.contains(&event)).count();
+    assert!(events > 0, "events printed meanwhile");
+    let broken: Vec<&String> = lines
+        .iter()
+        .filter(|l| {
+            let error = l.contains("no such node") || l.contains("error:");
+            let whole_error = l.starts_with("error: ") && l.ends_with(": no such node") && !l.contains("[watch");
+            let whole_event = l.as_str() == event;
+            (error && !whole_error) || (l.contains("[watch") && !whole_event)
+        })
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "{} lines broken, e.g. {:?}",
+        broken.len(),
+        &broken[..broken.len().min(6)]
+    );
+}
+
+#[test]
+fn repl_opens_on_a_server_that_is_down_and_connects_once_it_is_up() {
+    let port = crate::support::server::reserve_port();
+    let cs = format!("127.0.0.1:{port}");
+    // Outside the REPL nothing waits for the server: exit 3 at once.
+    Zksh::at(&cs).args(["ls", "/"]).run().code(3);
+    Zksh::at(&cs).args(["-c", "ls /"]).run().code(3);
+    Zksh::at(&cs).stdin("ls /\n").run().code(3);
+    let mut sh = PtyShell::spawn(&["-s", &cs, "--request-timeout", "2s"], &[]);
+    // The shell opens anyway, and its prompt says it has no session yet.
+    sh.wait_for("retrying in the background", T);
+    sh.wait_until("a CONNECTING prompt", T, |s| {
+        input_line(s) == format!("[CONNECTING] {cs} />")
+    });
+    // A command fails as it would on a lost connection; the shell stays.
+    sh.line("ls /");
+    sh.wait_until("the command's error", T, |s| {
+        s.matches("no server answered").count() == 2
+    });
+    sh.wait_until("the prompt again", T, |s| {
+        input_line(s) == format!("[CONNECTING] {cs} />")
+    });
+    let _server = ZkServer::start_on(port, &[]);
+    // Connected in the background: said above a prompt that no longer says CONNECTING.
+    sh.wait_until("a connected prompt", Duration::from_secs(60), |s| {
+        s.contains(&format!("CONNECTED to {cs}")) && input_line(s) == format!("{cs} />")
+    });
+    sh.line("create /made-after-start");
+    sh.wait_for("\n/made-after-start", T);
     sh.type_text("\x04");
     assert_eq!(sh.wait_exit(T), 0);
 }
@@ -190,4 +331,57 @@ fn ctrl_c_stops_delete_r_and_says_how_far_it_got() {
     server.resume();
     sh.line("ls /big");
     sh.wait_until("the tree still there", T, |s| s.lines().any(|l| l.trim() == "b"));
+}
+
+#[test]
+fn delete_r_progress_fits_a_narrow_terminal() {
+    let server = ZkServer::start();
+    let parent = "/a-parent-with-a-long-name/and-a-long-child";
+    Zksh::new(&server)
+        .args([
+            "-c",
+            &format!("create /a-parent-with-a-long-name; create {parent}; create {parent}/x"),
+        ])
+        .run()
+        .success();
+    let cs = server.connect_string();
+    let mut sh = PtyShell::spawn_sized(
+        &["-s", &cs, "--session-timeout", "30s", "--request-timeout", "60s"],
+        &[],
+        24,
+        20,
+    );
+    sh.wait_for("CONNECTED", T);
+    // A frozen server: the command stays in its listing, its progress line redrawn every
+    // 100 ms, and far longer than the terminal is wide.
+    server.pause();
+    sh.line(&format!("delete -r {parent}"));
+    sh.wait_transcript_text("three redraws", T, |text| text.matches("0/0 nodes").count() >= 3);
+    let rows = sh.screen_rows();
+    let progress: Vec<&String> = rows.iter().filter(|r| r.contains("0/0")).collect();
+    assert_eq!(
+        progress.len(),
+        1,
+        "one progress row, redrawn in place:\n{}",
+        rows.join("\n")
+    );
+    assert!(
+        progress[0].ends_with("0/0 nodes"),
+        "the counts shown: {:?}",
+        progress[0]
+    );
+    assert!(
+        progress[0].chars().count() < 20,
+        "the last column left free: {:?}",
+        progress[0]
+    );
+    sh.type_text("\x03");
+    sh.wait_for("interrupted", T);
+    server.resume();
+    let rows = sh.screen_rows();
+    assert!(
+        !rows.iter().any(|r| r.contains("0/0")),
+        "the progress line erased:\n{}",
+        rows.join("\n")
+    );
 }

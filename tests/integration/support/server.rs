@@ -39,13 +39,18 @@ impl ZkServer {
 
     /// As [`ZkServer::start`], with `extra` lines appended to the config.
     pub fn start_with(extra: &[&str]) -> ZkServer {
+        ZkServer::start_on(reserve_port(), extra)
+    }
+
+    /// As [`ZkServer::start_with`], on `port` (from [`reserve_port`]): a client can be
+    /// pointed at the port before the server exists.
+    pub fn start_on(port: u16, extra: &[&str]) -> ZkServer {
         let install = ZkInstall::locate().unwrap_or_else(|e| panic!("{e:#}"));
         // Under target/tmp: a binary killed before it could clean up leaves nothing in /tmp.
         let dir = tempfile::Builder::new()
             .prefix("zksh-test-zk-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .expect("cannot create a temp dir");
-        let port = reserve_port();
         let extra: Vec<String> = extra.iter().map(|line| line.to_string()).collect();
         let files = write_server_files(dir.path(), CONFIG_TEMPLATE, port, &extra)
             .unwrap_or_else(|e| panic!("cannot write the server config: {e:#}"));
