@@ -86,29 +86,10 @@ pub fn rows(text: &str, cols: usize) -> usize {
     row + 1
 }
 
-/// Terminal columns a character takes: 0 for control and combining characters, 2 for the
-/// wide East Asian ranges and emoji, 1 otherwise. Close enough to unicode-width for znode
-/// paths and commands; an error only leaves a row too many or too few on screen.
+/// Terminal columns a character takes, by the same table rustyline lays its lines out with
+/// (unicode-width), so the rows counted here are the rows it drew.
 fn char_width(c: char) -> usize {
-    match u32::from(c) {
-        0..=0x1f | 0x7f..=0x9f => 0,
-        0x300..=0x36f | 0x200b..=0x200f | 0xfe00..=0xfe0f => 0,
-        0x1100..=0x115f
-        | 0x2e80..=0x303e
-        | 0x3041..=0x33ff
-        | 0x3400..=0x4dbf
-        | 0x4e00..=0x9fff
-        | 0xa000..=0xa4cf
-        | 0xac00..=0xd7a3
-        | 0xf900..=0xfaff
-        | 0xfe30..=0xfe4f
-        | 0xff00..=0xff60
-        | 0xffe0..=0xffe6
-        | 0x1f300..=0x1f64f
-        | 0x1f900..=0x1f9ff
-        | 0x20000..=0x3fffd => 2,
-        _ => 1,
-    }
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
 #[cfg(test)]
