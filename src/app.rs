@@ -12,6 +12,7 @@ use crate::config::{self, Config, Mode, ScriptText};
 use crate::errors::error_label;
 use crate::events::{self, EventReceiver};
 use crate::exit::ExitCode;
+use crate::repl::grammar_index::unknown_command;
 use crate::sandbox::Sandbox;
 use crate::shell::Shell;
 use crate::shell::runner::Runner;
@@ -54,6 +55,10 @@ pub fn main() -> std::process::ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(err) => {
+            if let Some(message) = unknown_command(&err) {
+                eprintln!("{} {message}", error_label());
+                return ExitCode::Usage.into();
+            }
             err.print().ok();
             return if err.use_stderr() {
                 ExitCode::Usage

@@ -14,6 +14,7 @@ use crate::exit::ExitCode;
 use crate::line::split_commands;
 use crate::output::stream::StreamEnd;
 use crate::output::{Reply, RowStream, write_document};
+use crate::repl::grammar_index::unknown_command;
 use crate::shell::Shell;
 use crate::shell::stop::{Stop, StopReason};
 
@@ -247,6 +248,10 @@ impl Runner {
             let mut stdout = std::io::stdout().lock();
             write!(stdout, "{help}").and_then(|()| stdout.flush()).ok();
             return ExitCode::Success;
+        }
+        if let Some(message) = unknown_command(&err) {
+            self.report(&ShellError::usage(message), line_number);
+            return ExitCode::Usage;
         }
         let text = if stderr_color() {
             err.render().ansi().to_string()

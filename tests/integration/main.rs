@@ -19,4 +19,5 @@ mod session_info;
 mod signals;
 mod source;
 mod txn;
+mod unknown_command;
 mod watch;
