@@ -201,6 +201,14 @@ impl Runner {
         result
     }
 
+    /// `-f FILE`: runs the file's lines; errors name the file, as they do for `source`.
+    pub async fn run_file(&mut self, name: String, text: &str, keep_going: bool) -> (Flow, ExitCode) {
+        self.sources.push(name);
+        let result = crate::shell::script::run_text(self, text, keep_going).await;
+        self.sources.pop();
+        result
+    }
+
     fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
         self.report_as(err, line_number, self.format == OutputFormat::Json);
     }

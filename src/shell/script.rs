@@ -25,7 +25,10 @@ pub async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_
                 );
                 return ExitCode::Usage;
             }
-            run_text(runner, &content, keep_going).await.1
+            runner
+                .run_file(path.display().to_string(), &content, keep_going)
+                .await
+                .1
         }
         ScriptText::Stdin => run_stdin(runner, name, keep_going).await,
     }

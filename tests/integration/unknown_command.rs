@@ -1,5 +1,5 @@
 //! A mistyped command name: one line that names the nearest command, exit 2, in one-shot use,
-//! scripts (with the line) and the REPL.
+//! `-c` and `-f` scripts (with the file and line) and the REPL.
 
 use std::time::Duration;
 
@@ -23,6 +23,25 @@ fn a_mistyped_command_names_the_nearest_one_in_one_shot_and_scripts() {
         out.stderr,
         "error: line 2: unknown command 'gte' (did you mean 'get'?)\n"
     );
+
+    // In a file, the error names the file, as `source` does.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("setup.zk");
+    std::fs::write(&file, format!("# set up\nls {root}\nsett {root}/a x\n")).expect("write script");
+    let out = Zksh::new(server).arg("-f").arg(&file).run();
+    out.code(2);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {} line 3: unknown command 'sett' (did you mean 'set'?)\n",
+            file.display()
+        )
+    );
+    let out = Zksh::new(server).args(["-o", "json", "-f"]).arg(&file).run();
+    let error = &out.code(2).stderr_json()["error"];
+    assert_eq!(error["file"], file.display().to_string().as_str());
+    assert_eq!(error["line"], 3);
+    assert_eq!(error["code"], "USAGE");
 
     // Nothing close: say where the list is instead of guessing.
     let out = Zksh::new(server).arg("frobnicate").run();
