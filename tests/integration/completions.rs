@@ -1,6 +1,6 @@
 //! Shell completion in real shells: the checked-in scripts load in bash, zsh and fish, complete
 //! command names, and complete znode paths from the live test server; with no server they stay
-//! quick and silent. On a terminal, bash and zsh list command names (not aliases),
+//! quick and silent. On a terminal, bash, zsh and the REPL list command names (not aliases),
 //! keep going down the tree after a node with children (`/app/config/`, no space), put a space
 //! after a leaf, and type nothing on TAB after a complete path; bash does so with a
 //! `host:port` on the line. Also: the scripts and the man page come from the binary.
@@ -451,5 +451,32 @@ fn zsh_on_a_terminal_descends_the_tree_and_lists_command_names() {
 
     zsh.type_text("\x0czksh \t");
     let screen = zsh.wait_until("the listing", T, listing_shown);
+    assert_command_names_listed(&screen);
+}
+
+#[test]
+fn repl_tab_descends_the_tree_and_lists_command_names() {
+    let (server, root) = tree("compl-repl");
+    let home = tempfile::tempdir().expect("tempdir");
+    let home = home.path().to_string_lossy().to_string();
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
+    sh.wait_for("CONNECTED", T);
+    tab_gives(
+        &mut sh,
+        "/> ",
+        &format!("get {root}/app/c"),
+        &format!("{root}/app/config/"),
+    );
+    tab_gives(
+        &mut sh,
+        "/> ",
+        &format!("get {root}/app/config/"),
+        &format!("{root}/app/config/x "),
+    );
+    tab_gives(&mut sh, "/> ", &format!("get {root}/ban"), &format!("{root}/banana "));
+    tab_gives(&mut sh, "/> ", &format!("get {root}/ap"), &format!("{root}/app"));
+
+    sh.type_text("\x0c\t\t");
+    let screen = sh.wait_until("the listing", T, listing_shown);
     assert_command_names_listed(&screen);
 }
