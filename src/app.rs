@@ -12,6 +12,7 @@ use crate::config::{self, Config, Mode, ScriptText};
 use crate::errors::{ClapUsage, error_json, error_label};
 use crate::events::{self, EventReceiver};
 use crate::exit::ExitCode;
+use crate::repl::grammar_index::unknown_command;
 use crate::sandbox::Sandbox;
 use crate::shell::Shell;
 use crate::shell::runner::Runner;
@@ -59,6 +60,10 @@ pub fn main() -> std::process::ExitCode {
             return ExitCode::Usage.into();
         }
         Err(err) => {
+            if let Some(message) = unknown_command(&err) {
+                eprintln!("{} {message}", error_label());
+                return ExitCode::Usage.into();
+            }
             err.print().ok();
             return if err.use_stderr() {
                 ExitCode::Usage

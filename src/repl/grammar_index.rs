@@ -1,6 +1,7 @@
 //! What the line editor knows of the grammar, read once from the same clap tree that parses
-//! the lines: command names and aliases, each command's flags and positional arguments, and
-//! the syntax hint shown after a command name.
+//! the lines: command names and aliases, each command's flags and positional arguments, the
+//! syntax hint shown after a command name, and the command a mistyped name most likely meant
+//! (for the one-line error every mode prints).
 
 use std::sync::OnceLock;
 
@@ -111,6 +112,28 @@ impl GrammarIndex {
             .find(|c| c.name == name || c.aliases.iter().any(|a| a == name))
     }
 
+    /// The name (or alias) a mistyped command word most likely meant: `gte` -> `get`. Case
+    /// is ignored; the longer the word, the more typos it may hold; ties go to the closer
+    /// spelling by Jaro-Winkler.
+    pub fn nearest(&self, typed: &str) -> Option<&str> {
+        let typed = typed.to_lowercase();
+        let allowed = (typed.chars().count() / 3).max(1);
+        self.names()
+            .into_iter()
+            .map(|name| {
+                let lower = name.to_lowercase();
+                (
+                    strsim::osa_distance(&typed, &lower),
+                    strsim::jaro_winkler(&typed, &lower),
+                    name,
+                )
+            })
+            // A one-letter name is always one edit away from any one-letter word.
+            .filter(|(distance, _, name)| *distance <= allowed && *distance < name.len())
+            .min_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)))
+            .map(|(_, _, name)| name)
+    }
+
     /// Every name a command can be typed as, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self
@@ -121,6 +144,24 @@ impl GrammarIndex {
         names.sort_unstable();
         names
     }
+}
+
+/// The one line to print for a line whose first word is no command (clap's own error adds a
+/// usage block that says nothing useful here): `unknown command 'gte' (did you mean 'get'?)`.
+/// None for any other parse error.
+pub fn unknown_command(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let Some(ContextValue::String(typed)) = err.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let advice = match GrammarIndex::get().nearest(typed) {
+        Some(name) => format!("did you mean '{name}'?"),
+        None => "'help' lists the commands".to_string(),
+    };
+    Some(format!("unknown command '{typed}' ({advice})"))
 }
 
 impl CommandInfo {
@@ -218,6 +259,35 @@ mod tests {
             index.find("help").and_then(|h| h.next_positional(&[])).map(|p| p.kind),
             Some(ValueKind::Command)
         );
+    }
+
+    #[test]
+    fn mistyped_commands_meet_their_nearest_name() {
+        let index = GrammarIndex::get();
+        assert_eq!(index.nearest("gte"), Some("get"));
+        assert_eq!(index.nearest("sett"), Some("set"));
+        assert_eq!(index.nearest("GET"), Some("get"));
+        assert_eq!(index.nearest("craete"), Some("create"));
+        assert_eq!(index.nearest("delte"), Some("delete"));
+        assert_eq!(index.nearest("xyzzy"), None);
+        assert_eq!(index.nearest("q"), None);
+    }
+
+    #[test]
+    fn an_unknown_command_is_one_line_with_a_suggestion() {
+        use clap::Parser;
+        let err = ShellLine::try_parse_from(["gte", "/app"]).expect_err("gte is no command");
+        assert_eq!(
+            unknown_command(&err).as_deref(),
+            Some("unknown command 'gte' (did you mean 'get'?)")
+        );
+        let err = ShellLine::try_parse_from(["frobnicate"]).expect_err("no command");
+        assert_eq!(
+            unknown_command(&err).as_deref(),
+            Some("unknown command 'frobnicate' ('help' lists the commands)")
+        );
+        let err = ShellLine::try_parse_from(["get", "--bogus"]).expect_err("no such flag");
+        assert_eq!(unknown_command(&err), None);
     }
 
     #[test]

@@ -64,14 +64,15 @@ impl ShellHelper {
         }
         let kind = info.next_positional(&word.args).map(|p| p.kind);
         match kind {
-            Some(ValueKind::Path) => (word.start, self.complete_path(&word.prefix)),
+            Some(ValueKind::Path) => (word.start, self.complete_path(&word.prefix, &line[pos..])),
             Some(ValueKind::Command) => (word.start, complete_command(&word.prefix)),
-            _ if word.prefix.starts_with('/') => (word.start, self.complete_path(&word.prefix)),
+            _ if word.prefix.starts_with('/') => (word.start, self.complete_path(&word.prefix, &line[pos..])),
             _ => (pos, Vec::new()),
         }
     }
 
-    fn complete_path(&self, prefix: &str) -> Vec<Pair> {
+    /// Children of the typed parent that extend `prefix`; `rest` is the line after the cursor.
+    fn complete_path(&self, prefix: &str, rest: &str) -> Vec<Pair> {
         let (dir, name) = match prefix.rfind('/') {
             Some(i) => (&prefix[..=i], &prefix[i + 1..]),
             None => ("", prefix),
@@ -87,14 +88,31 @@ impl ShellHelper {
         let Some(children) = self.cache.children(&parent, TAB_WAIT) else {
             return Vec::new();
         };
-        children
+        let mut pairs: Vec<Pair> = children
             .into_iter()
             .filter(|c| c.starts_with(name))
             .map(|c| Pair {
                 replacement: format!("{dir}{c}"),
                 display: c,
             })
-            .collect()
+            .collect();
+        // A lone match is typed out whole: `/` after a node with children so that Tab goes on
+        // down the tree, a space after a leaf (unless one follows already, mid-line). Its
+        // listing also warms the cache for that next Tab. Unknown in time: neither.
+        if let [only] = pairs.as_mut_slice() {
+            let path = if parent == "/" {
+                format!("/{}", only.display)
+            } else {
+                format!("{parent}/{}", only.display)
+            };
+            match self.cache.children(&path, TAB_WAIT) {
+                Some(grandchildren) if !grandchildren.is_empty() => only.replacement.push('/'),
+                Some(_) if !rest.starts_with(char::is_whitespace) => only.replacement.push(' '),
+                Some(_) => {}
+                None => {}
+            }
+        }
+        pairs
     }
 
     /// The syntax still to type after a complete command name, if the cursor is at the end.
@@ -152,11 +170,20 @@ impl ShellHelper {
     }
 }
 
+/// Command names that start with `prefix`. An alias is offered only when its command's name
+/// does not match too: Tab on an empty word lists each command once, by its name (`get`, not
+/// also `cat`), while `ca` still completes to `cat`.
 fn complete_command(prefix: &str) -> Vec<Pair> {
-    GrammarIndex::get()
+    let index = GrammarIndex::get();
+    index
         .names()
         .into_iter()
         .filter(|n| n.starts_with(prefix))
+        .filter(|n| {
+            index
+                .find(n)
+                .is_none_or(|c| c.name == *n || !c.name.starts_with(prefix))
+        })
         .map(|n| Pair {
             display: n.to_string(),
             replacement: format!("{n} "),
@@ -252,6 +279,12 @@ mod tests {
         assert_eq!(replacements(&h, "ge"), vec!["get "]);
         assert!(replacements(&h, "ls /; cr").contains(&"create ".to_string()));
         assert_eq!(replacements(&h, "help dele"), vec!["delete ", "deleteall "]);
+        // Names, not aliases, on an empty word; an alias when only it matches.
+        let all = replacements(&h, "");
+        assert!(all.contains(&"get ".to_string()) && all.contains(&"addauth ".to_string()));
+        assert!(!all.contains(&"cat ".to_string()) && !all.contains(&"add-auth ".to_string()));
+        assert_eq!(replacements(&h, "ca"), vec!["cat "]);
+        assert_eq!(replacements(&h, "ex"), vec!["exists ", "exit "]);
         let flags = replacements(&h, "get --r");
         assert_eq!(flags, vec!["--raw "]);
         assert!(replacements(&h, "create -").contains(&"-e ".to_string()));

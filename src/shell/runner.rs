@@ -14,7 +14,9 @@ use crate::exit::ExitCode;
 use crate::line::split_commands;
 use crate::output::stream::StreamEnd;
 use crate::output::{Reply, RowStream, write_document};
+use crate::repl::grammar_index::unknown_command;
 use crate::shell::Shell;
+use crate::shell::script::Lines;
 use crate::shell::stop::{Stop, StopReason};
 
 /// Whether to go on after a command.
@@ -42,7 +44,7 @@ const MAX_SOURCE_DEPTH: usize = 16;
 pub struct Script {
     /// The file, as named in errors.
     pub name: String,
-    pub lines: crate::shell::script::Lines,
+    pub lines: Lines,
 }
 
 impl Runner {
@@ -211,6 +213,14 @@ impl Runner {
         result
     }
 
+    /// `-f FILE`: runs the file's lines; errors name the file, as they do for `source`.
+    pub async fn run_file(&mut self, name: String, lines: Lines, keep_going: bool) -> (Flow, ExitCode) {
+        self.sources.push(name.clone());
+        let result = crate::shell::script::run_lines(self, &name, lines, keep_going).await;
+        self.sources.pop();
+        result
+    }
+
     /// Reports an error in the run's format, at a line of the script when given.
     pub(crate) fn report(&self, err: &anyhow::Error, line_number: Option<usize>) {
         self.report_as(err, line_number, self.format == OutputFormat::Json);
@@ -265,6 +275,10 @@ impl Runner {
             let mut stdout = std::io::stdout().lock();
             write!(stdout, "{help}").and_then(|()| stdout.flush()).ok();
             return ExitCode::Success;
+        }
+        if let Some(message) = unknown_command(&err) {
+            self.report(&ShellError::usage(message), line_number);
+            return ExitCode::Usage;
         }
         let text = if stderr_color() {
             err.render().ansi().to_string()

@@ -28,10 +28,14 @@ pub async fn open_file(path: &Path) -> std::io::Result<Lines> {
 /// Runs a script of the `-c`/`-f`/stdin modes. At its end, a `txn begin` block still open is
 /// an error: its operations were never sent.
 pub async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_going: bool) -> ExitCode {
-    let lines: Lines = match text {
-        ScriptText::Inline(script) => Box::new(std::io::Cursor::new(script.into_bytes())),
+    let (_, code) = match text {
+        ScriptText::Inline(script) => {
+            let lines = Box::new(std::io::Cursor::new(script.into_bytes()));
+            run_lines(runner, name, lines, keep_going).await
+        }
         ScriptText::File(path) => match open_file(&path).await {
-            Ok(lines) => lines,
+            // Its errors name the file, as in a sourced one.
+            Ok(lines) => runner.run_file(name.to_string(), lines, keep_going).await,
             Err(err) => {
                 eprintln!(
                     "{} cannot read script {}: {err}",
@@ -41,9 +45,11 @@ pub async fn run_script(runner: &mut Runner, name: &str, text: ScriptText, keep_
                 return ExitCode::Usage;
             }
         },
-        ScriptText::Stdin => Box::new(BufReader::new(tokio::io::stdin())),
+        ScriptText::Stdin => {
+            let lines = Box::new(BufReader::new(tokio::io::stdin()));
+            run_lines(runner, name, lines, keep_going).await
+        }
     };
-    let (_, code) = run_lines(runner, name, lines, keep_going).await;
     if matches!(code, ExitCode::Interrupted | ExitCode::Terminated | ExitCode::HungUp) {
         return code;
     }

@@ -1,6 +1,9 @@
 //! Shell completion in real shells: the checked-in scripts load in bash, zsh and fish, complete
 //! command names, and complete znode paths from the live test server; with no server they stay
-//! quick and silent. Also: the scripts and the man page come from the binary.
+//! quick and silent. On a terminal, bash, zsh and the REPL list command names (not aliases),
+//! keep going down the tree after a node with children (`/app/config/`, no space), put a space
+//! after a leaf, and type nothing on TAB after a complete path; bash does so with a
+//! `host:port` on the line. Also: the scripts and the man page come from the binary.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -9,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::pty::PtyShell;
 use crate::support::{Zksh, closed_address, namespace};
+
+const T: Duration = Duration::from_secs(20);
 
 const SHELLS: [(&str, &str); 3] = [("bash", "zksh.bash"), ("zsh", "_zksh"), ("fish", "zksh.fish")];
 
@@ -236,4 +241,242 @@ fn fish_completes_commands_and_live_paths() {
     assert!(offered.lines().any(|l| l.starts_with("get\t")), "{offered}");
     let offered = complete(&format!("zksh -s {} get {root}/dam", server.connect_string()));
     assert_eq!(offered.trim_end(), target, "{offered}");
+    // A node with children ends in `/` (fish then adds no space).
+    Zksh::new(server)
+        .args(["create", &format!("{target}/stone")])
+        .run()
+        .success();
+    let offered = complete(&format!("zksh -s {} get {root}/dam", server.connect_string()));
+    assert_eq!(offered.trim_end(), format!("{target}/"), "{offered}");
+    // Command names, not the aliases that sort before them.
+    let offered = complete("zksh ");
+    assert!(offered.lines().any(|l| l.starts_with("get\t")), "{offered}");
+    assert!(!offered.lines().any(|l| l.starts_with("cat\t")), "{offered}");
+}
+
+/// `{root}/app/config/x`, `{root}/apple` and `{root}/banana`: a node with children, leaves, and
+/// a prefix (`app`) shared by a node with children and a leaf.
+fn tree(name: &str) -> (&'static crate::support::ZkServer, String) {
+    let (server, root) = namespace(name);
+    Zksh::new(server)
+        .args([
+            "-c",
+            &format!("create {root}/app; create {root}/app/config; create {root}/app/config/x; create {root}/apple; create {root}/banana"),
+        ])
+        .run()
+        .success();
+    (server, root)
+}
+
+/// The last line of the screen that shows `prompt`: the line being edited, even with a list
+/// of candidates printed under it.
+fn prompt_line(screen: &str, prompt: &str) -> String {
+    screen
+        .lines()
+        .rev()
+        .find(|l| l.contains(prompt))
+        .unwrap_or_default()
+        .trim_end()
+        .to_string()
+}
+
+/// Types `typed`, a TAB and a marker, and checks that the TAB left the line ending in `want`
+/// (the marker shows whether a space follows). A path completion asks the live server under a
+/// short deadline (half a second for a shell, a moment for the REPL's cache), so on a busy
+/// machine a TAB may come back with less than the server holds: a line that is not `want` is
+/// typed afresh a few times before the test fails.
+fn tab_gives(sh: &mut PtyShell, prompt: &str, typed: &str, want: &str) {
+    let mut last = String::new();
+    for attempt in 0..4 {
+        let marker = format!("Z{attempt}");
+        sh.type_text("\x15"); // Ctrl-U: clear the line
+        sh.type_text(&format!("{typed}\t{marker}"));
+        let screen = sh.wait_until(&format!("{marker} after TAB on {typed:?}"), T, |s| {
+            prompt_line(s, prompt).ends_with(&marker)
+        });
+        last = prompt_line(&screen, prompt);
+        if last.ends_with(&format!("{want}{marker}")) {
+            sh.type_text("\x15");
+            return;
+        }
+    }
+    panic!("TAB on {typed:?} never left the line ending in {want:?}; last: {last:?}");
+}
+
+/// The words of a listing of candidates shown under the prompt.
+fn listed_words(screen: &str) -> Vec<String> {
+    screen.split_whitespace().map(str::to_string).collect()
+}
+
+/// A listing of commands is on screen: the first and the last registered (no alias of either).
+fn listing_shown(screen: &str) -> bool {
+    screen.contains("create") && screen.contains("redo")
+}
+
+/// Names listed for an empty command word: the commands, by their names, and none of the
+/// aliases that sort before them (`cat` for `get`, `exit` for `quit`).
+fn assert_command_names_listed(screen: &str) {
+    let words = listed_words(screen);
+    for name in ["get", "ls", "addauth", "quit", "delete"] {
+        assert!(words.iter().any(|w| w == name), "{name} not listed:\n{screen}");
+    }
+    for alias in ["cat", "dir", "add-auth", "exit", "rm", "mk"] {
+        assert!(!words.iter().any(|w| w == alias), "alias {alias} listed:\n{screen}");
+    }
+}
+
+fn bash_on_a_terminal() -> PtyShell {
+    require("bash");
+    // The PTY starts with echo off, and readline then shows nothing that is typed.
+    let mut command = Command::new("bash");
+    command
+        .args([
+            "--norc",
+            "--noprofile",
+            "-c",
+            "stty echo; exec env PS1='bash> ' bash --norc --noprofile -i",
+        ])
+        .env("PATH", path_with_zksh())
+        .env("TERM", "xterm")
+        .env("INPUTRC", "/dev/null")
+        .env("HISTFILE", "/dev/null")
+        .env_remove("ZKSH_SERVER");
+    let mut bash = PtyShell::spawn_command(command);
+    bash.wait_for("bash> ", T);
+    bash.line(&format!("source {}; echo READY", script_path("zksh.bash").display()));
+    bash.wait_until("the script sourced", T, |s| s.lines().any(|l| l.trim() == "READY"));
+    bash
+}
+
+#[test]
+fn bash_on_a_terminal_completes_with_host_port_on_the_line_and_descends_the_tree() {
+    let (server, root) = tree("compl-bash-pty");
+    let on = format!("zksh -s {}", server.connect_string());
+    let mut bash = bash_on_a_terminal();
+    // bash splits `127.0.0.1:port` at the colon; the server still comes from the line.
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("{on} get {root}/ban"),
+        &format!("{root}/banana "),
+    );
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("zksh --server={} ls {root}/ban", server.connect_string()),
+        &format!("{root}/banana "),
+    );
+    // A node with children: `/`, no space, and the next TAB goes on below it.
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("{on} get {root}/app/c"),
+        &format!("{root}/app/config/"),
+    );
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("{on} get {root}/app/config/"),
+        &format!("{root}/app/config/x "),
+    );
+    // A shared prefix: as far as the candidates agree.
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("{on} get {root}/ap"),
+        &format!("{root}/app"),
+    );
+    // After a complete path, TAB types nothing (no `--` from the flags' common prefix).
+    tab_gives(
+        &mut bash,
+        "bash> ",
+        &format!("{on} get {root}/app/config/x "),
+        &format!("{root}/app/config/x "),
+    );
+}
+
+#[test]
+fn bash_on_a_terminal_lists_command_names_not_aliases() {
+    let mut bash = bash_on_a_terminal();
+    bash.type_text("\x0czksh \t\t"); // Ctrl-L first: only the listing on screen
+    let screen = bash.wait_until("the listing", T, listing_shown);
+    assert_command_names_listed(&screen);
+    // No flags on an empty word either.
+    assert!(!listed_words(&screen).iter().any(|w| w.starts_with("--")), "{screen}");
+    // An alias still completes when only it matches.
+    tab_gives(&mut bash, "bash> ", "zksh ca", "zksh cat ");
+}
+
+#[test]
+fn zsh_on_a_terminal_descends_the_tree_and_lists_command_names() {
+    require("zsh");
+    let (server, root) = tree("compl-zsh-pty");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(script_path("_zksh"), dir.path().join("_zksh")).expect("copy _zksh");
+    let mut command = Command::new("zsh");
+    command
+        .args(["-f", "-i"])
+        .env("PATH", path_with_zksh())
+        .env("HOME", dir.path())
+        .env("TERM", "xterm")
+        .env_remove("ZKSH_SERVER")
+        .env("PS1", "zsh> ");
+    let mut zsh = PtyShell::spawn_command(command);
+    zsh.wait_for("zsh> ", T);
+    zsh.line(&format!(
+        "bindkey -e; fpath=({} $fpath); autoload -Uz compinit; compinit -u -D; echo READY",
+        dir.path().display()
+    ));
+    zsh.wait_until("compinit", T, |s| s.lines().any(|l| l.trim() == "READY"));
+
+    let on = format!("zksh -s {}", server.connect_string());
+    tab_gives(
+        &mut zsh,
+        "zsh> ",
+        &format!("{on} get {root}/app/c"),
+        &format!("{root}/app/config/"),
+    );
+    tab_gives(
+        &mut zsh,
+        "zsh> ",
+        &format!("{on} get {root}/app/config/"),
+        &format!("{root}/app/config/x "),
+    );
+    tab_gives(
+        &mut zsh,
+        "zsh> ",
+        &format!("{on} get {root}/app/config/x "),
+        &format!("{root}/app/config/x "),
+    );
+
+    zsh.type_text("\x0czksh \t");
+    let screen = zsh.wait_until("the listing", T, listing_shown);
+    assert_command_names_listed(&screen);
+}
+
+#[test]
+fn repl_tab_descends_the_tree_and_lists_command_names() {
+    let (server, root) = tree("compl-repl");
+    let home = tempfile::tempdir().expect("tempdir");
+    let home = home.path().to_string_lossy().to_string();
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
+    sh.wait_for("CONNECTED", T);
+    tab_gives(
+        &mut sh,
+        "/> ",
+        &format!("get {root}/app/c"),
+        &format!("{root}/app/config/"),
+    );
+    tab_gives(
+        &mut sh,
+        "/> ",
+        &format!("get {root}/app/config/"),
+        &format!("{root}/app/config/x "),
+    );
+    tab_gives(&mut sh, "/> ", &format!("get {root}/ban"), &format!("{root}/banana "));
+    tab_gives(&mut sh, "/> ", &format!("get {root}/ap"), &format!("{root}/app"));
+
+    sh.type_text("\x0c\t\t");
+    let screen = sh.wait_until("the listing", T, listing_shown);
+    assert_command_names_listed(&screen);
 }

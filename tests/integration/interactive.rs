@@ -34,8 +34,9 @@ fn tab_completes_commands_flags_and_live_paths() {
     sh.type_text("\x15"); // Ctrl-U: clear the line
 
     sh.type_text(&format!("get {root}/ben\t"));
+    // A leaf: completed with a space after it (the syntax hint follows).
     sh.wait_until("absolute path completed", T, |s| {
-        input_line(s).ends_with(&format!("get {root}/bench-unique"))
+        input_line(s).contains(&format!("get {root}/bench-unique [-s]"))
     });
     sh.type_text("\x15");
 
@@ -43,7 +44,7 @@ fn tab_completes_commands_flags_and_live_paths() {
     sh.wait_for(&format!("{root}> "), T);
     sh.type_text("get ben\t");
     sh.wait_until("relative path completed", T, |s| {
-        input_line(s).ends_with("get bench-unique")
+        input_line(s).contains("get bench-unique [-s]")
     });
     // Completion in the middle of a line: move left over " tail" and complete there.
     sh.type_text("\x15get ot tail\x1b[D\x1b[D\x1b[D\x1b[D\x1b[D\t");

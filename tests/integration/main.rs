@@ -21,4 +21,5 @@ mod session_info;
 mod signals;
 mod source;
 mod txn;
+mod unknown_command;
 mod watch;
