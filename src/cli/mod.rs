@@ -1,0 +1,157 @@
+//! The clap grammar: connection and mode options of the `zksh` process, and the multicall
+//! parser that reads REPL and script lines with the very same command definitions.
+
+mod argv;
+mod values;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, ValueEnum};
+
+pub use argv::{
+    asks_for_json, color_choice_in, command_name, command_word, options_before_command, rewrite_zkcli_habits,
+};
+pub use values::{parse_connect_string, parse_duration, parse_size};
+
+use crate::commands::Command;
+use crate::zk::Profile;
+
+/// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
+///
+/// With no command and a terminal on stdin, zksh opens an interactive shell. With a command,
+/// it runs it once; with -c or -f (or a script on stdin) it runs a script.
+#[derive(Debug, Parser)]
+#[command(
+    name = "zksh",
+    version,
+    disable_help_subcommand = true,
+    subcommand_value_name = "COMMAND",
+    after_help = "Run `zksh help` for the list of commands, `zksh help <command>` for one of them.\n\
+                  Exit codes: 0 ok, 1 refused by ZooKeeper or condition not met, 2 usage, 3 no connection, 130 interrupted."
+)]
+pub struct Cli {
+    /// Connect string: host:port[,host:port...][/chroot]
+    #[arg(
+        short = 's',
+        long,
+        env = "ZKSH_SERVER",
+        default_value = "127.0.0.1:2181",
+        value_name = "HOSTS",
+        value_parser = parse_connect_string
+    )]
+    pub server: String,
+
+    /// Session timeout to negotiate with the server (e.g. 10s, 500ms)
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub session_timeout: Duration,
+
+    /// Give up connecting after this long
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Deadline for each command's requests while the connection is down
+    #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
+    pub request_timeout: Duration,
+
+    /// The largest request the server takes: its jute.maxbuffer (e.g. 4m for a server set to
+    /// 4 MiB). Larger writes and transactions are refused before they are sent
+    #[arg(long, value_parser = parse_size, default_value = "1048575", value_name = "BYTES")]
+    pub max_request_size: usize,
+
+    /// Allow connecting to a read-only server (as zkCli's -r)
+    #[arg(short = 'r', long)]
+    pub readonly: bool,
+
+    /// Run a script given as a string: commands separated by ';' or newlines
+    #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
+    pub script: Option<String>,
+
+    /// Run a script file ('-' for stdin)
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// In a script, go on after a failing line (exit 1 at the end if any failed)
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Start a throwaway local ZooKeeper, connect to it, remove it on exit
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// Output format for every command of this run
+    #[arg(short = 'o', long, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+
+    /// When to use colour
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Log the ZooKeeper client's requests, replies and state changes on stderr (RUST_LOG
+    /// picks other levels and targets)
+    #[arg(long)]
+    pub debug: bool,
+
+    /// Internal: keep a sandbox server alive while stdin stays open.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub sandbox_watchdog: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// One REPL or script line: the first word names the command (clap multicall).
+#[derive(Debug, Parser)]
+#[command(multicall = true, disable_help_subcommand = true)]
+pub struct ShellLine {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+// The `-o/--output` option every command takes. No doc comment: flattened last into every
+// command, clap would make it the help text of each.
+#[derive(Debug, Clone, Args, Default)]
+pub struct OutputArg {
+    /// Output format: text or json
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
+}
+
+impl Cli {
+    /// The connection profile these options describe.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            server: self.server.clone(),
+            session_timeout: self.session_timeout,
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            max_request_size: self.max_request_size,
+            readonly: self.readonly,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_trees_are_consistent() {
+        Cli::command().debug_assert();
+        ShellLine::command().debug_assert();
+    }
+}

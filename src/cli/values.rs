@@ -1,0 +1,174 @@
+//! The values of options and arguments that clap cannot check by itself: durations, sizes,
+//! connect strings. Each parser says what is wrong in words a user can act on.
+
+use std::time::Duration;
+
+/// Parses a size in bytes: `1048575`, `512k`, `4m` (KiB and MiB).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let lower = text.to_ascii_lowercase();
+    let (number, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let value: usize = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size in bytes (try 1048575, 512k, 4m)"))?;
+    let scale = match unit {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use k or m)")),
+    };
+    value
+        .checked_mul(scale)
+        .filter(|size| (1024..=i32::MAX as usize).contains(size))
+        .ok_or_else(|| format!("'{text}' is out of range (1k to 2047m)"))
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (try 10s, 500ms, 2m)"))?;
+    let seconds = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown unit '{other}' in '{text}' (use ms, s, m or h)")),
+    };
+    if !seconds.is_finite() || !(0.0..=1e9).contains(&seconds) {
+        return Err(format!("'{text}' is out of range"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// Checks a connect string, `host[:port][,host[:port]...][/chroot]`, as it is parsed: the client
+/// would read `host:` (an empty port) as port 2181 and connect somewhere not asked for. A host
+/// alone means port 2181, as in ZooKeeper's own clients; an IPv6 address goes in brackets.
+pub fn parse_connect_string(text: &str) -> Result<String, String> {
+    let (hosts, chroot) = match text.find('/') {
+        Some(i) => (&text[..i], Some(&text[i..])),
+        None => (text, None),
+    };
+    if hosts.is_empty() {
+        return Err(format!(
+            "'{text}' names no host (give host:port[,host:port...][/chroot])"
+        ));
+    }
+    for host_port in hosts.split(',') {
+        check_host_port(host_port)?;
+    }
+    if let Some(chroot) = chroot {
+        // A chroot is a znode path as the server checks it: already normal, nothing to resolve.
+        let normal = crate::path::resolve_path("/", chroot).map_err(|e| format!("chroot {e}"))?;
+        if normal != chroot {
+            return Err(format!(
+                "chroot '{chroot}' has '.' or '..' in it (write it as '{normal}')"
+            ));
+        }
+    }
+    Ok(text.to_string())
+}
+
+fn check_host_port(host_port: &str) -> Result<(), String> {
+    if host_port.is_empty() {
+        return Err("the host list has an empty entry (',,' or a ',' at an end)".into());
+    }
+    let (host, port) = if let Some(rest) = host_port.strip_prefix('[') {
+        let Some((host, after)) = rest.split_once(']') else {
+            return Err(format!("host '{host_port}' opens '[' without closing it"));
+        };
+        match after {
+            "" => (host, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return Err(format!("host '{host_port}': only ':port' may follow ']'")),
+            },
+        }
+    } else {
+        match host_port.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(format!("'{host_port}' has an empty host name"));
+    }
+    if host.chars().any(char::is_whitespace) {
+        return Err(format!("host '{host}' has a space in it"));
+    }
+    match port {
+        None => Ok(()),
+        Some("") => Err(format!(
+            "host '{host}' has an empty port after ':' (give {host}:PORT, or {host} alone for 2181)"
+        )),
+        Some(port) => match port.parse::<u16>() {
+            Ok(n) if n > 0 && port.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+            _ => Err(format!("host '{host}' has port '{port}', not a number from 1 to 65535")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_strings_are_checked() {
+        for good in [
+            "127.0.0.1:2181",
+            "h",
+            "zk1:2181,zk2:2182/app",
+            "zk1:2181/app/x",
+            "[::1]:2181",
+            "[::1]",
+            "h:65535",
+            "h/",
+        ] {
+            assert_eq!(parse_connect_string(good).as_deref(), Ok(good), "{good}");
+        }
+        let err = |text: &str| parse_connect_string(text).unwrap_err();
+        assert!(err("127.0.0.1:").contains("host '127.0.0.1' has an empty port"));
+        assert!(err("a:1,b:/x").contains("host 'b' has an empty port"));
+        assert!(err("h:0").contains("1 to 65535"));
+        assert!(err("h:65536").contains("1 to 65535"));
+        assert!(err("h:+1").contains("1 to 65535"));
+        assert!(err("h:x").contains("'x'"));
+        assert!(err(":2181").contains("empty host"));
+        assert!(err("").contains("no host"));
+        assert!(err("/app").contains("no host"));
+        assert!(err("a:1,,b:2").contains("empty entry"));
+        assert!(err("[::1:2181").contains("'['"));
+        assert!(err("h:1/app/").contains("ends with '/'"));
+        assert!(err("h:1/a//b").contains("empty component"));
+        assert!(err("h:1/a/../b").contains("'..'"));
+        assert!(err("h:1/a\u{1}").contains("forbids"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("abc").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048575"), Ok(1_048_575));
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("4M"), Ok(4 << 20));
+        assert!(parse_size("12").is_err(), "too small to be a server's limit");
+        assert!(parse_size("4g").is_err());
+        assert!(parse_size("lots").is_err());
+    }
+}
