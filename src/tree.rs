@@ -3,11 +3,11 @@
 
 use zookeeper_client::{self as zk, Client, MultiReadResult};
 
-use crate::errors::{ShellError, ZkError};
+use crate::errors::{ShellError, ZkError, is_connection_error};
 use crate::path::child_path;
 use crate::progress::Progress;
 use crate::zk::Zk;
-use crate::zk::write::WriteOp;
+use crate::zk::write::{MultiError, WriteOp};
 
 /// Operations per multi request: small enough for the 1 MB packet limit with long paths.
 pub const BATCH_OPS: usize = 200;
@@ -19,6 +19,22 @@ const WINDOW: usize = 8;
 /// Lists `root` and every node below it, parents before children (breadth first, each
 /// level sorted). Nodes that vanish during the walk are skipped.
 pub async fn walk_subtree(zk: &Zk, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
+    walk(zk, client, op, root, false).await
+}
+
+/// What is left of a subtree being worked on: as [`walk_subtree`], and nothing at all when
+/// the root itself is gone.
+pub async fn remaining(zk: &Zk, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
+    walk(zk, client, op, root, true).await
+}
+
+async fn walk(
+    zk: &Zk,
+    client: &Client,
+    op: &'static str,
+    root: &str,
+    root_may_vanish: bool,
+) -> anyhow::Result<Vec<String>> {
     let mut all = vec![root.to_string()];
     let mut level = vec![root.to_string()];
     while !level.is_empty() {
@@ -43,8 +59,9 @@ pub async fn walk_subtree(zk: &Zk, client: &Client, op: &'static str, root: &str
                             children.sort_unstable();
                             next.extend(children.iter().map(|c| child_path(parent, c)));
                         }
-                        // The root must exist; anything below may vanish while we walk.
+                        // Anything below may vanish while we walk.
                         MultiReadResult::Error { err: zk::Error::NoNode } if parent != root => {}
+                        MultiReadResult::Error { err: zk::Error::NoNode } if root_may_vanish => return Ok(Vec::new()),
                         MultiReadResult::Error { err } => return Err(ZkError::new(op, parent.as_str(), err).into()),
                         _ => {}
                     }
@@ -57,34 +74,103 @@ pub async fn walk_subtree(zk: &Zk, client: &Client, op: &'static str, root: &str
     Ok(all)
 }
 
-/// Deletes `root` and its subtree, children before parents, in multi batches. Concurrent
-/// changes (a node added or removed meanwhile) make a batch fail as a whole; the walk is then
-/// redone, a few times, before giving up with a count of what was deleted.
-/// `progress` counts the nodes deleted.
+/// Deletes `root` and its subtree, children before parents, in multi batches; returns how
+/// many nodes went. Concurrent changes (a node added or removed meanwhile) make a batch fail
+/// as a whole, and so can a lost connection, after the batch was applied or not: either way
+/// the subtree is walked again, which also settles what went, and the rest deleted, a few
+/// times before giving up. `progress` counts the nodes deleted; every error after the first
+/// batch was sent says how many went and how many remain.
 pub async fn delete_subtree(zk: &Zk, client: &Client, root: &str, progress: &Progress) -> anyhow::Result<usize> {
     const ATTEMPTS: usize = 3;
-    let mut last_error = None;
-    for _ in 0..ATTEMPTS {
-        let nodes = walk_subtree(zk, client, "delete -r", root).await?;
-        progress.set_remaining(nodes.len());
-        match delete_deepest_first(zk, client, &nodes, progress).await {
-            None => return Ok(progress.done()),
-            Some(err) => last_error = Some(err),
-        }
-        if zk.call("delete -r", root, client.check_stat(root)).await?.is_none() {
+    // Nothing is sent before this walk succeeds: its error is the whole story.
+    let mut nodes = walk_subtree(zk, client, OP, root).await?;
+    progress.recount(nodes.len());
+    let mut attempt = 1;
+    loop {
+        let Some(failure) = delete_deepest_first(zk, client, &nodes, progress).await else {
+            return Ok(progress.done());
+        };
+        // Every batch sent has been answered or failed by now, and the server applies one
+        // session's requests in order: this walk sees whatever of them landed.
+        nodes = match remaining(zk, client, OP, root).await {
+            Ok(nodes) => nodes,
+            Err(err) => return Err(cut_short(root, progress, err)),
+        };
+        progress.recount(nodes.len());
+        if nodes.is_empty() {
             return Ok(progress.done());
         }
+        // A connection that keeps going is no tree that keeps changing.
+        if !is_retryable(&failure) || (attempt == ATTEMPTS && connection_reason(&failure).is_some()) {
+            return Err(cut_short(root, progress, failure));
+        }
+        if attempt == ATTEMPTS {
+            let reason = format!("{failure:#}");
+            return Err(ShellError::refused(
+                OP,
+                root,
+                format!("the tree kept changing; {} ({reason})", progress.how_far("deleted")),
+            ));
+        }
+        attempt += 1;
     }
-    let deleted = progress.done();
-    let reason = last_error.map(|e| format!("{e:#}")).unwrap_or_default();
-    Err(ShellError::refused(
-        "delete -r",
-        root,
-        format!("the tree kept changing; {deleted} nodes deleted, the rest left in place ({reason})"),
-    ))
+}
+
+const OP: &str = "delete -r";
+
+/// Failures a new walk may get past: the tree changed under a batch (a node gone, or one
+/// added below a parent), or the connection went (and may come back within the session).
+/// Not a refusal that would only come again: rights, a read-only server, limits.
+fn is_retryable(err: &anyhow::Error) -> bool {
+    use zk::Error::*;
+    !err.chain()
+        .filter_map(|cause| cause.downcast_ref::<ZkError>())
+        .any(|e| {
+            matches!(
+                e.source,
+                NoAuth
+                    | AuthFailed
+                    | InvalidAcl
+                    | NotReadOnly
+                    | QuotaExceeded
+                    | Unimplemented
+                    | MarshallingError
+                    | BadArguments(_)
+            )
+        })
+}
+
+/// Why `err` means that the session could not be used, if it does.
+fn connection_reason(err: &anyhow::Error) -> Option<String> {
+    err.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<ZkError>() {
+            // A socket error under a request counts too (errors.rs reads it out).
+            return is_connection_error(&e.source).then(|| e.reason());
+        }
+        match cause.downcast_ref::<ShellError>() {
+            Some(ShellError::NoConnection { message, .. }) => Some(message.clone()),
+            _ => None,
+        }
+    })
+}
+
+/// The error for a delete that stopped part way: its reason, and how far it got (bounds, if
+/// batches are in doubt). A lost connection keeps its exit code.
+fn cut_short(root: &str, progress: &Progress, err: anyhow::Error) -> anyhow::Error {
+    let how_far = progress.how_far("deleted");
+    match connection_reason(&err) {
+        Some(reason) => ShellError::NoConnection {
+            op: OP,
+            path: root.to_string(),
+            message: format!("{reason}; {how_far}"),
+        }
+        .into(),
+        None => ShellError::refused(OP, root, format!("{err:#}; {how_far}")),
+    }
 }
 
 /// Deletes `nodes` from the last to the first, counting into `progress`; the first failure.
+/// Returns only once every batch it sent was answered (or failed).
 async fn delete_deepest_first(
     zk: &Zk,
     client: &Client,
@@ -106,6 +192,7 @@ async fn delete_deepest_first(
     }
     for window in batches.chunks(WINDOW) {
         let mut requests = Vec::with_capacity(window.len());
+        let mut failure = None;
         for batch in window {
             // Children first: the batch was cut from the deep end of the list.
             let ops: Vec<WriteOp> = batch
@@ -117,16 +204,27 @@ async fn delete_deepest_first(
                 })
                 .collect();
             match zk.send_multi(client, &ops) {
-                Ok(pending) => requests.push((ops, pending)),
-                Err(err) => return Some(err.into_error(zk, "delete -r", &ops, false)),
+                Ok(pending) => {
+                    progress.sent(ops.len());
+                    requests.push((ops, pending));
+                }
+                Err(err) => {
+                    // Not sent; the batches already sent are still awaited below.
+                    failure = Some(err.into_error(zk, OP, &ops, false));
+                    break;
+                }
             }
         }
-        let mut failure = None;
         for (ops, pending) in requests {
             match zk.finish_multi(&ops, pending).await {
-                Ok(_) => progress.add_done(ops.len()),
+                Ok(_) => progress.confirmed(ops.len()),
                 Err(err) => {
-                    failure.get_or_insert_with(|| err.into_error(zk, "delete -r", &ops, false));
+                    // A refused operation undoes its whole batch; any other failure leaves
+                    // the batch in doubt, for the next walk to settle.
+                    if matches!(err, MultiError::Operation { .. }) {
+                        progress.refused(ops.len());
+                    }
+                    failure.get_or_insert_with(|| err.into_error(zk, OP, &ops, false));
                 }
             }
         }

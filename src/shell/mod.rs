@@ -191,6 +191,7 @@ impl Shell {
             path: path.to_string(),
             verb,
             progress: progress.clone(),
+            zk: self.zk.clone(),
         });
         progress
     }

@@ -98,9 +98,9 @@ impl Runner {
         let result = tokio::select! {
             result = command.run(&mut self.shell) => result,
             reason = stop.cancelled() => {
-                // A bulk command under way says how far it got.
+                // A bulk command under way says how far it got (re-counting what remains).
                 let err = match self.shell.take_bulk() {
-                    Some(run) => run.stopped().into(),
+                    Some(run) => run.stopped(&mut stop).await.into(),
                     None => ShellError::Interrupted.into(),
                 };
                 self.report_as(&err, line_number, format == OutputFormat::Json);

@@ -4,6 +4,7 @@ mod pty;
 mod support;
 
 mod bad_input;
+mod bulk;
 mod completions;
 mod display;
 mod edit;
