@@ -7,12 +7,12 @@ use crate::errors::{ShellError, ZkError, is_connection_error};
 use crate::path::child_path;
 use crate::progress::Progress;
 use crate::zk::Zk;
+use crate::zk::limits;
 use crate::zk::write::{MultiError, WriteOp};
 
-/// Operations per multi request: small enough for the 1 MB packet limit with long paths.
+/// Operations per multi request; long paths make a batch smaller still (its encoded size stays
+/// within the server's request limit).
 pub const BATCH_OPS: usize = 200;
-/// Bytes of paths per multi write, a second bound for very long paths.
-const BATCH_BYTES: usize = 256 * 1024;
 /// Multi requests in flight at once.
 const WINDOW: usize = 8;
 
@@ -37,11 +37,15 @@ async fn walk(
 ) -> anyhow::Result<Vec<String>> {
     let mut all = vec![root.to_string()];
     let mut level = vec![root.to_string()];
+    let (limit, chroot) = (zk.profile().max_request_size, zk.profile().chroot().map_or(0, str::len));
     while !level.is_empty() {
         let mut next = Vec::new();
-        for window in level.chunks(BATCH_OPS * WINDOW) {
+        let batches = limits::batches(&level, BATCH_OPS, limit, |path| {
+            limits::children_read_size(path, chroot)
+        });
+        for window in batches.chunks(WINDOW) {
             let mut requests = Vec::with_capacity(WINDOW);
-            for batch in window.chunks(BATCH_OPS) {
+            for batch in window.iter().copied() {
                 let mut reader = client.new_multi_reader();
                 for path in batch {
                     reader
@@ -177,19 +181,17 @@ async fn delete_deepest_first(
     nodes: &[String],
     progress: &Progress,
 ) -> Option<anyhow::Error> {
-    let mut batches: Vec<&[String]> = Vec::new();
-    let mut start = nodes.len();
-    // Walk from the end (deepest level) towards the root, cutting batches by count and bytes.
-    while start > 0 {
-        let mut end = start;
-        let mut bytes = 0;
-        while end > 0 && start - end < BATCH_OPS && bytes < BATCH_BYTES {
-            end -= 1;
-            bytes += nodes[end].len();
-        }
-        batches.push(&nodes[end..start]);
-        start = end;
-    }
+    let (limit, chroot) = (zk.profile().max_request_size, zk.profile().chroot().map_or(0, str::len));
+    let delete_cost = |path: &String| {
+        let op = WriteOp::Delete {
+            path: path.clone(),
+            version: None,
+        };
+        limits::multi_op_size(&op, chroot)
+    };
+    // Sent from the end (the deepest level) towards the root, so children go first.
+    let mut batches = limits::batches(nodes, BATCH_OPS, limit, delete_cost);
+    batches.reverse();
     for window in batches.chunks(WINDOW) {
         let mut requests = Vec::with_capacity(window.len());
         let mut failure = None;

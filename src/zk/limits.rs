@@ -47,6 +47,40 @@ pub fn multi_size(ops: &[WriteOp], chroot: usize) -> usize {
     REQUEST_HEADER + ops.iter().map(|op| MULTI_HEADER + body(op, chroot)).sum::<usize>() + MULTI_HEADER
 }
 
+/// What one operation of a multi costs, as `multi_size` counts it.
+pub fn multi_op_size(op: &WriteOp, chroot: usize) -> usize {
+    MULTI_HEADER + body(op, chroot)
+}
+
+/// What a getChildren of `path` costs in a multi-read: the path and the watch flag.
+pub fn children_read_size(path: &str, chroot: usize) -> usize {
+    MULTI_HEADER + field(chroot + path.len()) + 1
+}
+
+/// Cuts `items` into consecutive batches of at most `most_ops` each whose multi request stays
+/// within `limit` bytes, `cost` being what one item adds. An item too large even alone gets a
+/// batch of its own (the write path then refuses it, naming it).
+pub fn batches<T>(items: &[T], most_ops: usize, limit: usize, cost: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    let room = limit.saturating_sub(REQUEST_HEADER + MULTI_HEADER);
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < items.len() {
+        let mut end = start;
+        let mut bytes = 0;
+        while end < items.len() && end - start < most_ops {
+            let next = cost(&items[end]);
+            if end > start && bytes + next > room {
+                break;
+            }
+            bytes += next;
+            end += 1;
+        }
+        batches.push(&items[start..end]);
+        start = end;
+    }
+    batches
+}
+
 /// Refuses a request of `size` bytes over `limit`: `what` names it, `outcome` says that
 /// nothing happened in the words of the command.
 pub fn check(op: &'static str, path: &str, what: &str, size: usize, limit: usize, outcome: &str) -> anyhow::Result<()> {
@@ -98,6 +132,22 @@ mod tests {
             request_size(&create("/x", 10), 4),
             request_size(&create("/x", 10), 0) + 4
         );
+    }
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_encoded_size() {
+        let paths: Vec<String> = (0..10).map(|i| format!("/{}", "p".repeat(i * 100))).collect();
+        let cost = |p: &String| children_read_size(p, 0);
+        let by_count = batches(&paths, 4, DEFAULT_MAX_REQUEST, cost);
+        assert_eq!(by_count.iter().map(|b| b.len()).collect::<Vec<_>>(), [4, 4, 2]);
+        // A limit that takes about two of the longer paths at a time.
+        let by_size = batches(&paths, 100, 2_000, cost);
+        assert_eq!(by_size.len(), 3, "split where the next path would not fit");
+        for batch in &by_size {
+            let size = 8 + batch.iter().map(cost).sum::<usize>() + 9;
+            assert!(size <= 2_000 || batch.len() == 1, "{size}");
+        }
+        assert_eq!(by_size.concat(), paths, "every item once, in order");
     }
 
     #[test]
