@@ -137,11 +137,19 @@ pub fn is_connection_error(err: &zk::Error) -> bool {
 }
 
 /// The socket error under a client error, if that is what it is: zookeeper-client hands a
-/// request the I/O error of a connection that broke under it ("connection reset by peer").
+/// request the I/O error of a connection that broke under it ("connection reset by peer"),
+/// wrapped in an `Arc<dyn Error>` that hides its type from a plain downcast.
 fn socket_error(err: &zk::Error) -> Option<&std::io::Error> {
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
     let mut cause = std::error::Error::source(err);
     while let Some(e) = cause {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        if let Some(io) = e
+            .downcast_ref::<Shared>()
+            .and_then(|shared| shared.downcast_ref::<std::io::Error>())
+        {
             return Some(io);
         }
         cause = e.source();

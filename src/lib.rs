@@ -8,7 +8,6 @@ pub mod cli;
 pub mod commands;
 pub mod completion;
 pub mod config;
-pub mod connection;
 pub mod errors;
 pub mod events;
 pub mod exit;

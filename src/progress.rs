@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::connection::human_duration;
 use crate::errors::ShellError;
+use crate::output::human_duration;
 use crate::shell::stop::Stop;
 use crate::zk::Zk;
 

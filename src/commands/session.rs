@@ -8,8 +8,8 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::connection::human_duration;
 use crate::events::ConnState;
+use crate::output::human_duration;
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
 

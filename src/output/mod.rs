@@ -84,6 +84,17 @@ impl std::fmt::Debug for Reply {
     }
 }
 
+/// `10s`, `1.5s`, `250ms`.
+pub fn human_duration(d: std::time::Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{}ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
+
 /// Writes one document in `format`, ending with a newline where the format has lines.
 pub fn write_document(document: &dyn Document, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {

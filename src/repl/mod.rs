@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use colored::Colorize;
 
-use crate::connection::Connection;
 use crate::events::{ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::shell::runner::{Flow, Runner};
+use crate::zk::connection::Connection;
 use editor::{LineEditor, ReadOutcome};
 use helper::ShellHelper;
 use path_cache::PathCache;

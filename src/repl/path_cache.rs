@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use crate::connection::Connection;
+use crate::zk::connection::Connection;
 
 /// How long a listing is trusted before it is fetched again.
 const FRESH_FOR: Duration = Duration::from_secs(5);

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use zookeeper_client::{self as zk, AddWatchMode, Client, EventType, OneshotWatcher, SessionState, WatchedEvent};
 
-use crate::connection::Connection;
 use crate::path::parent_of;
 use crate::watch::{Emitter, EventName, OneshotKind, Taps, WatchRegistry, lock_taps};
+use crate::zk::connection::Connection;
 
 /// The next client whose session is usable; None once the shell closes or the session can
 /// never come back (rejected credentials, or an expiry with renewal off).

@@ -3,6 +3,7 @@
 //! Nothing here knows about the shell's current node, history or transaction block.
 
 pub mod acl;
+pub mod connection;
 pub mod limits;
 pub mod profile;
 pub mod write;
@@ -13,9 +14,11 @@ use std::time::Duration;
 
 use zookeeper_client::{self as zk, Client};
 
-use crate::connection::{Connection, deadline_error};
+use crate::errors::ShellError;
 use crate::errors::ZkError;
 use crate::events::{ConnState, EventSender};
+use crate::output::human_duration;
+use crate::zk::connection::Connection;
 pub use profile::Profile;
 
 /// A handle on one ZooKeeper: cheap to clone, shared by commands and background tasks.
@@ -100,4 +103,17 @@ impl Zk {
     pub async fn close(&self) {
         self.conn.close().await;
     }
+}
+
+/// The error for a request that outlived the deadline: almost always a lost connection.
+pub fn deadline_error(settings: &Profile, op: &'static str, path: &str) -> anyhow::Error {
+    ShellError::NoConnection {
+        op,
+        path: path.to_string(),
+        message: format!(
+            "no answer within {} (--request-timeout): connection to ZooKeeper is down",
+            human_duration(settings.request_timeout)
+        ),
+    }
+    .into()
 }

@@ -229,6 +229,8 @@ fn leaving_the_repl_with_queued_operations_asks_first() {
     sh.line("n");
     sh.line("txn show");
     sh.wait_for(&format!("1. create {root}/a"), t);
+    // At the prompt again (a Ctrl-D typed before the editor reads would be the terminal's).
+    sh.wait_until("the prompt", t, |s| s.trim_end().ends_with("txn(1)>"));
     // Ctrl-D asks too; a second Ctrl-D at the question leaves.
     sh.type_text("\x04");
     sh.wait_until("the question again", t, |s| s.matches("will be dropped").count() == 2);

@@ -210,6 +210,20 @@ impl PtyShell {
         }
     }
 
+    /// Whether `text` shows within `timeout`.
+    pub fn try_wait_for(&mut self, text: &str, timeout: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            if self.screen().contains(text) {
+                return true;
+            }
+            if start.elapsed() > timeout {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn wait_for(&mut self, text: &str, timeout: Duration) -> String {
         self.wait_until(text, timeout, |s| s.contains(text))
     }
