@@ -27,7 +27,19 @@ pub fn display_data(data: &[u8]) -> String {
             return text.to_string();
         }
     }
-    escape_bytes(data)
+    escape_bytes(data, false)
+}
+
+/// As [`display_data`], for a place that must stay on one line (a watch event): data with a
+/// newline is shown escaped, the newline as `\x0a`, so that it never looks like text that
+/// reads `\n`.
+pub fn one_line_data(data: &[u8]) -> String {
+    let shown = display_data(data);
+    if shown.contains('\n') {
+        escape_bytes(data, true)
+    } else {
+        shown
+    }
 }
 
 /// Whether `text` holds `\xNN` (any case), which an escaped rendering would show for a byte.
@@ -37,13 +49,13 @@ fn reads_as_hex_escape(text: &str) -> bool {
         .any(|w| w[0] == b'\\' && w[1] == b'x' && w[2].is_ascii_hexdigit() && w[3].is_ascii_hexdigit())
 }
 
-fn escape_bytes(data: &[u8]) -> String {
+fn escape_bytes(data: &[u8], newline_as_hex: bool) -> String {
     let mut out = String::with_capacity(data.len() * 2);
     for chunk in data.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
                 '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
+                '\n' if !newline_as_hex => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
                 // A CR, like every other control character, is `\xNN`: then any escaped
                 // rendering carries a `\xNN`, which is what tells it from text shown as is.

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::{Serialize, Serializer};
 
 use crate::output::Render;
-use crate::output::data::{Payload, display_data};
+use crate::output::data::{Payload, one_line_data};
 use crate::output::stat::rfc3339;
 use crate::watch::{EventName, WatchEvent, WatchKind};
 
@@ -38,7 +38,7 @@ pub fn watch_event_text(event: &WatchEvent) -> String {
                 text.push_str(&format!(" (version {version})"));
             }
             if let Some(data) = &event.data {
-                text.push_str(&format!(": {}", display_data(data).replace('\n', "\\n")));
+                text.push_str(&format!(": {}", one_line_data(data)));
             }
             if let Some(children) = &event.children {
                 text.push_str(&format!(": [{}]", children.join(", ")));
@@ -134,6 +134,17 @@ mod tests {
         --- json
         {"data":"v2","event":"changed","id":3,"kind":"data","path":"/app/config","time":"2025-11-25T14:01:17.123Z","type":"NodeDataChanged","version":4,"zxid":43}
         "#);
+    }
+
+    #[test]
+    fn data_stays_on_one_line_and_a_newline_never_reads_as_backslash_n() {
+        let mut newline = event(WatchKind::Data, EventName::Changed);
+        newline.data = Some(b"a\nb".to_vec());
+        let mut backslash_n = event(WatchKind::Data, EventName::Changed);
+        backslash_n.data = Some(b"a\\nb".to_vec());
+        let (one, other) = (watch_event_text(&newline), watch_event_text(&backslash_n));
+        assert_eq!(one, "[watch 3 data] /app/config changed: a\\x0ab");
+        assert_eq!(other, "[watch 3 data] /app/config changed: a\\nb");
     }
 
     #[test]
