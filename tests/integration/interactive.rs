@@ -224,3 +224,40 @@ fn five_hundred_pasted_lines_create_five_hundred_nodes() {
     assert_eq!(names.len(), 500, "{names:?}");
     assert_eq!((names[0], names[499]), ("n000", "n499"));
 }
+
+/// On a terminal `ls -l` names its columns (a pipe gets rows only: see the one-shot tests), and
+/// `cd` says nothing in the shell, whose prompt already shows where it went.
+#[test]
+fn ls_long_has_a_header_and_cd_is_quiet_in_the_shell() {
+    let (server, root) = namespace("ls-header");
+    Zksh::new(server)
+        .args(["create", &format!("{root}/child"), "abc"])
+        .run()
+        .success();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut sh = repl(server, home.path());
+    sh.line(&format!("cd {root}"));
+    sh.wait_until("the prompt at the new node", T, |s| {
+        s.trim_end().ends_with(&format!("{root}>"))
+    });
+    let screen = sh.screen();
+    assert!(
+        !screen.lines().any(|l| l.trim() == root),
+        "cd echoed the path in the shell:\n{screen}"
+    );
+    sh.line("ls -l");
+    let screen = sh.wait_for("child", T);
+    let header = screen
+        .lines()
+        .position(|l| l.starts_with("t ") && l.contains("bytes") && l.contains("modified") && l.ends_with("name"))
+        .unwrap_or_else(|| panic!("no header row:\n{screen}"));
+    let row = screen
+        .lines()
+        .position(|l| l.ends_with("child"))
+        .expect("the child's row");
+    assert_eq!(row, header + 1, "the header comes right above the rows:\n{screen}");
+    // In a pipe, the same listing has no header.
+    let piped = Zksh::new(server).args(["ls", "-l", &root]).run();
+    piped.success();
+    assert_eq!(piped.lines().len(), 1, "{}", piped.stdout);
+}
