@@ -9,7 +9,6 @@ use zookeeper_client::Stat;
 use crate::commands::Run;
 use crate::commands::stat::WatchedNode;
 use crate::errors::ZkError;
-use crate::exit::ExitCode;
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
 
@@ -41,14 +40,6 @@ impl Render for Existence {
         }
     }
 
-    fn exit_code(&self) -> ExitCode {
-        if self.exists {
-            ExitCode::Success
-        } else {
-            ExitCode::Refused
-        }
-    }
-
     fn unmet(&self) -> Option<anyhow::Error> {
         // ZooKeeper's own words and code (NONODE), as `get` of the same node would say.
         (!self.exists).then(|| ZkError::new("exists", &self.path, zookeeper_client::Error::NoNode).into())
@@ -69,6 +60,7 @@ impl Run for Exists {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::ExitCode;
     use crate::output::both;
     use crate::output::stat::sample_stat;
 

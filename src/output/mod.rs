@@ -13,6 +13,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
+use crate::errors::exit_code_of;
 use crate::exit::ExitCode;
 use crate::shell::runner::Script;
 pub use stream::{RowSender, RowStream};
@@ -24,16 +25,16 @@ pub trait Render {
         Ok(())
     }
 
-    /// The exit code the result stands for: a condition not met (`exists` on an absent node)
-    /// is a result, not an error, and still exits 1.
-    fn exit_code(&self) -> ExitCode {
-        ExitCode::Success
-    }
-
     /// The condition not met, as the error a script reports for the line it stops on (the
     /// result itself, `/x does not exist`, says nothing of lines); None for a success.
     fn unmet(&self) -> Option<anyhow::Error> {
         None
+    }
+
+    /// The exit code the result stands for: a condition not met (`exists` on an absent node)
+    /// is a result, not an error, and still exits as its error would (1).
+    fn exit_code(&self) -> ExitCode {
+        self.unmet().map_or(ExitCode::Success, |err| exit_code_of(&err))
     }
 }
 
