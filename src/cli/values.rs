@@ -26,6 +26,18 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("'{text}' is out of range (1k to 2047m)"))
 }
 
+/// Parses `--parallel N`: requests in flight at once, 1 to 64 (more only queues at the
+/// server: it answers one session's requests in order).
+pub fn parse_parallel(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=64).contains(&n) => Ok(n),
+        Ok(_) => Err(format!(
+            "'{text}' is out of range: at least 1 request in flight, at most 64"
+        )),
+        Err(_) => Err(format!("'{text}' is not a number of requests (try 8)")),
+    }
+}
+
 /// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

@@ -1,4 +1,5 @@
-//! `ls [-s] [-l] [-w] [path]`: a znode's children, sorted.
+//! `ls [-s] [-l] [-w] [-R] [path]`: a znode's children, sorted; with -R the whole subtree,
+//! streamed from the tree engine.
 
 use std::io::{IsTerminal, Write};
 
@@ -8,10 +9,12 @@ use serde::Serialize;
 use zookeeper_client::Stat;
 
 use crate::commands::Run;
+use crate::errors::ShellError;
 use crate::output::stat::{readable_time, render_stat};
-use crate::output::{Render, Reply};
+use crate::output::{Render, Reply, RowStream};
 use crate::path::child_path;
 use crate::shell::Shell;
+use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 use crate::watch::oneshot::NodeRead;
 
 /// List a znode's children, one per line, sorted.
@@ -19,7 +22,11 @@ use crate::watch::oneshot::NodeRead;
 /// -s adds the parent's stat; -l shows each child's data size, child count, last
 /// modification time, and an 'e' mark for ephemeral nodes.
 ///
-/// Example: ls -l /services
+/// -R lists the node and everything below it as full paths (zkCli's ls -R): the node
+/// first, parents before children, siblings sorted. Output starts at once and memory stays
+/// flat however large the tree; nodes deleted during the walk are skipped.
+///
+/// Examples: ls -l /services | ls -R /app > paths.txt
 #[derive(Debug, Args)]
 #[command(about = "List a znode's children, sorted", visible_alias = "dir")]
 pub struct Ls {
@@ -32,6 +39,12 @@ pub struct Ls {
     /// Long listing: size, children, mtime, ephemeral mark per child
     #[arg(short = 'l', long)]
     pub long: bool,
+    /// The whole subtree, as full paths (depth first, sorted)
+    #[arg(short = 'R', long, conflicts_with_all = ["stat", "watch"])]
+    pub recursive: bool,
+    /// Read requests in flight at once (with -R)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
+    pub parallel: usize,
     /// Znode path (default: the current node)
     #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
@@ -108,8 +121,81 @@ impl Render for LongListing {
     }
 }
 
+/// One node of `ls -R`: its full path, and its stat with -l.
+#[derive(Debug, Serialize)]
+pub struct TreeEntry {
+    pub path: String,
+    #[serde(
+        serialize_with = "crate::output::stat::serialize_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stat: Option<Stat>,
+}
+
+impl Render for TreeEntry {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match &self.stat {
+            None => writeln!(out, "{}", self.path),
+            Some(stat) => writeln!(
+                out,
+                "{} {:>9} {:>6}  {}  {}",
+                if stat.ephemeral_owner != 0 { "e" } else { "-" },
+                stat.data_length,
+                stat.num_children,
+                readable_time(stat.mtime),
+                self.path
+            ),
+        }
+    }
+}
+
+/// `ls -R`: the subtree streamed as it is walked. A node the server would not let us read
+/// is listed, and the run ends with an error naming how many there were.
+async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
+    let (path, client) = shell.target(ls.path.as_deref().unwrap_or(".")).await?;
+    let options = WalkOptions {
+        parallel: ls.parallel,
+        data: ls.long,
+        ..WalkOptions::default()
+    };
+    let mut walk = Walk::start(shell.zk(), client, "ls -R", &path, options);
+    let root = path.clone();
+    Ok(Reply::Stream(RowStream::spawn(
+        "ls -R",
+        path,
+        "node",
+        move |rows| async move {
+            let mut refused = 0usize;
+            while let Some(batch) = walk.next_batch().await? {
+                for visit in batch {
+                    refused += usize::from(visit.refused.is_some());
+                    let entry = TreeEntry {
+                        path: visit.path,
+                        stat: visit.node.map(|(_, stat)| stat),
+                    };
+                    if !rows.send(entry).await {
+                        return Ok(Vec::new());
+                    }
+                }
+            }
+            if refused > 0 {
+                let nodes = if refused == 1 { "node" } else { "nodes" };
+                return Err(ShellError::refused(
+                    "ls -R",
+                    root,
+                    format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
+                ));
+            }
+            Ok(Vec::new())
+        },
+    )))
+}
+
 impl Run for Ls {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        if self.recursive {
+            return list_recursive(self, shell).await;
+        }
         let read = NodeRead::new(shell, "ls", self.path.as_deref().unwrap_or("."), self.watch).await?;
         let (mut children, stat) = read.children().await?;
         let path = read.path.clone();

@@ -4,10 +4,12 @@
 //! terminal waits for room. The stream ends when the producer does, at its time limit, when
 //! nobody reads stdout any more, or at a signal (what was printed stays printed).
 
+use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::cli::OutputFormat;
 use crate::output::{Document, write_document};
@@ -42,7 +44,14 @@ pub struct RowStream {
     limit: Option<Duration>,
     /// Runs when the stream is dropped, however it ended (stops the producer's work).
     on_end: Option<Box<dyn FnOnce() + Send>>,
+    /// The task producing the rows, when the stream has one: how it ended is the command's
+    /// outcome. Aborted when the stream goes first.
+    producer: Option<JoinHandle<Outcome>>,
 }
+
+/// How a producer ended: lines for stderr (a summary: `skipped 3 nodes with binary data`),
+/// or the error that cut it short (after the rows already sent were rendered).
+pub type Outcome = anyhow::Result<Vec<String>>;
 
 /// How a stream ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -63,8 +72,39 @@ impl RowStream {
             rows,
             limit: None,
             on_end: None,
+            producer: None,
         };
         (RowSender { tx }, stream)
+    }
+
+    /// A stream whose rows come from `produce`, run as a task of its own; what it returns is
+    /// the stream's [`Outcome`]. The task is aborted if the stream is dropped first (a signal,
+    /// a reader gone).
+    pub fn spawn<F, Fut>(op: &'static str, path: impl Into<String>, noun: &'static str, produce: F) -> RowStream
+    where
+        F: FnOnce(RowSender) -> Fut,
+        Fut: Future<Output = Outcome> + Send + 'static,
+    {
+        let (tx, mut stream) = RowStream::channel(op, path, noun);
+        stream.producer = Some(tokio::spawn(produce(tx)));
+        stream
+    }
+
+    /// How the producer ended, once the rows are all rendered: nothing to say for a stream
+    /// without a producer task.
+    pub async fn outcome(&mut self) -> Outcome {
+        let Some(producer) = self.producer.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let outcome = producer.await;
+        self.producer = None;
+        outcome.unwrap_or_else(|err| {
+            Err(anyhow::anyhow!(
+                "{} {}: stopped unexpectedly ({err})",
+                self.op,
+                self.path
+            ))
+        })
     }
 
     /// Ends the stream after `limit` (None: only when the producer ends).
@@ -134,6 +174,9 @@ impl RowStream {
 
 impl Drop for RowStream {
     fn drop(&mut self) {
+        if let Some(producer) = self.producer.take() {
+            producer.abort();
+        }
         if let Some(on_end) = self.on_end.take() {
             on_end();
         }
@@ -193,6 +236,22 @@ mod tests {
         drop(stream);
         done_rx.try_recv().expect("cleanup ran");
         assert!(!tx.send(Line { n: 1 }).await, "the producer learns nobody reads");
+    }
+
+    #[tokio::test]
+    async fn a_producer_task_ends_with_its_outcome() {
+        let mut stream = RowStream::spawn("test", "/t", "row", |tx| async move {
+            tx.send(Line { n: 1 }).await;
+            anyhow::bail!("cut short")
+        });
+        let (mut out, mut rendered) = (Vec::new(), 0);
+        let end = stream.render(OutputFormat::Text, &mut out, &mut rendered).await;
+        assert_eq!(end.expect("rendered"), StreamEnd::Finished);
+        assert_eq!(String::from_utf8_lossy(&out), "row 1\n");
+        let err = stream.outcome().await.expect_err("the producer's error");
+        assert_eq!(err.to_string(), "cut short");
+        let mut quiet = RowStream::spawn("test", "/t", "row", |_tx| async { Ok(vec!["a note".to_string()]) });
+        assert_eq!(quiet.outcome().await.expect("ok"), vec!["a note".to_string()]);
     }
 
     #[test]

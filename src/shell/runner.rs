@@ -176,7 +176,18 @@ impl Runner {
             }
         };
         match ended {
-            Ok(StreamEnd::Finished) => (Flow::Continue, ExitCode::Success),
+            // Every row is out: the producer's end (a summary, or the error that cut it
+            // short) comes last, on stderr.
+            Ok(StreamEnd::Finished) => match stream.outcome().await {
+                Ok(notes) => {
+                    self.note(&notes, format == OutputFormat::Json);
+                    (Flow::Continue, ExitCode::Success)
+                }
+                Err(err) => {
+                    self.report_as(&err, line_number, format == OutputFormat::Json);
+                    (Flow::Continue, exit_code_of(&err))
+                }
+            },
             Ok(StreamEnd::ReaderGone) => (Flow::Quit, ExitCode::Success),
             Err(e) => {
                 self.report(&anyhow::Error::new(e).context("cannot write output"), line_number);
@@ -219,6 +230,20 @@ impl Runner {
         let result = crate::shell::script::run_lines(self, &name, lines, keep_going).await;
         self.sources.pop();
         result
+    }
+
+    /// A summary a command leaves on stderr (`grep /app: skipped 2 nodes with binary data`):
+    /// a line each, or `{"note": …}` objects in JSON.
+    fn note(&self, notes: &[String], json: bool) {
+        let mut stderr = std::io::stderr().lock();
+        for note in notes {
+            let line = if json {
+                serde_json::json!({ "note": note }).to_string()
+            } else {
+                note.clone()
+            };
+            writeln!(stderr, "{line}").ok();
+        }
     }
 
     /// Reports an error in the run's format, at a line of the script when given.

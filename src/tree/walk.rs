@@ -1,0 +1,688 @@
+//! The streaming walk: a subtree read with multi-read batches (getChildren, and getData when
+//! asked), a bounded number in flight, handed out depth first (parents before children,
+//! siblings sorted) as soon as each node is known. Memory holds the frontier (the child names
+//! of the nodes on the current branch) and a bounded read-ahead, never the whole tree.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zookeeper_client::{self as zk, Client, MultiReadResult, Stat};
+
+use crate::errors::{ZkError, is_connection_error};
+use crate::path::child_path;
+use crate::zk::{Zk, limits};
+
+/// Multi requests in flight at once unless `--parallel` says otherwise.
+pub const DEFAULT_PARALLEL: usize = 8;
+/// Read operations per multi request (fewer for long paths: the request-size limit).
+const BATCH_OPS: usize = 200;
+/// Replies read ahead of what was handed out, in bytes (estimated for batches in flight):
+/// what keeps memory flat when every parent has thousands of children.
+const AHEAD_BYTES: usize = 4 << 20;
+/// What a node's reply is guessed to weigh at a depth not seen yet.
+const FIRST_GUESS: f64 = 256.0;
+/// Nodes in the one batch that probes a depth not seen yet.
+const PROBE_NODES: usize = 32;
+/// What a batch may read ahead when nothing else is in flight, whatever is held already.
+const IDLE_BYTES: usize = 1 << 20;
+/// Visits handed over at once: fewer channel hand-offs on a fast walk.
+const HANDOFF: usize = 256;
+/// Attempts at a batch whose connection dropped (reads are safe to repeat).
+const ATTEMPTS: u8 = 3;
+
+/// What a walk reads, and how hard it pushes the server.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Multi requests in flight at once (at least 1).
+    pub parallel: usize,
+    /// Read each node's data and stat too (getData), not only its children.
+    pub data: bool,
+    /// Visit nodes at most this many levels below the root (the root is depth 0).
+    pub max_depth: Option<usize>,
+    /// A root that does not exist is an empty walk, not an error (re-counting what is left
+    /// of a subtree being deleted).
+    pub root_may_vanish: bool,
+}
+
+impl Default for WalkOptions {
+    fn default() -> WalkOptions {
+        WalkOptions {
+            parallel: DEFAULT_PARALLEL,
+            data: false,
+            max_depth: None,
+            root_may_vanish: false,
+        }
+    }
+}
+
+/// One node, as the walk found it.
+#[derive(Debug)]
+pub struct Visit {
+    pub path: String,
+    /// Levels below the walk's root (the root is 0).
+    pub depth: usize,
+    /// No sibling comes after it (for drawing a tree).
+    pub last: bool,
+    /// How many children it has, when they were listed (not at the depth limit, not when
+    /// the listing was refused).
+    pub children: Option<usize>,
+    /// Data and stat, when the walk reads data and the node could be read.
+    pub node: Option<(Vec<u8>, Stat)>,
+    /// A read the server refused (not authorized): the node exists, what is below it is unknown.
+    pub refused: Option<zk::Error>,
+}
+
+/// A walk under way: visits come out of [`Walk::next`] in depth-first order. Dropping it
+/// stops the walk.
+pub struct Walk {
+    visits: mpsc::Receiver<anyhow::Result<Vec<Visit>>>,
+    ready: std::vec::IntoIter<Visit>,
+    task: Option<JoinHandle<()>>,
+    seen: Arc<AtomicUsize>,
+}
+
+impl Walk {
+    /// Starts walking `root`; `op` names the command in errors.
+    pub fn start(zk: &Zk, client: Client, op: &'static str, root: &str, options: WalkOptions) -> Walk {
+        let (tx, visits) = mpsc::channel(4);
+        let seen = Arc::new(AtomicUsize::new(0));
+        let walker = Walker::new(zk.clone(), op, root.to_string(), options, Arc::clone(&seen));
+        let task = tokio::spawn(async move {
+            // The requests in flight borrow the client: it lives in this task.
+            let client = client;
+            if let Err(err) = walker.run(&client, &tx).await {
+                tx.send(Err(err)).await.ok();
+            }
+        });
+        Walk {
+            visits,
+            ready: Vec::new().into_iter(),
+            task: Some(task),
+            seen,
+        }
+    }
+
+    /// The next node, or None when the walk is over.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Visit>> {
+        loop {
+            if let Some(visit) = self.ready.next() {
+                return Ok(Some(visit));
+            }
+            match self.next_batch().await? {
+                Some(batch) => self.ready = batch.into_iter(),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The nodes found since the last call, in order, or None when the walk is over.
+    pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<Visit>>> {
+        let rest: Vec<Visit> = self.ready.by_ref().collect();
+        if !rest.is_empty() {
+            return Ok(Some(rest));
+        }
+        match self.visits.recv().await {
+            Some(batch) => batch.map(Some),
+            None => match self.task.take() {
+                // The walk ended without a word: it finished, unless it panicked.
+                Some(task) => match task.await {
+                    Ok(()) => Ok(None),
+                    Err(err) => Err(anyhow::anyhow!("the tree walk stopped unexpectedly ({err})")),
+                },
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// Nodes handed out so far (for a progress display).
+    pub fn seen(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.seen)
+    }
+}
+
+impl Drop for Walk {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Counts the nodes of `root`'s subtree (0 when it is gone and `root_may_vanish`).
+pub async fn count_subtree(
+    zk: &Zk,
+    client: Client,
+    op: &'static str,
+    root: &str,
+    options: WalkOptions,
+) -> anyhow::Result<usize> {
+    let mut walk = Walk::start(zk, client, op, root, options);
+    let mut count = 0;
+    while let Some(batch) = walk.next_batch().await? {
+        count += batch.len();
+    }
+    Ok(count)
+}
+
+/// The children of one node, still to be handed out.
+struct Group {
+    /// None for the group holding only the root.
+    parent: Option<String>,
+    depth: usize,
+    names: Vec<String>,
+    /// The next name to hand out.
+    next: usize,
+    /// The next name to ask the server about.
+    sent: usize,
+}
+
+impl Group {
+    fn path(&self, index: usize) -> String {
+        match &self.parent {
+            Some(parent) => child_path(parent, &self.names[index]),
+            None => self.names[index].clone(),
+        }
+    }
+}
+
+/// A node asked about: where it sits in the frontier, and what was asked.
+struct Key {
+    group: usize,
+    index: usize,
+    depth: usize,
+    path: String,
+    children: bool,
+    data: bool,
+}
+
+impl Key {
+    fn ops(&self) -> usize {
+        usize::from(self.children) + usize::from(self.data)
+    }
+}
+
+/// What the server said about one node.
+struct Fetched {
+    path: String,
+    children: Option<Result<Vec<String>, zk::Error>>,
+    node: Option<Result<(Vec<u8>, Stat), zk::Error>>,
+    /// What it weighs while it waits to be handed out.
+    bytes: usize,
+}
+
+enum Reply {
+    Children(Vec<String>),
+    Data(Vec<u8>, Stat),
+}
+
+type Replies<'c> = Pin<Box<dyn Future<Output = Result<Vec<Result<Reply, zk::Error>>, zk::Error>> + Send + 'c>>;
+
+struct InFlight<'c> {
+    keys: Vec<Key>,
+    reply: Replies<'c>,
+    /// Bytes the replies are guessed to weigh.
+    guess: usize,
+    attempt: u8,
+    /// Depths this batch probes (their weight was unknown when it was sent).
+    probed: Vec<usize>,
+    /// Sent as single requests (a server without multi-read, or a batch that failed whole).
+    single: bool,
+}
+
+struct Walker {
+    zk: Zk,
+    op: &'static str,
+    root: String,
+    options: WalkOptions,
+    seen: Arc<AtomicUsize>,
+    /// Depth first: the last group is the deepest, handed out first.
+    stack: Vec<Group>,
+    fetched: HashMap<(usize, usize), Fetched>,
+    /// Bytes held in `fetched`.
+    held: usize,
+    /// Bytes guessed for the batches in flight.
+    guessed: usize,
+    /// Reply weight per node, by depth, from what came back so far.
+    weight: Vec<Option<f64>>,
+    /// Batches in flight that probe a depth whose weight is not known yet, by depth.
+    probes: Vec<usize>,
+    /// The server has no multi-read (older than 3.6): one request per read, pipelined.
+    single_requests: bool,
+}
+
+impl Walker {
+    fn new(zk: Zk, op: &'static str, root: String, options: WalkOptions, seen: Arc<AtomicUsize>) -> Walker {
+        let stack = vec![Group {
+            parent: None,
+            depth: 0,
+            names: vec![root.clone()],
+            next: 0,
+            sent: 0,
+        }];
+        Walker {
+            zk,
+            op,
+            root,
+            options,
+            seen,
+            stack,
+            fetched: HashMap::new(),
+            held: 0,
+            guessed: 0,
+            weight: Vec::new(),
+            probes: Vec::new(),
+            single_requests: std::env::var_os("ZKSH_NO_MULTI_READ").is_some(),
+        }
+    }
+
+    async fn run<'c>(
+        mut self,
+        client: &'c Client,
+        tx: &mpsc::Sender<anyhow::Result<Vec<Visit>>>,
+    ) -> anyhow::Result<()> {
+        let mut in_flight: VecDeque<InFlight<'c>> = VecDeque::new();
+        let mut out = Vec::with_capacity(HANDOFF);
+        loop {
+            if self.hand_out(&mut out)? {
+                break;
+            }
+            if out.len() >= HANDOFF {
+                let full = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
+                if tx.send(Ok(full)).await.is_err() {
+                    return Ok(());
+                }
+                continue;
+            }
+            self.fill(client, &mut in_flight)?;
+            let Some(batch) = in_flight.pop_front() else {
+                // Nothing asked and nothing ready: every node was handed out.
+                break;
+            };
+            // Whatever is ready goes out before waiting on the network: the first lines of a
+            // long walk show at once.
+            if !out.is_empty() {
+                let ready = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
+                if tx.send(Ok(ready)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            self.receive(client, batch, &mut in_flight).await?;
+        }
+        if !out.is_empty() {
+            tx.send(Ok(out)).await.ok();
+        }
+        Ok(())
+    }
+
+    /// Hands out every node whose reply is in, in order; true when the walk is complete.
+    fn hand_out(&mut self, out: &mut Vec<Visit>) -> anyhow::Result<bool> {
+        while out.len() < HANDOFF {
+            let group = self.stack.len().wrapping_sub(1);
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(true);
+            };
+            if top.next == top.names.len() {
+                self.stack.pop();
+                continue;
+            }
+            let index = top.next;
+            let Some(fetched) = self.fetched.remove(&(group, index)) else {
+                return Ok(false);
+            };
+            self.held -= fetched.bytes;
+            top.next += 1;
+            let last = top.next == top.names.len();
+            let depth = top.depth;
+            let gone = matches!(fetched.children, Some(Err(zk::Error::NoNode)))
+                || matches!(fetched.node, Some(Err(zk::Error::NoNode)));
+            if gone {
+                // Deleted while we walked: skipped, unless it is the root.
+                if depth == 0 && !self.options.root_may_vanish {
+                    return Err(ZkError::new(self.op, &self.root, zk::Error::NoNode).into());
+                }
+                continue;
+            }
+            let mut refused = None;
+            let node = match fetched.node {
+                Some(Ok(node)) => Some(node),
+                Some(Err(err)) => {
+                    refused = Some(err);
+                    None
+                }
+                None => None,
+            };
+            let children = match fetched.children {
+                Some(Ok(mut names)) => {
+                    names.sort_unstable();
+                    Some(names)
+                }
+                Some(Err(err)) => {
+                    refused.get_or_insert(err);
+                    None
+                }
+                None => None,
+            };
+            if depth == 0
+                && let Some(err) = &refused
+            {
+                // Nothing below a root that cannot be read: the walk has nothing to say.
+                return Err(ZkError::new(self.op, &self.root, err.clone()).into());
+            }
+            out.push(Visit {
+                path: fetched.path.clone(),
+                depth,
+                last,
+                children: children.as_ref().map(Vec::len),
+                node,
+                refused,
+            });
+            self.seen.fetch_add(1, Ordering::Relaxed);
+            if let Some(names) = children.filter(|names| !names.is_empty()) {
+                self.stack.push(Group {
+                    parent: Some(fetched.path),
+                    depth: depth + 1,
+                    names,
+                    next: 0,
+                    sent: 0,
+                });
+            }
+        }
+        Ok(false)
+    }
+
+    /// Sends batches of the nodes to be handed out soonest until the window is full, the
+    /// read-ahead budget is spent, or every known node was asked about.
+    fn fill<'c>(&mut self, client: &'c Client, in_flight: &mut VecDeque<InFlight<'c>>) -> anyhow::Result<()> {
+        let parallel = self.options.parallel.max(1);
+        while in_flight.len() < parallel {
+            let keys = self.next_keys(in_flight.is_empty());
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let guess = keys.iter().map(|key| self.guess(key.depth)).sum();
+            self.guessed += guess;
+            let single = self.single_requests;
+            let reply = self.send(client, &keys, single)?;
+            let mut probed: Vec<usize> = keys.iter().map(|key| key.depth).collect();
+            probed.dedup();
+            probed.retain(|depth| self.weight.get(*depth).copied().flatten().is_none());
+            for depth in &probed {
+                if self.probes.len() <= *depth {
+                    self.probes.resize(depth + 1, 0);
+                }
+                self.probes[*depth] += 1;
+            }
+            in_flight.push_back(InFlight {
+                keys,
+                reply,
+                guess,
+                attempt: 1,
+                single,
+                probed,
+            });
+        }
+        Ok(())
+    }
+
+    /// The next nodes to ask about, in the order they will be handed out: the deepest group
+    /// first, then the ones below it on the stack. Nodes that need no request (at the depth
+    /// limit, no data asked) are settled here.
+    ///
+    /// Replies are read ahead within a byte budget, from what nodes at each depth were seen
+    /// to weigh. A depth not seen yet is probed with one small batch first (a level of
+    /// parents with a thousand children each weighs a hundred times a level of leaves). When
+    /// nothing is in flight, a batch goes out whatever was read ahead: the node handed out
+    /// next is in it, so the walk always moves.
+    fn next_keys(&mut self, nothing_in_flight: bool) -> Vec<Key> {
+        let (limit, chroot) = (
+            self.zk.profile().max_request_size,
+            self.zk.profile().chroot().map_or(0, str::len),
+        );
+        let room = limit.saturating_sub(64);
+        let mut keys: Vec<Key> = Vec::new();
+        let (mut ops, mut bytes, mut guess) = (0, 0, 0);
+        let mut budget = AHEAD_BYTES.saturating_sub(self.held + self.guessed);
+        if nothing_in_flight {
+            budget = budget.max(IDLE_BYTES);
+        }
+        for group in (0..self.stack.len()).rev() {
+            loop {
+                let g = &self.stack[group];
+                if g.sent == g.names.len() {
+                    break;
+                }
+                let (index, depth) = (g.sent, g.depth);
+                let children = self.options.max_depth.is_none_or(|max| depth < max) || depth == 0;
+                let data = self.options.data;
+                if !children && !data {
+                    // Listed by its parent a moment ago; nothing more to ask.
+                    let path = g.path(index);
+                    self.stack[group].sent += 1;
+                    self.fetched.insert(
+                        (group, index),
+                        Fetched {
+                            path,
+                            children: None,
+                            node: None,
+                            bytes: 0,
+                        },
+                    );
+                    continue;
+                }
+                let first = keys.is_empty();
+                let probing = self.weight.get(depth).copied().flatten().is_none();
+                if probing {
+                    let probes_here = keys.iter().filter(|key| key.depth == depth).count();
+                    let probed_elsewhere = self.probes.get(depth).is_some_and(|n| *n > 0);
+                    if probes_here >= PROBE_NODES || (probed_elsewhere && !(first && nothing_in_flight)) {
+                        return keys;
+                    }
+                }
+                let weight = self.guess(depth);
+                if guess + weight > budget && !(first && nothing_in_flight) {
+                    return keys;
+                }
+                let key = Key {
+                    group,
+                    index,
+                    depth,
+                    path: g.path(index),
+                    children,
+                    data,
+                };
+                let cost = key.ops() * limits::children_read_size(&key.path, chroot);
+                if !first && (ops + key.ops() > BATCH_OPS || bytes + cost > room) {
+                    return keys;
+                }
+                ops += key.ops();
+                bytes += cost;
+                guess += weight;
+                self.stack[group].sent += 1;
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
+    /// What a node's replies at `depth` are guessed to weigh.
+    fn guess(&self, depth: usize) -> usize {
+        self.weight.get(depth).copied().flatten().unwrap_or(FIRST_GUESS) as usize
+    }
+
+    fn learn(&mut self, depth: usize, bytes: usize) {
+        if self.weight.len() <= depth {
+            self.weight.resize(depth + 1, None);
+        }
+        let seen = bytes as f64;
+        self.weight[depth] = Some(match self.weight[depth] {
+            Some(old) => old * 0.9 + seen * 0.1,
+            None => seen,
+        });
+    }
+
+    /// Sends the reads for `keys`: one multi-read, or one request per read.
+    fn send<'c>(&self, client: &'c Client, keys: &[Key], single: bool) -> anyhow::Result<Replies<'c>> {
+        if single {
+            type One<'c> = Pin<Box<dyn Future<Output = Result<Reply, zk::Error>> + Send + 'c>>;
+            let mut requests: Vec<One<'c>> = Vec::with_capacity(keys.len() * 2);
+            for key in keys {
+                // Each request goes out when it is made: all of them are in flight at once.
+                if key.data {
+                    let request = client.get_data(&key.path);
+                    requests.push(Box::pin(async move {
+                        request.await.map(|(data, stat)| Reply::Data(data, stat))
+                    }));
+                }
+                if key.children {
+                    let request = client.list_children(&key.path);
+                    requests.push(Box::pin(async move { request.await.map(Reply::Children) }));
+                }
+            }
+            return Ok(Box::pin(async move {
+                let mut replies = Vec::with_capacity(requests.len());
+                for request in requests {
+                    match request.await {
+                        Err(err) if is_connection_error(&err) => return Err(err),
+                        reply => replies.push(reply),
+                    }
+                }
+                Ok(replies)
+            }));
+        }
+        let mut reader = client.new_multi_reader();
+        for key in keys {
+            if key.data {
+                reader
+                    .add_get_data(&key.path)
+                    .map_err(|e| ZkError::new(self.op, &key.path, e))?;
+            }
+            if key.children {
+                reader
+                    .add_get_children(&key.path)
+                    .map_err(|e| ZkError::new(self.op, &key.path, e))?;
+            }
+        }
+        let request = reader.commit();
+        Ok(Box::pin(async move {
+            let results = request.await?;
+            Ok(results
+                .into_iter()
+                .map(|result| match result {
+                    MultiReadResult::Data { data, stat } => Ok(Reply::Data(data, stat)),
+                    MultiReadResult::Children { children } => Ok(Reply::Children(children)),
+                    MultiReadResult::Error { err } => Err(err),
+                    // The client's enum is non-exhaustive; nothing else answers a read.
+                    _ => Err(zk::Error::Unimplemented),
+                })
+                .collect())
+        }))
+    }
+
+    /// Waits for a batch and files its replies; a batch that failed whole is sent again,
+    /// split, or as single requests, before the walk gives up.
+    async fn receive<'c>(
+        &mut self,
+        client: &'c Client,
+        batch: InFlight<'c>,
+        in_flight: &mut VecDeque<InFlight<'c>>,
+    ) -> anyhow::Result<()> {
+        let InFlight {
+            keys,
+            reply,
+            guess,
+            attempt,
+            single,
+            probed,
+        } = batch;
+        self.guessed -= guess;
+        for depth in probed {
+            self.probes[depth] -= 1;
+        }
+        let first_path = keys
+            .first()
+            .map_or(self.root.as_str(), |key| key.path.as_str())
+            .to_string();
+        let replies = match tokio::time::timeout(self.zk.request_timeout(), reply).await {
+            Ok(Ok(replies)) if replies.len() == keys.iter().map(Key::ops).sum::<usize>() => replies,
+            Ok(Ok(_)) => anyhow::bail!(
+                "{} {}: the server answered a batch of reads with the wrong number of replies",
+                self.op,
+                first_path
+            ),
+            Err(_) => return Err(self.zk.deadline_error(self.op, &first_path)),
+            Ok(Err(err)) => {
+                // Which retry, if any, gets past a batch that failed as a whole.
+                let retry = if matches!(err, zk::Error::Unimplemented) && !single {
+                    self.single_requests = true;
+                    vec![(keys, true)]
+                } else if is_connection_error(&err) && attempt < ATTEMPTS {
+                    vec![(keys, single)]
+                } else if !is_connection_error(&err) && keys.len() > 1 {
+                    let mut keys = keys;
+                    let second = keys.split_off(keys.len() / 2);
+                    vec![(keys, single), (second, single)]
+                } else if !is_connection_error(&err) && !single {
+                    vec![(keys, true)]
+                } else {
+                    return Err(ZkError::new(self.op, &first_path, err).into());
+                };
+                tracing::debug!(op = self.op, path = %first_path, error = %err, "a read batch failed whole; retrying");
+                for (keys, single) in retry.into_iter().rev() {
+                    let guess = keys.iter().map(|key| self.guess(key.depth)).sum();
+                    self.guessed += guess;
+                    let reply = self.send(client, &keys, single)?;
+                    in_flight.push_front(InFlight {
+                        keys,
+                        reply,
+                        guess,
+                        attempt: attempt + 1,
+                        single,
+                        probed: Vec::new(),
+                    });
+                }
+                return Ok(());
+            }
+        };
+        let mut replies = replies.into_iter();
+        for key in keys {
+            let mut fetched = Fetched {
+                path: key.path,
+                children: None,
+                node: None,
+                bytes: 0,
+            };
+            if key.data {
+                fetched.node = replies.next().map(|reply| match reply {
+                    Ok(Reply::Data(data, stat)) => Ok((data, stat)),
+                    Ok(Reply::Children(_)) => Err(zk::Error::MarshallingError),
+                    Err(err) => Err(err),
+                });
+            }
+            if key.children {
+                fetched.children = replies.next().map(|reply| match reply {
+                    Ok(Reply::Children(names)) => Ok(names),
+                    Ok(Reply::Data(..)) => Err(zk::Error::MarshallingError),
+                    Err(err) => Err(err),
+                });
+            }
+            let data_bytes = match &fetched.node {
+                Some(Ok((data, _))) => data.len() + 80,
+                _ => 16,
+            };
+            let names_bytes = match &fetched.children {
+                Some(Ok(names)) => names.iter().map(|name| name.len() + 32).sum::<usize>(),
+                _ => 16,
+            };
+            fetched.bytes = data_bytes + names_bytes + fetched.path.len();
+            self.learn(key.depth, fetched.bytes);
+            self.held += fetched.bytes;
+            self.fetched.insert((key.group, key.index), fetched);
+        }
+        Ok(())
+    }
+}
