@@ -26,7 +26,7 @@ use crate::watch::oneshot::NodeRead;
 /// first, parents before children, siblings sorted. Output starts at once and memory stays
 /// flat however large the tree; nodes deleted during the walk are skipped.
 ///
-/// Examples: ls -l /services | ls -R /app > paths.txt
+/// Example: ls -R /app > paths.txt
 #[derive(Debug, Args)]
 #[command(about = "List a znode's children, sorted", visible_alias = "dir")]
 pub struct Ls {
