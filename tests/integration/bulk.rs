@@ -14,24 +14,9 @@ const T: Duration = Duration::from_secs(30);
 const BRANCHES: usize = 150;
 const LEAVES: usize = 200;
 
-/// `root` (which must exist), `BRANCHES` branches `b000`.. under it and `LEAVES` leaves
-/// `n000`.. under each; one transaction per branch, so building it is quick. Returns the
-/// number of nodes, `root` included.
+/// `root` (which must exist) with `BRANCHES` branches of `LEAVES` leaves; the node count.
 fn build_tree(server: &ZkServer, root: &str) -> usize {
-    let mut script = String::new();
-    for b in 0..BRANCHES {
-        script.push_str(&format!("txn 'create {root}/b{b:03}'"));
-        for l in 0..LEAVES {
-            script.push_str(&format!(" 'create {root}/b{b:03}/n{l:03}'"));
-        }
-        script.push('\n');
-    }
-    Zksh::new(server)
-        .stdin(script)
-        .timeout(Duration::from_secs(60))
-        .run()
-        .success();
-    1 + BRANCHES * (1 + LEAVES)
+    crate::support::tree::build_tree(server, root, BRANCHES, LEAVES)
 }
 
 /// The node `delete -r root` deletes first: the last leaf of the last branch (the walk is
