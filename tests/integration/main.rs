@@ -23,4 +23,5 @@ mod signals;
 mod source;
 mod txn;
 mod unknown_command;
+mod walk;
 mod watch;
