@@ -172,6 +172,8 @@ fn unreadable_nodes_are_listed_and_reported() {
 }
 
 /// Peak resident memory of one `zksh` run (KiB), from the kernel's account of that child.
+// The child is reaped by wait4, which is what reports its own peak (std's wait does not).
+#[allow(clippy::zombie_processes)]
 fn peak_rss_kib(server: &ZkServer, args: &[&str]) -> u64 {
     let child = Command::new(env!("CARGO_BIN_EXE_zksh"))
         .args(["-s", &server.connect_string()])
