@@ -167,15 +167,13 @@ async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
         move |rows| async move {
             let mut refused = 0usize;
             while let Some(batch) = walk.next_batch().await? {
-                for visit in batch {
-                    refused += usize::from(visit.refused.is_some());
-                    let entry = TreeEntry {
-                        path: visit.path,
-                        stat: visit.node.map(|(_, stat)| stat),
-                    };
-                    if !rows.send(entry).await {
-                        return Ok(Vec::new());
-                    }
+                refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
+                let entries = batch.into_iter().map(|visit| TreeEntry {
+                    path: visit.path,
+                    stat: visit.node.map(|(_, stat)| stat),
+                });
+                if !rows.send_all(entries).await {
+                    return Ok(Vec::new());
                 }
             }
             if refused > 0 {
