@@ -300,6 +300,10 @@ impl Walker {
             }
             self.fill(client, &mut in_flight)?;
             let Some(batch) = in_flight.pop_front() else {
+                if self.front_is_ready() {
+                    // Settled without a request (at the depth limit): hand it out.
+                    continue;
+                }
                 // Nothing asked and nothing ready: every node was handed out.
                 break;
             };
@@ -317,6 +321,13 @@ impl Walker {
             tx.send(Ok(out)).await.ok();
         }
         Ok(())
+    }
+
+    /// Whether the node to hand out next is known already.
+    fn front_is_ready(&self) -> bool {
+        self.stack.last().is_some_and(|top| {
+            top.next == top.names.len() || self.fetched.contains_key(&(self.stack.len() - 1, top.next))
+        })
     }
 
     /// Hands out every node whose reply is in, in order; true when the walk is complete.
@@ -382,7 +393,8 @@ impl Walker {
                 refused,
             });
             self.seen.fetch_add(1, Ordering::Relaxed);
-            if let Some(names) = children.filter(|names| !names.is_empty()) {
+            let descend = self.options.max_depth.is_none_or(|max| depth < max);
+            if let Some(names) = children.filter(|names| descend && !names.is_empty()) {
                 self.stack.push(Group {
                     parent: Some(fetched.path),
                     depth: depth + 1,
