@@ -3,17 +3,17 @@
 
 use std::time::Duration;
 
-/// Parses a size in bytes: `1048575`, `512k`, `4m` (KiB and MiB).
-pub fn parse_size(text: &str) -> Result<usize, String> {
+/// Parses a number of bytes: `0`, `512`, `4k`, `1m` (KiB and MiB).
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let lower = text.to_ascii_lowercase();
     let (number, unit) = match lower.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => lower.split_at(i),
         None => (lower.as_str(), ""),
     };
-    let value: usize = number
+    let value: u64 = number
         .parse()
-        .map_err(|_| format!("'{text}' is not a size in bytes (try 1048575, 512k, 4m)"))?;
+        .map_err(|_| format!("'{text}' is not a size in bytes (try 512, 4k, 1m)"))?;
     let scale = match unit {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -22,8 +22,34 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     };
     value
         .checked_mul(scale)
+        .ok_or_else(|| format!("'{text}' is out of range"))
+}
+
+/// Parses a request-size limit in bytes: `1048575`, `512k`, `4m` (1k to 2047m, what a
+/// server's jute.maxbuffer can be).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    parse_bytes(text)?
+        .try_into()
+        .ok()
         .filter(|size| (1024..=i32::MAX as usize).contains(size))
-        .ok_or_else(|| format!("'{text}' is out of range (1k to 2047m)"))
+        .ok_or_else(|| format!("'{}' is out of range (1k to 2047m)", text.trim()))
+}
+
+/// The regex crate's reason for refusing a pattern, on one line: its own message spans
+/// several (the pattern, a caret under the fault, then `error: ...`).
+pub fn regex_reason(err: &regex::Error) -> String {
+    match err {
+        regex::Error::Syntax(text) => text
+            .lines()
+            .rev()
+            .find_map(|line| line.trim().strip_prefix("error: "))
+            .unwrap_or("not a valid regular expression")
+            .to_string(),
+        regex::Error::CompiledTooBig(limit) => {
+            format!("it compiles to more than {limit} bytes (the regex size limit)")
+        }
+        other => other.to_string().lines().collect::<Vec<_>>().join(" "),
+    }
 }
 
 /// Parses `--parallel N`: requests in flight at once, 1 to 64 (more only queues at the
@@ -182,5 +208,27 @@ mod tests {
         assert!(parse_size("12").is_err(), "too small to be a server's limit");
         assert!(parse_size("4g").is_err());
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn byte_counts_start_at_zero() {
+        assert_eq!(parse_bytes("0"), Ok(0));
+        assert_eq!(parse_bytes("512"), Ok(512));
+        assert_eq!(parse_bytes("4k"), Ok(4096));
+        assert_eq!(parse_bytes("1M"), Ok(1 << 20));
+        assert_eq!(parse_bytes("10b"), Ok(10));
+        assert!(parse_bytes("4g").unwrap_err().contains("unknown unit 'g'"));
+        assert!(parse_bytes("-1").unwrap_err().contains("not a size"));
+        assert!(parse_bytes("k").unwrap_err().contains("not a size"));
+        assert!(parse_bytes("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn regex_errors_fit_on_one_line() {
+        // Patterns as a user types them: built at run time (clippy checks literal ones).
+        let compile = |pattern: &str| regex::Regex::new(pattern).expect_err(pattern);
+        assert_eq!(regex_reason(&compile(&String::from("(a"))), "unclosed group");
+        let reason = regex_reason(&compile(&String::from("a{2,1}")));
+        assert!(reason.contains("repetition") && !reason.contains('\n'), "{reason}");
     }
 }

@@ -21,7 +21,9 @@ pub mod data_input;
 pub mod delete;
 pub mod edit;
 pub mod exists;
+pub mod find;
 pub mod get;
+pub mod grep;
 pub mod help;
 pub mod history;
 pub mod ls;
@@ -62,6 +64,7 @@ pub struct With<A: Args> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
     Znodes,
+    Search,
     Watch,
     Transactions,
     Navigation,
@@ -73,6 +76,7 @@ impl Group {
     pub fn title(self) -> &'static str {
         match self {
             Group::Znodes => "Read and write znodes",
+            Group::Search => "Search the tree",
             Group::Watch => "Watch",
             Group::Transactions => "Transactions",
             Group::Navigation => "Move around",
@@ -123,6 +127,8 @@ commands! {
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
+    Search: Find(find::Find),
+    Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),
     Watch: Watches(watch::list::Watches),
     Watch: Unwatch(watch::list::Unwatch),

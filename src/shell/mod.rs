@@ -8,6 +8,7 @@ pub mod stop;
 
 use zookeeper_client::Client;
 
+use crate::cli::OutputFormat;
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
@@ -34,6 +35,9 @@ pub struct Shell {
     history: Vec<String>,
     /// The bulk command under way, if any.
     bulk: Option<BulkRun>,
+    /// The format the running command's result is rendered in (an option that only makes
+    /// sense in text, such as `find --print0`, checks it).
+    output: OutputFormat,
 }
 
 /// What became of a write handed to [`Shell::submit`].
@@ -58,7 +62,17 @@ impl Shell {
             txn: None,
             history: Vec::new(),
             bulk: None,
+            output: OutputFormat::Text,
         }
+    }
+
+    /// The format the running command's result will be rendered in.
+    pub fn output_format(&self) -> OutputFormat {
+        self.output
+    }
+
+    pub fn set_output_format(&mut self, format: OutputFormat) {
+        self.output = format;
     }
 
     /// The ZooKeeper handle.

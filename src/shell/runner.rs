@@ -94,6 +94,7 @@ impl Runner {
     /// Runs one parsed command and renders what it hands back.
     pub async fn run_command(&mut self, command: Command, line_number: Option<usize>) -> (Flow, ExitCode) {
         let format = command.output().unwrap_or(self.format);
+        self.shell.set_output_format(format);
         let mut stop = self.stop.clone();
         let result = tokio::select! {
             result = command.run(&mut self.shell) => result,

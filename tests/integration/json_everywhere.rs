@@ -73,6 +73,10 @@ fn every_command_speaks_json() {
         format!("delete -r {root}/d"),
         "completions bash".to_string(),
         "man".to_string(),
+        format!("find {root}/a"),
+        format!("find {root}/a --max-size 1k"),
+        format!("grep v {root}/a"),
+        format!("grep -l v {root}/a"),
     ]
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
@@ -114,6 +118,10 @@ fn every_command_speaks_json() {
         vec!["deleted", "path"],            // delete -r
         vec!["script", "shell"],            // completions
         vec!["man"],                        // man
+        vec!["path"],                       // find
+        vec!["path", "stat"],               // find with a test that reads the stat
+        vec!["line", "path", "text"],       // grep
+        vec!["path"],                       // grep -l
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -169,6 +177,8 @@ fn streams_and_errors_speak_json() {
         vec!["removewatches".to_string(), root.clone()],
         vec!["redo".to_string(), "1".to_string()],
         vec!["txn".to_string(), "commit".to_string()],
+        vec!["find".to_string(), format!("{root}/missing")],
+        vec!["grep".to_string(), "no-such-text".to_string(), root.clone()],
     ] {
         let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();
         assert_ne!(out.code, 0, "{args:?} fails");

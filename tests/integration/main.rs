@@ -8,6 +8,8 @@ mod bulk;
 mod completions;
 mod display;
 mod edit;
+mod find;
+mod grep;
 mod interactive;
 mod json_everywhere;
 mod limits;
