@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::cli::regex_reason;
 use crate::commands::Run;
 use crate::errors::ShellError;
+use crate::output::stream::Unmet;
 use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
@@ -189,8 +190,11 @@ impl Run for Grep {
                     return Err(ShellError::refused("grep", root, message));
                 }
                 if !matched {
-                    let why = skipped.map(|s| format!(" ({s})")).unwrap_or_default();
-                    return Err(ShellError::refused("grep", root, format!("no line matched{why}")));
+                    // GNU grep's way: exit 1 and nothing to say, but for the skipped nodes.
+                    let why = skipped.as_ref().map(|s| format!(" ({s})")).unwrap_or_default();
+                    let notes = skipped.iter().map(|s| format!("grep {root}: {s}")).collect();
+                    let error = ShellError::refused("grep", root, format!("no line matched{why}"));
+                    return Err(Unmet { error, notes }.into());
                 }
                 Ok(skipped.map(|s| format!("grep {root}: {s}")).into_iter().collect())
             },

@@ -56,6 +56,24 @@ pub struct RowStream {
     producer: Option<JoinHandle<Outcome>>,
 }
 
+/// A stream that ended without meeting its condition (`grep` matched nothing): it exits as
+/// its error would, but says so only where a script must know which line stopped it, as a
+/// result does (`Render::unmet`).
+/// Its notes (a summary) are printed all the same.
+#[derive(Debug)]
+pub struct Unmet {
+    pub error: anyhow::Error,
+    pub notes: Vec<String>,
+}
+
+impl std::fmt::Display for Unmet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for Unmet {}
+
 /// How a producer ended: lines for stderr (a summary: `skipped 3 nodes with binary data`),
 /// or the error that cut it short (after the rows already sent were rendered).
 pub type Outcome = anyhow::Result<Vec<String>>;

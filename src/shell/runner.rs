@@ -12,7 +12,7 @@ use crate::config::stderr_color;
 use crate::errors::{ClapUsage, ShellError, error_json, error_label, exit_code_of};
 use crate::exit::ExitCode;
 use crate::line::split_commands;
-use crate::output::stream::StreamEnd;
+use crate::output::stream::{StreamEnd, Unmet};
 use crate::output::{Reply, RowStream, write_document};
 use crate::repl::grammar_index::unknown_command;
 use crate::shell::Shell;
@@ -184,10 +184,19 @@ impl Runner {
                     self.note(&notes, format == OutputFormat::Json);
                     (Flow::Continue, ExitCode::Success)
                 }
-                Err(err) => {
-                    self.report_as(&err, line_number, format == OutputFormat::Json);
-                    (Flow::Continue, exit_code_of(&err))
-                }
+                Err(err) => match err.downcast::<Unmet>() {
+                    Ok(Unmet { error: err, notes }) => {
+                        self.note(&notes, format == OutputFormat::Json);
+                        if line_number.is_some() {
+                            self.report_as(&err, line_number, format == OutputFormat::Json);
+                        }
+                        (Flow::Continue, exit_code_of(&err))
+                    }
+                    Err(err) => {
+                        self.report_as(&err, line_number, format == OutputFormat::Json);
+                        (Flow::Continue, exit_code_of(&err))
+                    }
+                },
             },
             Ok(StreamEnd::ReaderGone) => (Flow::Quit, ExitCode::Success),
             Err(e) => {

@@ -77,22 +77,29 @@ fn json_rows_carry_the_line_number() {
 }
 
 #[test]
-fn no_match_exits_1_and_still_counts_binary_data() {
+fn no_match_exits_1_quietly_and_still_counts_binary_data() {
     let (server, root) = namespace("grep-none");
     known_tree(server, &root);
-    // The bytes 00 ff 00 ff would match '.' as text: they are skipped, not searched.
+    // The bytes 00 ff 00 ff would match '.' as text: they are skipped, not searched. As GNU
+    // grep, no match is exit 1 with nothing on stdout; the summary still says what was skipped.
     let out = grep(server, &["nothing-like-this", &root]);
-    out.code(1).one_line_error().stderr_contains(&format!(
-        "grep {root}: no line matched (skipped 1 node whose data is not UTF-8 text)"
-    ));
+    out.code(1).stdout_is("");
+    assert_eq!(out.stderr.trim(), binary_note(&root));
     let bin = format!("{root}/bin");
     grep(server, &["-l", ".", &bin])
         .code(1)
-        .stderr_contains("no line matched (skipped 1 node whose data is not UTF-8 text)");
+        .stderr_contains("skipped 1 node whose data is not UTF-8 text");
     // Empty data has no lines.
     grep(server, &["^$", &format!("{root}/empty")])
         .code(1)
-        .one_line_error()
+        .stdout_is("")
+        .stderr_is_empty();
+    // A script says which line stopped it.
+    Zksh::new(server)
+        .stdin(format!("grep nothing-like-this {root}/empty\n"))
+        .run()
+        .code(1)
+        .stderr_contains("line 1")
         .stderr_contains("no line matched");
 }
 

@@ -91,17 +91,17 @@ impl Run for Find {
         }
         let predicates = self.tests.compile()?;
         let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
-        // With a depth limit the walk reads each node's data too: it loses the nodes at the
-        // limit that need no request (tree/walk.rs hands out only nodes with a reply), and a
-        // node at the limit comes without its children listed, while its stat says how many.
+        // Nodes at the depth limit come without their children listed: a child count then
+        // comes from the stat.
+        let count_from_stat = self.max_depth.is_some() && self.tests.min_children.is_some();
         let options = WalkOptions {
             parallel: self.parallel,
-            data: predicates.need_stat() || self.max_depth.is_some(),
+            data: predicates.need_stat() || count_from_stat,
             max_depth: self.max_depth,
             ..WalkOptions::default()
         };
         let mut walk = Walk::start(shell.zk(), client, "find", &path, options);
-        let (max_depth, nul) = (self.max_depth, self.print0);
+        let nul = self.print0;
         let mut exec = self.exec.map(Exec::new);
         let root = path.clone();
         Ok(Reply::Stream(RowStream::spawn(
@@ -112,10 +112,6 @@ impl Run for Find {
                 let mut refused = 0usize;
                 while let Some(batch) = walk.next_batch().await? {
                     for visit in batch {
-                        // The walk lists the root's children even at depth 0.
-                        if max_depth.is_some_and(|max| visit.depth > max) {
-                            continue;
-                        }
                         refused += usize::from(visit.refused.is_some());
                         let stat = visit.node.map(|(_, stat)| stat);
                         if !predicates.matches(&visit.path, visit.children, stat.as_ref()) {
