@@ -48,12 +48,19 @@ impl Render for Existence {
 
 impl Run for Exists {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, stat) = self.node.read_stat("exists", shell).await?;
-        Ok(Reply::value(Existence {
+        let one = |path, stat: Option<Stat>| {
+            Ok(Reply::value(Existence {
+                path,
+                exists: stat.is_some(),
+                stat,
+            }))
+        };
+        let row = |_first, path, stat| Existence {
             path,
-            exists: stat.is_some(),
-            stat,
-        }))
+            exists: true,
+            stat: Some(stat),
+        };
+        self.node.each("exists", shell, one, row).await
     }
 }
 

@@ -289,7 +289,7 @@ pub enum Target {
     /// A pattern with several matches (the first two read already), or whose expansion
     /// could not list some node on the way: every row is labelled, and the run ends by
     /// saying what was not seen.
-    Many(Matches),
+    Many(Box<Matches>),
 }
 
 /// Resolves a one-node command's path argument: a plain path, or a pattern expanded far
@@ -308,7 +308,7 @@ pub async fn target(shell: &Shell, op: &'static str, input: &str) -> anyhow::Res
         None if matches.refused() == 0 => Ok(Target::One(first)),
         second => {
             matches.put_back(first, second);
-            Ok(Target::Many(matches))
+            Ok(Target::Many(Box::new(matches)))
         }
     }
 }

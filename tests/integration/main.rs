@@ -8,6 +8,7 @@ mod bulk;
 mod completions;
 mod display;
 mod edit;
+mod glob;
 mod interactive;
 mod json_everywhere;
 mod limits;

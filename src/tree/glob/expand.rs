@@ -166,6 +166,11 @@ impl Matches {
         self.op
     }
 
+    /// The ZooKeeper handle (for the deadline of reads of the matches).
+    pub fn zk(&self) -> &Zk {
+        &self.zk
+    }
+
     /// A client of the expansion's session, for reading the matches.
     pub fn client(&self) -> &Client {
         &self.client
@@ -261,7 +266,7 @@ impl Matches {
                 None
             };
             let reply = match pending {
-                Some(reply) => Some(self.wait(step.path(), reply).await?),
+                Some(reply) => Some(wait(&self.zk, self.op, step.path(), reply).await?),
                 None => None,
             };
             match (step, reply) {
@@ -290,19 +295,6 @@ impl Matches {
                 (_, Some(Err(zk::Error::NoAuth))) => self.refused += 1,
                 _ => {}
             }
-        }
-    }
-
-    /// A reply, within the deadline: what the server said about the node (NoNode, NoAuth
-    /// included), or the error that ends the expansion (a lost connection).
-    async fn wait(&self, path: &str, reply: Pending) -> anyhow::Result<Result<Answer, zk::Error>> {
-        match tokio::time::timeout(self.zk.request_timeout(), reply).await {
-            Err(_) => Err(self.zk.deadline_error(self.op, path)),
-            Ok(Err(err)) if is_connection_error(&err) => Err(ZkError::new(self.op, path, err).into()),
-            Ok(Err(zk::Error::NoNode)) => Ok(Err(zk::Error::NoNode)),
-            Ok(Err(zk::Error::NoAuth)) => Ok(Err(zk::Error::NoAuth)),
-            Ok(Err(err)) => Err(ZkError::new(self.op, path, err).into()),
-            Ok(Ok(answer)) => Ok(Ok(answer)),
         }
     }
 
@@ -337,6 +329,20 @@ impl Matches {
                 Ok(match_names(segments, &[]).then_some(root))
             }
         }
+    }
+}
+
+/// A reply, within the deadline: what the server said about the node (NoNode, NoAuth
+/// included), or the error that ends the expansion (a lost connection). A free function:
+/// the stream of matches is moved into tasks, and must not be borrowed across this wait.
+async fn wait(zk: &Zk, op: &'static str, path: &str, reply: Pending) -> anyhow::Result<Result<Answer, zk::Error>> {
+    match tokio::time::timeout(zk.request_timeout(), reply).await {
+        Err(_) => Err(zk.deadline_error(op, path)),
+        Ok(Err(err)) if is_connection_error(&err) => Err(ZkError::new(op, path, err).into()),
+        Ok(Err(zk::Error::NoNode)) => Ok(Err(zk::Error::NoNode)),
+        Ok(Err(zk::Error::NoAuth)) => Ok(Err(zk::Error::NoAuth)),
+        Ok(Err(err)) => Err(ZkError::new(op, path, err).into()),
+        Ok(Ok(answer)) => Ok(Ok(answer)),
     }
 }
 
