@@ -30,7 +30,15 @@ use crate::watch::oneshot::NodeRead;
 /// back), --raw the exact bytes, --out writes them to a file. -s adds the stat (version,
 /// zxids, times...). In JSON, data that is not UTF-8 (or any data with -b) comes as dataBase64.
 ///
+/// The path may be a glob, matched against the live tree (quote it in a system shell): *,
+/// ? and [a-c] within a name, ** any number of levels, \* a plain star. Several matches
+/// print 'path: data' one line each (a block under a 'path:' header with -s or -x), one JSON
+/// document each; -w leaves a watch on every match; --raw and --out take one node. A glob
+/// that matches nothing fails (exit 1).
+///
 /// Example: get -s /config/flag
+///
+/// Example: get '/services/*/config'
 #[derive(Debug, Args)]
 #[command(about = "Print a znode's data (and its stat with -s)", visible_alias = "cat")]
 pub struct Get {
@@ -52,7 +60,7 @@ pub struct Get {
     /// Write the exact bytes to FILE instead of stdout
     #[arg(long = "out", value_name = "FILE")]
     pub out_file: Option<PathBuf>,
-    /// Znode path
+    /// Znode path, or a glob matching any number of them
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
 }

@@ -30,7 +30,15 @@ use crate::watch::oneshot::NodeRead;
 /// first, parents before children, siblings sorted. Output starts at once and memory stays
 /// flat however large the tree; nodes deleted during the walk are skipped.
 ///
+/// The path may be a glob, matched against the live tree (quote it in a system shell): *,
+/// ? and [a-c] within a name, ** any number of levels, \* a plain star. Several matches
+/// are listed each under a 'path:' header, a blank line between (one JSON document each); -w
+/// leaves a watch on every match; -R walks each match (a match inside one already walked is
+/// not listed twice). A glob that matches nothing fails (exit 1).
+///
 /// Example: ls -R /app > paths.txt
+///
+/// Example: ls '/app/**/locks'
 #[derive(Debug, Args)]
 #[command(about = "List a znode's children, sorted", visible_alias = "dir")]
 pub struct Ls {
@@ -49,7 +57,7 @@ pub struct Ls {
     /// Read requests in flight at once (with -R)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
     pub parallel: usize,
-    /// Znode path (default: the current node)
+    /// Znode path, or a glob matching any number of them (default: the current node)
     #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
 }

@@ -23,7 +23,14 @@ use crate::watch::oneshot::NodeRead;
 /// changed its children; version counts data changes, cversion child changes, aclVersion ACL
 /// changes; ephemeralOwner is the owning session of an ephemeral node (0 otherwise).
 ///
+/// The path may be a glob (*, ?, [a-c] within a name, ** any number of levels, \* a
+/// plain star; quote it in a system shell): each match's stat comes under a 'path:' header
+/// (one JSON document each), and -w leaves a watch on every match. A glob that matches nothing
+/// fails (exit 1).
+///
 /// Example: stat /config
+///
+/// Example: stat '/services/*/config'
 #[derive(Debug, Args)]
 #[command(about = "Print a znode's stat: zxids, times, versions, owner, sizes")]
 pub struct Stat {
@@ -37,7 +44,7 @@ pub struct WatchedNode {
     /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
     #[arg(short = 'w', long)]
     pub watch: bool,
-    /// Znode path
+    /// Znode path, or a glob matching any number of them
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
 }
