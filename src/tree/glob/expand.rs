@@ -256,7 +256,7 @@ impl Matches {
                 self.stack.pop();
                 continue;
             };
-            group.sent -= 1;
+            group.sent = group.sent.saturating_sub(1);
             let pending = if step.needs_request() {
                 match group.replies.pop_front() {
                     Some(reply) => Some(reply),
