@@ -14,7 +14,14 @@ use crate::shell::Shell;
 
 /// Tell whether a znode exists: exit 0 if it does, 1 if not.
 ///
+/// The path may be a glob (*, ?, [a-c] within a name, ** any number of levels, \* a
+/// plain star; quote it in a system shell): each match is said to exist (one JSON document
+/// each), and exit 0 means something matched, 1 that nothing did; -w leaves a watch on every
+/// match (a pattern cannot watch for a node that is not there yet: use watch for that).
+///
 /// Example: exists /locks/job-42 && echo busy
+///
+/// Example: exists '/locks/job-*' || echo idle
 #[derive(Debug, Args)]
 #[command(about = "Exit 0 if a znode exists, 1 if not")]
 pub struct Exists {
@@ -48,12 +55,19 @@ impl Render for Existence {
 
 impl Run for Exists {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, stat) = self.node.read_stat("exists", shell).await?;
-        Ok(Reply::value(Existence {
+        let one = |path, stat: Option<Stat>| {
+            Ok(Reply::value(Existence {
+                path,
+                exists: stat.is_some(),
+                stat,
+            }))
+        };
+        let row = |_first, path, stat| Existence {
             path,
-            exists: stat.is_some(),
-            stat,
-        }))
+            exists: true,
+            stat: Some(stat),
+        };
+        self.node.each("exists", shell, one, row).await
     }
 }
 

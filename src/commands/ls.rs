@@ -6,14 +6,18 @@ use std::io::{IsTerminal, Write};
 use clap::Args;
 use colored::Colorize;
 use serde::Serialize;
-use zookeeper_client::Stat;
+use std::sync::Arc;
+
+use zookeeper_client::{self as zk, Client, Stat};
 
 use crate::commands::Run;
+use crate::commands::each::{Labeled, Read, stream_each, watch_each};
 use crate::errors::ShellError;
 use crate::output::stat::{readable_time, render_stat};
 use crate::output::{Render, Reply, RowStream};
 use crate::path::child_path;
 use crate::shell::Shell;
+use crate::tree::glob::{self, Matches, Target};
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 use crate::watch::oneshot::NodeRead;
 
@@ -26,7 +30,15 @@ use crate::watch::oneshot::NodeRead;
 /// first, parents before children, siblings sorted. Output starts at once and memory stays
 /// flat however large the tree; nodes deleted during the walk are skipped.
 ///
+/// The path may be a glob, matched against the live tree (quote it in a system shell): *,
+/// ? and [a-c] within a name, ** any number of levels, \* a plain star. Several matches
+/// are listed each under a 'path:' header, a blank line between (one JSON document each); -w
+/// leaves a watch on every match; -R walks each match (a match inside one already walked is
+/// not listed twice). A glob that matches nothing fails (exit 1).
+///
 /// Example: ls -R /app > paths.txt
+///
+/// Example: ls '/app/**/locks'
 #[derive(Debug, Args)]
 #[command(about = "List a znode's children, sorted", visible_alias = "dir")]
 pub struct Ls {
@@ -45,7 +57,7 @@ pub struct Ls {
     /// Read requests in flight at once (with -R)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
     pub parallel: usize,
-    /// Znode path (default: the current node)
+    /// Znode path, or a glob matching any number of them (default: the current node)
     #[arg(add = crate::completion::path_completer())]
     pub path: Option<String>,
 }
@@ -149,38 +161,166 @@ impl Render for TreeEntry {
     }
 }
 
-/// `ls -R`: the subtree streamed as it is walked. A node the server would not let us read
-/// is listed, and the run ends with an error naming how many there were.
-async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
-    let (path, client) = shell.target(ls.path.as_deref().unwrap_or(".")).await?;
+/// `ls` of one node, or of one match: its children, with -l each child's stat.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Listing {
+    Plain(Children),
+    Long(LongListing),
+}
+
+impl Render for Listing {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match self {
+            Listing::Plain(children) => children.render_text(out),
+            Listing::Long(listing) => listing.render_text(out),
+        }
+    }
+}
+
+/// The stats of a node's children, the requests all sent before the first reply is awaited
+/// (the client sends each when its future is made): one round trip, not one per child.
+async fn child_stats(client: &Client, parent: &str, names: Vec<String>) -> Result<Vec<ChildEntry>, zk::Error> {
+    let requests: Vec<_> = names
+        .iter()
+        .map(|name| client.check_stat(&child_path(parent, name)))
+        .collect();
+    let mut entries = Vec::with_capacity(names.len());
+    for (name, request) in names.into_iter().zip(requests) {
+        entries.push(ChildEntry {
+            name,
+            stat: request.await?,
+        });
+    }
+    Ok(entries)
+}
+
+impl Ls {
+    /// The listing of `children` (sorted here), as the flags ask.
+    async fn listing(
+        &self,
+        client: &Client,
+        path: String,
+        mut children: Vec<String>,
+        stat: Stat,
+    ) -> Result<Listing, zk::Error> {
+        children.sort_unstable();
+        if !self.long {
+            return Ok(Listing::Plain(Children {
+                path,
+                children,
+                stat: self.stat.then_some(stat),
+            }));
+        }
+        let children = child_stats(client, &path, children).await?;
+        Ok(Listing::Long(LongListing {
+            path,
+            children,
+            header: std::io::stdout().is_terminal(),
+        }))
+    }
+
+    /// `ls` of one node, leaving a watch with -w.
+    async fn one(&self, shell: &Shell, path: &str) -> anyhow::Result<Listing> {
+        let read = NodeRead::new(shell, "ls", path, self.watch).await?;
+        let (children, stat) = read.children().await?;
+        let listing = self.listing(&read.client, read.path.clone(), children, stat);
+        shell.zk().call("ls -l", &read.path, listing).await
+    }
+
+    /// `ls` of each match of a pattern, each listing under a `path:` header.
+    async fn many(self, shell: &Shell, matches: Matches) -> anyhow::Result<Reply> {
+        let row = |first, path: String, listing| Labeled {
+            path,
+            first,
+            inner: listing,
+        };
+        if self.watch {
+            let read = async |shell: &Shell, path: &str| self.one(shell, path).await;
+            return watch_each(shell, matches, read, row).await;
+        }
+        let ls = Arc::new(self);
+        let read = move |client: &Client, path: &str| -> Read<Listing> {
+            let (ls, client, path) = (Arc::clone(&ls), client.clone(), path.to_string());
+            let request = client.get_children(&path);
+            Box::pin(async move {
+                let (children, stat) = request.await?;
+                ls.listing(&client, path, children, stat).await
+            })
+        };
+        Ok(stream_each(matches, read, row))
+    }
+}
+
+/// Where `ls -R` starts: one node, or each match of a pattern.
+enum Roots {
+    One(Option<String>),
+    Many(Box<Matches>),
+}
+
+impl Roots {
+    async fn next(&mut self) -> anyhow::Result<Option<String>> {
+        match self {
+            Roots::One(root) => Ok(root.take()),
+            Roots::Many(matches) => matches.next().await,
+        }
+    }
+}
+
+/// `ls -R`: the subtree streamed as it is walked; for a pattern, the subtree of each match in
+/// turn, a match inside a subtree already listed being part of it. A node the server would
+/// not let us read is listed, and the run ends with an error naming how many there were.
+async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> anyhow::Result<Reply> {
+    let mut roots = match glob::target(shell, "ls -R", input).await? {
+        Target::One(path) => Roots::One(Some(path)),
+        Target::Many(matches) => Roots::Many(matches),
+    };
+    let shown = match &roots {
+        Roots::One(path) => path.clone().unwrap_or_default(),
+        Roots::Many(matches) => matches.shown().to_string(),
+    };
+    let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
     let options = WalkOptions {
         parallel: ls.parallel,
         data: ls.long,
+        // A match may go between the expansion and its walk; a path typed must be there.
+        root_may_vanish: matches!(roots, Roots::Many(_)),
         ..WalkOptions::default()
     };
-    let mut walk = Walk::start(shell.zk(), client, "ls -R", &path, options);
-    let root = path.clone();
     Ok(Reply::Stream(RowStream::spawn(
         "ls -R",
-        path,
+        shown.clone(),
         "node",
         move |rows| async move {
             let mut refused = 0usize;
-            while let Some(batch) = walk.next_batch().await? {
-                refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
-                let entries = batch.into_iter().map(|visit| TreeEntry {
-                    path: visit.path,
-                    stat: visit.node.map(|(_, stat)| stat),
-                });
-                if !rows.send_all(entries).await {
-                    return Ok(Vec::new());
+            let mut listed: Option<String> = None;
+            while let Some(root) = roots.next().await? {
+                if listed.as_deref().is_some_and(|above| is_below(&root, above)) {
+                    continue;
                 }
+                let mut walk = Walk::start(&zk, client.clone(), "ls -R", &root, options.clone());
+                while let Some(batch) = walk.next_batch().await? {
+                    refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
+                    let entries = batch.into_iter().map(|visit| TreeEntry {
+                        path: visit.path,
+                        stat: visit.node.map(|(_, stat)| stat),
+                    });
+                    if !rows.send_all(entries).await {
+                        return Ok(Vec::new());
+                    }
+                }
+                listed = Some(root);
+            }
+            if let Roots::Many(matches) = &roots
+                && let Some(err) = matches.unseen()
+            {
+                return Err(err);
             }
             if refused > 0 {
                 let nodes = if refused == 1 { "node" } else { "nodes" };
                 return Err(ShellError::refused(
                     "ls -R",
-                    root,
+                    shown,
                     format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
                 ));
             }
@@ -189,39 +329,21 @@ async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
     )))
 }
 
+/// Whether `path` is `above` or below it.
+fn is_below(path: &str, above: &str) -> bool {
+    above == "/" || path == above || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
+}
+
 impl Run for Ls {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        let input = self.path.clone().unwrap_or_else(|| ".".to_string());
         if self.recursive {
-            return list_recursive(self, shell).await;
+            return list_recursive(self, shell, &input).await;
         }
-        let read = NodeRead::new(shell, "ls", self.path.as_deref().unwrap_or("."), self.watch).await?;
-        let (mut children, stat) = read.children().await?;
-        let path = read.path.clone();
-        children.sort_unstable();
-        if !self.long {
-            return Ok(Reply::value(Children {
-                path,
-                children,
-                stat: self.stat.then_some(stat),
-            }));
+        match glob::target(shell, "ls", &input).await? {
+            Target::One(path) => Ok(Reply::value(self.one(shell, &path).await?)),
+            Target::Many(matches) => self.many(shell, *matches).await,
         }
-        // The client sends each request when the future is made, so building them all first
-        // pipelines the stats instead of paying one round trip per child.
-        let client = &read.client;
-        let requests: Vec<_> = children
-            .iter()
-            .map(|name| client.check_stat(&child_path(&path, name)))
-            .collect();
-        let mut entries = Vec::with_capacity(children.len());
-        for (name, request) in children.into_iter().zip(requests) {
-            let stat = shell.zk().call("ls -l", &child_path(&path, &name), request).await?;
-            entries.push(ChildEntry { name, stat });
-        }
-        Ok(Reply::value(LongListing {
-            path,
-            children: entries,
-            header: std::io::stdout().is_terminal(),
-        }))
     }
 }
 

@@ -19,6 +19,7 @@ pub mod completions;
 pub mod create;
 pub mod data_input;
 pub mod delete;
+pub mod each;
 pub mod edit;
 pub mod exists;
 pub mod find;

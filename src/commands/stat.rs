@@ -6,11 +6,15 @@ use clap::Args;
 use serde::Serialize;
 use zookeeper_client::Stat as ZkStat;
 
+use zookeeper_client::Client;
+
 use crate::commands::Run;
+use crate::commands::each::{Labeled, Read, stream_each, watch_each};
 use crate::errors::ZkError;
 use crate::output::stat::render_stat;
-use crate::output::{Render, Reply};
+use crate::output::{Document, Render, Reply};
 use crate::shell::Shell;
+use crate::tree::glob::{self, Target};
 use crate::watch::oneshot::NodeRead;
 
 /// Print a znode's stat.
@@ -19,7 +23,14 @@ use crate::watch::oneshot::NodeRead;
 /// changed its children; version counts data changes, cversion child changes, aclVersion ACL
 /// changes; ephemeralOwner is the owning session of an ephemeral node (0 otherwise).
 ///
+/// The path may be a glob (*, ?, [a-c] within a name, ** any number of levels, \* a
+/// plain star; quote it in a system shell): each match's stat comes under a 'path:' header
+/// (one JSON document each), and -w leaves a watch on every match. A glob that matches nothing
+/// fails (exit 1).
+///
 /// Example: stat /config
+///
+/// Example: stat '/services/*/config'
 #[derive(Debug, Args)]
 #[command(about = "Print a znode's stat: zxids, times, versions, owner, sizes")]
 pub struct Stat {
@@ -33,17 +44,52 @@ pub struct WatchedNode {
     /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
     #[arg(short = 'w', long)]
     pub watch: bool,
-    /// Znode path
+    /// Znode path, or a glob matching any number of them
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
 }
 
 impl WatchedNode {
-    /// The resolved path and its stat (None when absent), leaving a one-shot watch with `-w`.
-    pub async fn read_stat(&self, op: &'static str, shell: &Shell) -> anyhow::Result<(String, Option<ZkStat>)> {
-        let read = NodeRead::new(shell, op, &self.path, self.watch).await?;
+    /// The stat of `path` (None when absent), leaving a one-shot watch with `-w`.
+    pub async fn read_stat(
+        &self,
+        op: &'static str,
+        shell: &Shell,
+        path: &str,
+    ) -> anyhow::Result<(String, Option<ZkStat>)> {
+        let read = NodeRead::new(shell, op, path, self.watch).await?;
         let stat = read.stat().await?;
         Ok((read.path, stat))
+    }
+
+    /// Runs `stat` or `exists` on the node, or on each match of a pattern: `one` makes the
+    /// reply for one node, `row` the row for a match (which exists).
+    pub async fn each<R: Document + 'static>(
+        &self,
+        op: &'static str,
+        shell: &Shell,
+        one: impl FnOnce(String, Option<ZkStat>) -> anyhow::Result<Reply>,
+        row: impl FnMut(bool, String, ZkStat) -> R + Send + 'static,
+    ) -> anyhow::Result<Reply> {
+        let matches = match glob::target(shell, op, &self.path).await? {
+            Target::One(path) => {
+                let (path, stat) = self.read_stat(op, shell, &path).await?;
+                return one(path, stat);
+            }
+            Target::Many(matches) => *matches,
+        };
+        if self.watch {
+            let read = async |shell: &Shell, path: &str| match self.read_stat(op, shell, path).await? {
+                (_, Some(stat)) => Ok(stat),
+                (path, None) => Err(ZkError::new(op, path, zookeeper_client::Error::NoNode).into()),
+            };
+            return watch_each(shell, matches, read, row).await;
+        }
+        let read = |client: &Client, path: &str| -> Read<ZkStat> {
+            let request = client.check_stat(path);
+            Box::pin(async move { request.await?.ok_or(zookeeper_client::Error::NoNode) })
+        };
+        Ok(stream_each(matches, read, row))
     }
 }
 
@@ -63,10 +109,16 @@ impl Render for NodeStat {
 
 impl Run for Stat {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        match self.node.read_stat("stat", shell).await? {
-            (path, Some(stat)) => Ok(Reply::value(NodeStat { path, stat })),
-            (path, None) => Err(ZkError::new("stat", path, zookeeper_client::Error::NoNode).into()),
-        }
+        let one = |path: String, stat| match stat {
+            Some(stat) => Ok(Reply::value(NodeStat { path, stat })),
+            None => Err(ZkError::new("stat", path, zookeeper_client::Error::NoNode).into()),
+        };
+        let row = |first, path: String, stat| Labeled {
+            path: path.clone(),
+            first,
+            inner: NodeStat { path, stat },
+        };
+        self.node.each("stat", shell, one, row).await
     }
 }
 

@@ -11,6 +11,7 @@ use zookeeper_client::{Client, SessionState};
 
 use crate::cli::{Cli, options_before_command, rewrite_zkcli_habits};
 use crate::path::resolve_path;
+use crate::tree::glob::is_glob;
 use crate::zk::Profile;
 
 /// Whole budget of one path completion: connect, list, stat the matches, close.
@@ -87,6 +88,10 @@ fn split_word(word: &str) -> (&str, &str) {
 fn live_paths(profile: &Profile, word: &str) -> Vec<String> {
     // Nothing typed yet: offer absolute paths, the form a one-shot line usually takes.
     let word = if word.is_empty() { "/" } else { word };
+    // A glob names many nodes or none: nothing to extend (and no node to list by its text).
+    if is_glob(word) {
+        return Vec::new();
+    }
     let (typed_parent, prefix) = split_word(word);
     let parent = match typed_parent {
         "" | "/" => "/".to_string(),
@@ -226,6 +231,17 @@ mod tests {
         let profile =
             profile_from_line(line(&["zksh", "--", "zksh", "-s", "127.0.0.1:1", "ls", ""])).expect("a profile");
         assert!(live_paths(&profile, "/a//b").is_empty());
+        assert!(started.elapsed() < Duration::from_millis(100));
+    }
+
+    #[test]
+    fn globs_offer_nothing_without_a_round_trip() {
+        let started = Instant::now();
+        let profile =
+            profile_from_line(line(&["zksh", "--", "zksh", "-s", "127.0.0.1:1", "get", ""])).expect("a profile");
+        for word in ["/services/*", "/services/*/con", "/a/[b-", "/a/**/x?", "*"] {
+            assert!(live_paths(&profile, word).is_empty(), "{word}");
+        }
         assert!(started.elapsed() < Duration::from_millis(100));
     }
 }

@@ -18,6 +18,7 @@ use crate::repl::grammar_index::{CommandInfo, GrammarIndex, ValueKind};
 use crate::repl::path_cache::PathCache;
 use crate::repl::shown::Shown;
 use crate::repl::words::{spans, word_at};
+use crate::tree::glob::is_glob;
 
 /// How long Tab may wait for the server before completing from what the cache has.
 const TAB_WAIT: Duration = Duration::from_millis(100);
@@ -73,6 +74,11 @@ impl ShellHelper {
 
     /// Children of the typed parent that extend `prefix`; `rest` is the line after the cursor.
     fn complete_path(&self, prefix: &str, rest: &str) -> Vec<Pair> {
+        // A glob (`/services/*/con`) names many nodes or none: nothing to extend, and no
+        // listing to ask for by its text.
+        if is_glob(prefix) {
+            return Vec::new();
+        }
         let (dir, name) = match prefix.rfind('/') {
             Some(i) => (&prefix[..=i], &prefix[i + 1..]),
             None => ("", prefix),
@@ -153,7 +159,7 @@ impl ShellHelper {
                 && !span.text[1..].starts_with(|c: char| c.is_ascii_digit())
             {
                 raw.cyan().to_string()
-            } else if span.text.starts_with('/') {
+            } else if span.text.starts_with('/') && !is_glob(&span.text) {
                 match resolve_path(&cwd, &span.text).ok().and_then(|p| self.cache.known(&p)) {
                     Some(true) => raw.blue().to_string(),
                     Some(false) => raw.yellow().to_string(),
@@ -288,6 +294,24 @@ mod tests {
         let flags = replacements(&h, "get --r");
         assert_eq!(flags, vec!["--raw "]);
         assert!(replacements(&h, "create -").contains(&"-e ".to_string()));
+    }
+
+    #[test]
+    fn globs_complete_to_nothing_and_ask_the_server_nothing() {
+        let (requests, mut asked) = tokio::sync::mpsc::unbounded_channel();
+        let h = ShellHelper::new(
+            PathCache::detached(requests),
+            Arc::new(Mutex::new("/".into())),
+            true,
+            Shown::default(),
+        );
+        for line in ["get /services/*/con", "ls /a/**/", "stat /a/[b-", "get *", "ls /a\\*"] {
+            assert!(replacements(&h, line).is_empty(), "{line}");
+        }
+        assert!(asked.try_recv().is_err(), "no listing asked for a glob");
+        // Highlighting a glob keeps it as typed.
+        let painted = h.highlight_line("get /services/*/config");
+        assert!(painted.contains("/services/*/config"), "{painted}");
     }
 
     #[test]

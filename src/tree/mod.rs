@@ -1,7 +1,9 @@
 //! The tree engine behind every command that works on a subtree: streaming batched walks
-//! (`walk`) and batched subtree deletes (`delete`).
+//! (`walk`), batched subtree deletes (`delete`), and path globs expanded against the tree
+//! (`glob`).
 
 pub mod delete;
+pub mod glob;
 pub mod walk;
 
 pub use delete::{BATCH_OPS, delete_subtree, remaining, walk_subtree};

@@ -9,6 +9,7 @@ mod completions;
 mod display;
 mod edit;
 mod find;
+mod glob;
 mod grep;
 mod interactive;
 mod json_everywhere;
