@@ -1,5 +1,7 @@
 //! `ls [-s] [-l] [-w] [-R] [path]`: a znode's children, sorted; with -R the whole subtree,
-//! streamed from the tree engine.
+//! streamed from the tree engine (`recursive.rs`).
+
+mod recursive;
 
 use std::io::{IsTerminal, Write};
 
@@ -12,13 +14,12 @@ use zookeeper_client::{self as zk, Client, Stat};
 
 use crate::commands::Run;
 use crate::commands::each::{Labeled, Read, stream_each, watch_each};
-use crate::errors::ShellError;
 use crate::output::stat::{readable_time, render_stat};
-use crate::output::{Render, Reply, RowStream};
+use crate::output::{Render, Reply};
 use crate::path::child_path;
 use crate::shell::Shell;
+use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::glob::{self, Matches, Target};
-use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 use crate::watch::oneshot::NodeRead;
 
 /// List a znode's children, one per line, sorted.
@@ -133,34 +134,6 @@ impl Render for LongListing {
     }
 }
 
-/// One node of `ls -R`: its full path, and its stat with -l.
-#[derive(Debug, Serialize)]
-pub struct TreeEntry {
-    pub path: String,
-    #[serde(
-        serialize_with = "crate::output::stat::serialize_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub stat: Option<Stat>,
-}
-
-impl Render for TreeEntry {
-    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
-        match &self.stat {
-            None => writeln!(out, "{}", self.path),
-            Some(stat) => writeln!(
-                out,
-                "{} {:>9} {:>6}  {}  {}",
-                if stat.ephemeral_owner != 0 { "e" } else { "-" },
-                stat.data_length,
-                stat.num_children,
-                readable_time(stat.mtime),
-                self.path
-            ),
-        }
-    }
-}
-
 /// `ls` of one node, or of one match: its children, with -l each child's stat.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
@@ -252,93 +225,11 @@ impl Ls {
     }
 }
 
-/// Where `ls -R` starts: one node, or each match of a pattern.
-enum Roots {
-    One(Option<String>),
-    Many(Box<Matches>),
-}
-
-impl Roots {
-    async fn next(&mut self) -> anyhow::Result<Option<String>> {
-        match self {
-            Roots::One(root) => Ok(root.take()),
-            Roots::Many(matches) => matches.next().await,
-        }
-    }
-}
-
-/// `ls -R`: the subtree streamed as it is walked; for a pattern, the subtree of each match in
-/// turn, a match inside a subtree already listed being part of it. A node the server would
-/// not let us read is listed, and the run ends with an error naming how many there were.
-async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> anyhow::Result<Reply> {
-    let mut roots = match glob::target(shell, "ls -R", input).await? {
-        Target::One(path) => Roots::One(Some(path)),
-        Target::Many(matches) => Roots::Many(matches),
-    };
-    let shown = match &roots {
-        Roots::One(path) => path.clone().unwrap_or_default(),
-        Roots::Many(matches) => matches.shown().to_string(),
-    };
-    let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
-    let options = WalkOptions {
-        parallel: ls.parallel,
-        data: ls.long,
-        // A match may go between the expansion and its walk; a path typed must be there.
-        root_may_vanish: matches!(roots, Roots::Many(_)),
-        ..WalkOptions::default()
-    };
-    Ok(Reply::Stream(RowStream::spawn(
-        "ls -R",
-        shown.clone(),
-        "node",
-        move |rows| async move {
-            let mut refused = 0usize;
-            let mut listed: Option<String> = None;
-            while let Some(root) = roots.next().await? {
-                if listed.as_deref().is_some_and(|above| is_below(&root, above)) {
-                    continue;
-                }
-                let mut walk = Walk::start(&zk, client.clone(), "ls -R", &root, options.clone());
-                while let Some(batch) = walk.next_batch().await? {
-                    refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
-                    let entries = batch.into_iter().map(|visit| TreeEntry {
-                        path: visit.path,
-                        stat: visit.node.map(|(_, stat)| stat),
-                    });
-                    if !rows.send_all(entries).await {
-                        return Ok(Vec::new());
-                    }
-                }
-                listed = Some(root);
-            }
-            if let Roots::Many(matches) = &roots
-                && let Some(err) = matches.unseen()
-            {
-                return Err(err);
-            }
-            if refused > 0 {
-                let nodes = if refused == 1 { "node" } else { "nodes" };
-                return Err(ShellError::refused(
-                    "ls -R",
-                    shown,
-                    format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
-                ));
-            }
-            Ok(Vec::new())
-        },
-    )))
-}
-
-/// Whether `path` is `above` or below it.
-fn is_below(path: &str, above: &str) -> bool {
-    above == "/" || path == above || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
-}
-
 impl Run for Ls {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let input = self.path.clone().unwrap_or_else(|| ".".to_string());
         if self.recursive {
-            return list_recursive(self, shell, &input).await;
+            return recursive::list_recursive(self, shell, &input).await;
         }
         match glob::target(shell, "ls", &input).await? {
             Target::One(path) => Ok(Reply::value(self.one(shell, &path).await?)),
