@@ -32,10 +32,12 @@
 //! names that contain braces.
 
 mod expand;
+mod roots;
 
 use crate::errors::ShellError;
 use crate::shell::Shell;
 pub use expand::Matches;
+pub use roots::Roots;
 
 /// Characters a backslash makes plain.
 const ESCAPABLE: [char; 5] = ['*', '?', '[', ']', '\\'];

@@ -294,3 +294,28 @@ fn bad_input_is_refused_before_any_request() {
     usage(&[&root, "--mtime", "1h", "--exec", "touch", &marker], "needs a sign");
     assert!(!dir.path().join("ran").exists(), "no command ran");
 }
+
+#[test]
+fn a_glob_searches_below_each_match() {
+    let (server, root) = namespace("find-glob");
+    known_tree(server, &root);
+    // `*o*` matches config and locks; each subtree is searched once.
+    assert_eq!(
+        found(server, &[&format!("{root}/*o*"), "--max-depth", "1"]),
+        vec![
+            format!("{root}/config"),
+            format!("{root}/config/db"),
+            format!("{root}/locks"),
+            format!("{root}/locks/lock-0000000001"),
+            format!("{root}/locks/lock-0000000002"),
+        ]
+    );
+    assert_eq!(
+        found(server, &[&format!("{root}/**"), "--name", "lock-*2"]),
+        vec![format!("{root}/locks/lock-0000000002")]
+    );
+    find(server, &[&format!("{root}/nothing-*")])
+        .code(1)
+        .one_line_error()
+        .stderr_contains("no znode matches");
+}

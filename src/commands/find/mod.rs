@@ -15,6 +15,7 @@ use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
+use crate::tree::glob::Roots;
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 use exec::Exec;
 pub use predicates::{Age, NodeType, Tests};
@@ -25,7 +26,8 @@ pub use predicates::{Age, NodeType, Tests};
 /// siblings sorted, and prints the full path of each node that passes all the tests: one per
 /// line, or NUL-terminated with --print0 (for xargs -0). With no test, every node matches.
 /// Finding nothing is not an error (exit 0); nodes the server would not let us read are
-/// named in an error at the end (exit 1).
+/// named in an error at the end (exit 1). The path may be a glob (`find '/services/*/config'`):
+/// each match is searched, and a glob that matches nothing is an error (exit 1).
 ///
 /// --type, --min-size, --max-size, --mtime and --ephemeral-owner need each node's stat, which
 /// costs reading its data too; --name, --regex, --min-children and --max-depth do not.
@@ -90,7 +92,7 @@ impl Run for Find {
             ));
         }
         let predicates = self.tests.compile()?;
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
+        let mut roots = Roots::new(shell, "find", self.path.as_deref().unwrap_or(".")).await?;
         // Nodes at the depth limit come without their children listed: a child count then
         // comes from the stat.
         let count_from_stat = self.max_depth.is_some() && self.tests.min_children.is_some();
@@ -98,38 +100,44 @@ impl Run for Find {
             parallel: self.parallel,
             data: predicates.need_stat() || count_from_stat,
             max_depth: self.max_depth,
-            ..WalkOptions::default()
+            root_may_vanish: roots.is_pattern(),
         };
-        let mut walk = Walk::start(shell.zk(), client, "find", &path, options);
+        let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
         let nul = self.print0;
         let mut exec = self.exec.map(Exec::new);
-        let root = path.clone();
+        let root = roots.shown().to_string();
         Ok(Reply::Stream(RowStream::spawn(
             "find",
-            path,
+            root.clone(),
             "node",
             move |rows| async move {
                 let mut refused = 0usize;
-                while let Some(batch) = walk.next_batch().await? {
-                    for visit in batch {
-                        refused += usize::from(visit.refused.is_some());
-                        let stat = visit.node.map(|(_, stat)| stat);
-                        if !predicates.matches(&visit.path, visit.children, stat.as_ref()) {
-                            continue;
+                while let Some(start) = roots.next().await? {
+                    let mut walk = Walk::start(&zk, client.clone(), "find", &start, options.clone());
+                    while let Some(batch) = walk.next_batch().await? {
+                        let mut found = Vec::new();
+                        for visit in batch {
+                            refused += usize::from(visit.refused.is_some());
+                            let stat = visit.node.map(|(_, stat)| stat);
+                            if !predicates.matches(&visit.path, visit.children, stat.as_ref()) {
+                                continue;
+                            }
+                            match exec.as_mut() {
+                                Some(exec) => exec.run(&visit.path).await,
+                                None => found.push(Found {
+                                    path: visit.path,
+                                    stat,
+                                    nul,
+                                }),
+                            }
                         }
-                        if let Some(exec) = exec.as_mut() {
-                            exec.run(&visit.path).await;
-                            continue;
-                        }
-                        let found = Found {
-                            path: visit.path,
-                            stat,
-                            nul,
-                        };
-                        if !rows.send(found).await {
+                        if !rows.send_all(found).await {
                             return Ok(Vec::new());
                         }
                     }
+                }
+                if let Some(err) = roots.unseen() {
+                    return Err(err);
                 }
                 let mut problems = Vec::new();
                 if refused > 0 {

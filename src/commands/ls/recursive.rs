@@ -11,7 +11,7 @@ use crate::errors::ShellError;
 use crate::output::stat::readable_time;
 use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
-use crate::tree::glob::{self, Matches, Target};
+use crate::tree::glob::Roots;
 use crate::tree::{Walk, WalkOptions};
 
 /// One node of `ls -R`: its full path, and its stat with -l.
@@ -42,39 +42,18 @@ impl Render for TreeEntry {
     }
 }
 
-/// Where `ls -R` starts: one node, or each match of a pattern.
-enum Roots {
-    One(Option<String>),
-    Many(Box<Matches>),
-}
-
-impl Roots {
-    async fn next(&mut self) -> anyhow::Result<Option<String>> {
-        match self {
-            Roots::One(root) => Ok(root.take()),
-            Roots::Many(matches) => matches.next().await,
-        }
-    }
-}
-
 /// `ls -R`: the subtree streamed as it is walked; for a pattern, the subtree of each match in
 /// turn, a match inside a subtree already listed being part of it. A node the server would
 /// not let us read is listed, and the run ends with an error naming how many there were.
 pub(super) async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> anyhow::Result<Reply> {
-    let mut roots = match glob::target(shell, "ls -R", input).await? {
-        Target::One(path) => Roots::One(Some(path)),
-        Target::Many(matches) => Roots::Many(matches),
-    };
-    let shown = match &roots {
-        Roots::One(path) => path.clone().unwrap_or_default(),
-        Roots::Many(matches) => matches.shown().to_string(),
-    };
+    let mut roots = Roots::new(shell, "ls -R", input).await?;
+    let shown = roots.shown().to_string();
     let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
     let options = WalkOptions {
         parallel: ls.parallel,
         data: ls.long,
         // A match may go between the expansion and its walk; a path typed must be there.
-        root_may_vanish: matches!(roots, Roots::Many(_)),
+        root_may_vanish: roots.is_pattern(),
         ..WalkOptions::default()
     };
     Ok(Reply::Stream(RowStream::spawn(
@@ -83,11 +62,7 @@ pub(super) async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> an
         "node",
         move |rows| async move {
             let mut refused = 0usize;
-            let mut listed: Option<String> = None;
             while let Some(root) = roots.next().await? {
-                if listed.as_deref().is_some_and(|above| is_below(&root, above)) {
-                    continue;
-                }
                 let mut walk = Walk::start(&zk, client.clone(), "ls -R", &root, options.clone());
                 while let Some(batch) = walk.next_batch().await? {
                     refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
@@ -99,11 +74,8 @@ pub(super) async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> an
                         return Ok(Vec::new());
                     }
                 }
-                listed = Some(root);
             }
-            if let Roots::Many(matches) = &roots
-                && let Some(err) = matches.unseen()
-            {
+            if let Some(err) = roots.unseen() {
                 return Err(err);
             }
             if refused > 0 {
@@ -117,9 +89,4 @@ pub(super) async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> an
             Ok(Vec::new())
         },
     )))
-}
-
-/// Whether `path` is `above` or below it.
-fn is_below(path: &str, above: &str) -> bool {
-    above == "/" || path == above || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
 }
