@@ -63,7 +63,9 @@ async fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    if !path.starts_with('/') || (matches!(command, Command::Build { .. }) && (path == "/" || path.starts_with("/zookeeper"))) {
+    if !path.starts_with('/')
+        || (matches!(command, Command::Build { .. }) && (path == "/" || path.starts_with("/zookeeper")))
+    {
         eprintln!("raw_tree: refusing path '{path}'");
         return ExitCode::from(2);
     }
@@ -164,7 +166,9 @@ async fn build(client: &Client, root: &str, parents: usize, children: usize) -> 
     }
     // Names sort in creation order: p0000.., n0000.. (wider when the counts need it).
     let width = (parents.max(children).saturating_sub(1)).to_string().len().max(4);
-    let parent_paths: Vec<String> = (0..parents).map(|i| child_path(root, &format!("p{i:0width$}"))).collect();
+    let parent_paths: Vec<String> = (0..parents)
+        .map(|i| child_path(root, &format!("p{i:0width$}")))
+        .collect();
     let mut paths = parent_paths.clone().into_iter().chain(
         parent_paths
             .iter()
@@ -184,7 +188,9 @@ async fn build(client: &Client, root: &str, parents: usize, children: usize) -> 
             }
             in_flight.push_back((first, batch.len(), writer.commit()));
         }
-        let Some((first, len, reply)) = in_flight.pop_front() else { break };
+        let Some((first, len, reply)) = in_flight.pop_front() else {
+            break;
+        };
         reply
             .await
             .map_err(|e| format!("multi-create of {len} znodes from {first}: {e}"))?;
@@ -239,8 +245,12 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
             }
             in_flight.push_back((batch, reader.commit()));
         }
-        let Some((batch, reply)) = in_flight.pop_front() else { break };
-        let results = reply.await.map_err(|e| format!("multi-read from {}: {e}", batch.first().map_or("", String::as_str)))?;
+        let Some((batch, reply)) = in_flight.pop_front() else {
+            break;
+        };
+        let results = reply
+            .await
+            .map_err(|e| format!("multi-read from {}: {e}", batch.first().map_or("", String::as_str)))?;
         if results.len() != batch.len() * ops_per_path {
             return Err(format!("multi-read of {} paths returned {} results", batch.len(), results.len()).into());
         }
@@ -254,7 +264,9 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
                     results.next();
                     continue;
                 }
-                Some(MultiReadResult::Error { err: ZkError::NoNode }) => return Err(format!("{root}: no such znode").into()),
+                Some(MultiReadResult::Error { err: ZkError::NoNode }) => {
+                    return Err(format!("{root}: no such znode").into());
+                }
                 Some(MultiReadResult::Error { err }) => return Err(format!("get {path}: {err}").into()),
                 Some(other) => return Err(format!("get {path}: unexpected result {other:?}").into()),
             };
@@ -262,7 +274,9 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
                 Some(MultiReadResult::Children { children }) => children,
                 // Deleted meanwhile (the root is checked below).
                 Some(MultiReadResult::Error { err: ZkError::NoNode }) if path != root => continue,
-                Some(MultiReadResult::Error { err: ZkError::NoNode }) => return Err(format!("{root}: no such znode").into()),
+                Some(MultiReadResult::Error { err: ZkError::NoNode }) => {
+                    return Err(format!("{root}: no such znode").into());
+                }
                 Some(MultiReadResult::Error { err }) => return Err(format!("list {path}: {err}").into()),
                 other => return Err(format!("list {path}: unexpected result {other:?}").into()),
             };
