@@ -178,7 +178,7 @@ checked_run() {
     run_ns=$((t1 - t0))
     run_lines="$(wc -l <"$TMP/out")"
     run_rss="$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$TMP/time.out")"
-    run_err="$( (grep -v '^[[:space:]]*$' "$TMP/err" || true) | head -n 3 | tr '\n' ' ' | cut -c 1-160)"
+    run_err="$( (grep -v '^[[:space:]]*$' "$TMP/err" || true) | head -n 3 | tr '\n' ' ' | cut -c 1-160 | sed 's/ *$//')"
 }
 
 # why_skipped TOOL: the note for a failed checked run.
@@ -411,7 +411,7 @@ for i in "${!r_op[@]}"; do
     fi
     [ -z "${r_rss[$i]}" ] || rss="$(mib "${r_rss[$i]}")"
     # shellcheck disable=SC2059
-    printf "$fmt" "${r_op[$i]}" "${r_size[$i]}" "${r_tool[$i]}" "${s:--}" "${vs:--}" "${rss:--}" "${r_note[$i]}"
+    printf "$fmt" "${r_op[$i]}" "${r_size[$i]}" "${r_tool[$i]}" "${s:--}" "${vs:--}" "${rss:--}" "${r_note[$i]}" | sed 's/ *$//'
 done
 
 echo
@@ -430,12 +430,14 @@ printf '  %-10s' op
 for size in "${ALL_SIZES[@]}"; do printf ' %8s' "$size"; done
 echo
 for op in "ls -R" find grep du count survey "delete -r"; do
-    printf '  %-10s' "$op"
-    for size in "${ALL_SIZES[@]}"; do
-        v="$(lookup "$op" "$size" zksh rss)"
-        printf ' %8s' "${v:+$(mib "$v")}"
-    done
-    echo
+    {
+        printf '  %-10s' "$op"
+        for size in "${ALL_SIZES[@]}"; do
+            v="$(lookup "$op" "$size" zksh rss)"
+            printf ' %8s' "${v:+$(mib "$v")}"
+        done
+        echo
+    } | sed 's/ *$//'
 done
 
 echo
@@ -471,9 +473,9 @@ target() {
     if [ -z "$value" ]; then
         printf '  %-58s %10s  %s\n' "$label" "n/a" "${detail:-not measured}"
     elif awk -v v="$value" -v t="$threshold" "BEGIN { exit !(v $cmp t) }"; then
-        printf '  %-58s %10s  PASS %s\n' "$label" "$value" "$detail"
+        printf '  %-58s %10s  PASS%s\n' "$label" "$value" "${detail:+ $detail}"
     else
-        printf '  %-58s %10s  FAIL %s\n' "$label" "$value" "$detail"
+        printf '  %-58s %10s  FAIL%s\n' "$label" "$value" "${detail:+ $detail}"
     fi
 }
 ratio_of() { # ratio_of OP SIZE TOOL_A TOOL_B: A / B, or nothing
