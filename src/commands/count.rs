@@ -42,7 +42,7 @@ pub struct Count {
 /// Example: getAllChildrenNumber /app
 #[derive(Debug, Args)]
 #[command(
-    about = "Print the number of nodes below a znode (zkCli's getAllChildrenNumber)",
+    about = "Print the number of nodes below a znode, as zkCli does",
     visible_alias = "get-all-children-number"
 )]
 pub struct GetAllChildrenNumber {
