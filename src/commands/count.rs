@@ -7,11 +7,11 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::commands::walked::{Unreadable, value_reply};
+use crate::commands::walked::{Unreadable, reading, start_walk, value_reply};
 use crate::output::{Render, Reply, human_bytes};
 use crate::shell::Shell;
+use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::totals::{Totals, node_size};
-use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 
 /// Count the nodes of a subtree (the node itself included) and the bytes of data they hold.
 ///
@@ -95,13 +95,8 @@ impl Render for Descendants {
 
 impl Run for Count {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
-        let options = WalkOptions {
-            parallel: self.parallel,
-            data: true,
-            ..WalkOptions::default()
-        };
-        let mut walk = Walk::start(shell.zk(), client, "count", &path, options);
+        let options = reading(self.parallel, true);
+        let (path, mut walk) = start_walk(shell, "count", self.path.as_deref(), options).await?;
         let mut totals = Totals::default();
         let mut closed = Vec::new();
         let mut unreadable = Unreadable::default();
@@ -127,14 +122,9 @@ impl Run for Count {
 
 impl Run for GetAllChildrenNumber {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(&self.path).await?;
-        let options = WalkOptions {
-            parallel: self.parallel,
-            data: false,
-            ..WalkOptions::default()
-        };
         let op = "getAllChildrenNumber";
-        let mut walk = Walk::start(shell.zk(), client, op, &path, options);
+        // Children lists only: a count needs no data.
+        let (path, mut walk) = start_walk(shell, op, Some(&self.path), reading(self.parallel, false)).await?;
         let mut nodes: u64 = 0;
         let mut unreadable = Unreadable::default();
         while let Some(batch) = walk.next_batch().await? {

@@ -7,11 +7,11 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::commands::walked::Unreadable;
+use crate::commands::walked::{Unreadable, reading, start_walk};
 use crate::output::{Render, Reply, RowStream, human_bytes};
 use crate::shell::Shell;
+use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::totals::{Subtree, Totals, node_size};
-use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 
 /// Show how big a subtree is: its data bytes, its number of nodes (itself included), its
 /// path, as `du -s` does for a directory.
@@ -83,13 +83,7 @@ pub fn rows_of(closed: &mut Vec<Subtree>, depth: usize, exact: bool) -> Vec<DuRo
 
 impl Run for Du {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
-        let options = WalkOptions {
-            parallel: self.parallel,
-            data: true,
-            ..WalkOptions::default()
-        };
-        let mut walk = Walk::start(shell.zk(), client, "du", &path, options);
+        let (path, mut walk) = start_walk(shell, "du", self.path.as_deref(), reading(self.parallel, true)).await?;
         let (root, depth, exact) = (path.clone(), self.depth.unwrap_or(0), self.bytes);
         Ok(Reply::Stream(RowStream::spawn(
             "du",

@@ -9,12 +9,12 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::commands::walked::{Unreadable, value_reply};
+use crate::commands::walked::{Unreadable, reading, start_walk, value_reply};
 use crate::output::table::{Align, Table};
 use crate::output::{Render, Reply, human_bytes};
 use crate::shell::Shell;
+use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::survey::{Findings, SubtreeSize, SurveyNode, Surveyor};
-use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 
 /// Survey a subtree for what makes it big: the largest subtrees by nodes and by bytes, the
 /// largest znodes (data length), the nodes with the most direct children, the ephemeral
@@ -187,13 +187,8 @@ impl Render for SurveyReport {
 
 impl Run for Survey {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
-        let options = WalkOptions {
-            parallel: self.parallel,
-            data: true,
-            ..WalkOptions::default()
-        };
-        let mut walk = Walk::start(shell.zk(), client, "survey", &path, options);
+        let options = reading(self.parallel, true);
+        let (path, mut walk) = start_walk(shell, "survey", self.path.as_deref(), options).await?;
         let mut surveyor = Surveyor::new(self.top);
         let mut unreadable = Unreadable::default();
         while let Some(batch) = walk.next_batch().await? {

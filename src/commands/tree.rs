@@ -8,11 +8,12 @@ use colored::Colorize;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::commands::walked::Unreadable;
+use crate::commands::walked::{Unreadable, reading, start_walk};
 use crate::output::{Render, Reply, RowStream, human_bytes};
 use crate::path::base_name;
 use crate::shell::Shell;
-use crate::tree::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions};
+use crate::tree::totals::{child_count, data_length};
+use crate::tree::{DEFAULT_PARALLEL, Visit, WalkOptions};
 
 /// Draw a subtree: each node's name with its data size and number of children; ephemeral
 /// nodes are marked.
@@ -63,13 +64,10 @@ pub struct TreeRow {
 impl TreeRow {
     fn new(visit: Visit, prefix: String, limit: Option<usize>) -> TreeRow {
         let stat = visit.node.as_ref().map(|(_, stat)| stat);
-        let num_children = visit
-            .children
-            .map(|n| n as u64)
-            .or_else(|| stat.and_then(|stat| u64::try_from(stat.num_children).ok()));
+        let num_children = child_count(&visit);
         TreeRow {
             cut: limit == Some(visit.depth) && num_children.is_some_and(|n| n > 0),
-            data_length: stat.map(|stat| u64::try_from(stat.data_length).unwrap_or(0)),
+            data_length: stat.map(|_| data_length(&visit)),
             ephemeral_owner: stat.map(|stat| stat.ephemeral_owner),
             num_children,
             prefix,
@@ -138,15 +136,12 @@ impl Drawing {
 
 impl Run for Tree {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, client) = shell.target(self.path.as_deref().unwrap_or(".")).await?;
         let limit = self.depth;
         let options = WalkOptions {
-            parallel: self.parallel,
-            data: true,
             max_depth: limit,
-            ..WalkOptions::default()
+            ..reading(self.parallel, true)
         };
-        let mut walk = Walk::start(shell.zk(), client, "tree", &path, options);
+        let (path, mut walk) = start_walk(shell, "tree", self.path.as_deref(), options).await?;
         let root = path.clone();
         Ok(Reply::Stream(RowStream::spawn(
             "tree",

@@ -4,7 +4,30 @@
 
 use crate::errors::ShellError;
 use crate::output::{Document, Reply, RowStream};
-use crate::tree::Visit;
+use crate::shell::Shell;
+use crate::tree::{Visit, Walk, WalkOptions};
+
+/// A walk with `parallel` requests in flight, reading data too when `data`.
+pub fn reading(parallel: usize, data: bool) -> WalkOptions {
+    WalkOptions {
+        parallel,
+        data,
+        ..WalkOptions::default()
+    }
+}
+
+/// Resolves `path` (default: the current node) and starts walking it: the absolute path
+/// and the walk.
+pub async fn start_walk(
+    shell: &mut Shell,
+    op: &'static str,
+    path: Option<&str>,
+    options: WalkOptions,
+) -> anyhow::Result<(String, Walk)> {
+    let (path, client) = shell.target(path.unwrap_or(".")).await?;
+    let walk = Walk::start(shell.zk(), client, op, &path, options);
+    Ok((path, walk))
+}
 
 /// Nodes the walk found but could not read (not authorized): what is below them is unknown.
 #[derive(Debug, Default, Clone, Copy)]

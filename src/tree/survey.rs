@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::tree::top::TopN;
-use crate::tree::totals::{NodeSize, Subtree, Totals};
+use crate::tree::totals::{NodeSize, Subtree, Totals, child_count, data_length};
 
 /// A node whose largest child holds this share (in tenths) of what is below it or more only
 /// wraps that child: it is left out of the largest subtrees.
@@ -28,15 +28,10 @@ pub struct SurveyNode {
 
 impl SurveyNode {
     pub fn from_visit(visit: crate::tree::Visit) -> SurveyNode {
-        let stat = visit.node.as_ref().map(|(_, stat)| stat);
-        let children = visit
-            .children
-            .map(|n| n as u64)
-            .or_else(|| stat.and_then(|stat| u64::try_from(stat.num_children).ok()));
         SurveyNode {
-            bytes: crate::tree::totals::data_length(&visit),
-            children,
-            ephemeral_owner: stat.map_or(0, |stat| stat.ephemeral_owner),
+            bytes: data_length(&visit),
+            children: child_count(&visit),
+            ephemeral_owner: visit.node.as_ref().map_or(0, |(_, stat)| stat.ephemeral_owner),
             refused: visit.refused.is_some(),
             path: visit.path,
             depth: visit.depth,

@@ -82,6 +82,15 @@ pub fn node_size(visit: crate::tree::Visit) -> NodeSize {
     }
 }
 
+/// How many children a visited node has: as listed, else as its stat says (a node at the
+/// depth limit is not listed); None when it could not be read.
+pub fn child_count(visit: &crate::tree::Visit) -> Option<u64> {
+    visit.children.map(|n| n as u64).or_else(|| {
+        let (_, stat) = visit.node.as_ref()?;
+        u64::try_from(stat.num_children).ok()
+    })
+}
+
 /// The data length of a visited node, 0 when it was not read.
 pub fn data_length(visit: &crate::tree::Visit) -> u64 {
     visit
