@@ -64,6 +64,18 @@ pub fn parse_parallel(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Parses `-d DEPTH`: levels below the node, 0 (the node alone) or more.
+pub fn parse_depth(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    match text.parse::<usize>() {
+        Ok(depth) => Ok(depth),
+        Err(_) if text.parse::<i64>().is_ok() => Err(format!(
+            "'{text}' is not a depth: give 0 (the node alone) or more levels below it"
+        )),
+        Err(_) => Err(format!("'{text}' is not a number of levels (try 2)")),
+    }
+}
+
 /// Parses `500ms`, `10s`, `2m`, `1h`; a bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -188,6 +200,14 @@ mod tests {
         assert!(err("h:1/a//b").contains("empty component"));
         assert!(err("h:1/a/../b").contains("'..'"));
         assert!(err("h:1/a\u{1}").contains("forbids"));
+    }
+
+    #[test]
+    fn depths() {
+        assert_eq!(parse_depth("0"), Ok(0));
+        assert_eq!(parse_depth("3"), Ok(3));
+        assert!(parse_depth("-1").is_err_and(|e| e.contains("not a depth")));
+        assert!(parse_depth("two").is_err_and(|e| e.contains("not a number")));
     }
 
     #[test]

@@ -16,9 +16,11 @@ pub mod auth;
 pub mod cd;
 pub mod check;
 pub mod completions;
+pub mod count;
 pub mod create;
 pub mod data_input;
 pub mod delete;
+pub mod du;
 pub mod each;
 pub mod edit;
 pub mod exists;
@@ -36,9 +38,12 @@ pub mod set;
 pub mod sleep;
 pub mod source;
 pub mod stat;
+pub mod survey;
 pub mod sync;
+pub mod tree;
 pub mod txn;
 pub mod version;
+pub mod walked;
 pub mod watch;
 
 /// What every command does: run against the shell and hand back a result to render.
@@ -125,6 +130,11 @@ commands! {
     Znodes: Stat(stat::Stat),
     Znodes: Exists(exists::Exists),
     Znodes: Ls(ls::Ls),
+    Znodes: Tree(tree::Tree),
+    Znodes: Du(du::Du),
+    Znodes: Count(count::Count),
+    Znodes: #[command(name = "getAllChildrenNumber")] GetAllChildrenNumber(count::GetAllChildrenNumber),
+    Znodes: Survey(survey::Survey),
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),

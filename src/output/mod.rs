@@ -7,6 +7,7 @@
 pub mod data;
 pub mod stat;
 pub mod stream;
+pub mod table;
 
 use std::io::{self, Write};
 
@@ -96,6 +97,22 @@ pub fn human_duration(d: std::time::Duration) -> String {
     }
 }
 
+/// `120 B`, `52.3 KiB`, `1.0 MiB`: binary units, one decimal from KiB up.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    // 1023.96 KiB would print as `1024.0 KiB`: step up before rounding does.
+    while value >= 1023.95 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// Writes one document in `format`, ending with a newline where the format has lines.
 pub fn write_document(document: &dyn Document, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -170,6 +187,28 @@ pub fn both(document: &dyn Document) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_counts_read_in_binary_units() {
+        let shown: Vec<String> = [0, 120, 1023, 1024, 53541, 1_048_524, 1_048_525, 1_048_576, 5 << 30]
+            .into_iter()
+            .map(human_bytes)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "0 B",
+                "120 B",
+                "1023 B",
+                "1.0 KiB",
+                "52.3 KiB",
+                "1023.9 KiB",
+                "1.0 MiB",
+                "1.0 MiB",
+                "5.0 GiB"
+            ]
+        );
+    }
 
     #[test]
     fn done_is_silent_text_and_ok_json() {

@@ -1,9 +1,13 @@
 //! The tree engine behind every command that works on a subtree: streaming batched walks
-//! (`walk`), batched subtree deletes (`delete`), and path globs expanded against the tree
-//! (`glob`).
+//! (`walk`), batched subtree deletes (`delete`), path globs expanded against the tree
+//! (`glob`), and what is worked out from a walk in one pass with flat memory: subtree totals
+//! (`totals`), top-N lists (`top`) and the survey of a subtree's shape (`survey`).
 
 pub mod delete;
 pub mod glob;
+pub mod survey;
+pub mod top;
+pub mod totals;
 pub mod walk;
 
 pub use delete::{BATCH_OPS, delete_subtree, remaining, walk_subtree};

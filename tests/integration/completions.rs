@@ -122,7 +122,12 @@ fn bash_completes_commands_and_live_paths() {
     let connect = server.connect_string();
 
     let offered = bash_complete(&["zksh", "ge"], None);
-    assert_eq!(offered.candidates, ["get"], "stderr: {}", offered.stderr);
+    assert_eq!(
+        offered.candidates,
+        ["get", "getAllChildrenNumber"],
+        "stderr: {}",
+        offered.stderr
+    );
 
     // The server given earlier on the line.
     let prefix = format!("{root}/app");
@@ -207,8 +212,8 @@ fn zsh_completes_commands_and_live_paths() {
         s.lines().any(|l| l.trim() == "READY")
     });
 
-    zsh.type_text("zksh ge\t");
-    zsh.wait_for("zksh get ", Duration::from_secs(10));
+    zsh.type_text("zksh crea\t");
+    zsh.wait_for("zksh create ", Duration::from_secs(10));
     zsh.type_text("\x15"); // Ctrl-U: clear the line
 
     zsh.type_text(&format!("zksh -s {} stat {root}/cher\t", server.connect_string()));

@@ -26,10 +26,11 @@ fn tab_completes_commands_flags_and_live_paths() {
     let home = tempfile::tempdir().expect("tempdir");
     let mut sh = repl(server, home.path());
 
-    sh.type_text("ge\t");
+    // (`ge` would stop at `get`: getAllChildrenNumber shares it.)
+    sh.type_text("crea\t");
     // (The syntax hint follows the completed word on screen.)
-    sh.wait_until("get completed", T, |s| input_line(s).contains("/> get [-s]"));
-    sh.type_text("--ra\t");
+    sh.wait_until("create completed", T, |s| input_line(s).contains("/> create [-s]"));
+    sh.type_text("\x15get --ra\t");
     sh.wait_until("flag completed", T, |s| input_line(s).contains("/> get --raw [-s]"));
     sh.type_text("\x15"); // Ctrl-U: clear the line
 

@@ -77,51 +77,70 @@ fn every_command_speaks_json() {
         format!("find {root}/a --max-size 1k"),
         format!("grep v {root}/a"),
         format!("grep -l v {root}/a"),
+        format!("tree {root}/a"),
+        format!("du {root}"),
+        format!("count {root}"),
+        format!("getAllChildrenNumber {root}"),
+        format!("survey {root}"),
     ]
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
     let expected: Vec<Vec<&str>> = vec![
-        vec!["path"],                       // create
-        vec!["data", "path", "stat"],       // get
-        vec!["dataBase64", "path", "stat"], // get -b
-        vec!["ok"],                         // set
-        vec!["path", "stat"],               // set -s
-        vec!["path", "stat"],               // stat
-        vec!["exists", "path", "stat"],     // exists
-        vec!["children", "path"],           // ls
-        vec!["children", "path", "stat"],   // ls -s
-        vec!["children", "path"],           // ls -l
-        vec!["cwd"],                        // cd
-        vec!["cwd"],                        // pwd
-        vec!["ok"],                         // sync
-        vec!["ok"],                         // addauth
-        vec!["ok"],                         // sleep
-        vec!["commands"],                   // help
-        vec!["about", "command", "help"],   // help get
-        vec!["version"],                    // version
-        vec![],                             // session: checked below
-        vec!["printwatches"],               // printwatches
-        vec!["watches"],                    // watches
-        vec!["history"],                    // history
-        vec!["dropped", "txn"],             // txn begin
-        vec!["op", "queued"],               // check (queued)
-        vec!["op", "queued"],               // create (queued)
-        vec!["queued"],                     // txn show
-        vec![],                             // txn commit: an array
-        vec!["dropped", "txn"],             // txn begin
-        vec!["dropped", "txn"],             // txn abort
-        vec![],                             // one-line txn: an array
-        vec!["changed", "path"],            // edit (unchanged)
-        vec!["data", "path", "stat"],       // sourced get
-        vec!["ok"],                         // delete
-        vec!["path"],                       // create -p
-        vec!["deleted", "path"],            // delete -r
-        vec!["script", "shell"],            // completions
-        vec!["man"],                        // man
-        vec!["path"],                       // find
-        vec!["path", "stat"],               // find with a test that reads the stat
-        vec!["line", "path", "text"],       // grep
-        vec!["path"],                       // grep -l
+        vec!["path"],                                                         // create
+        vec!["data", "path", "stat"],                                         // get
+        vec!["dataBase64", "path", "stat"],                                   // get -b
+        vec!["ok"],                                                           // set
+        vec!["path", "stat"],                                                 // set -s
+        vec!["path", "stat"],                                                 // stat
+        vec!["exists", "path", "stat"],                                       // exists
+        vec!["children", "path"],                                             // ls
+        vec!["children", "path", "stat"],                                     // ls -s
+        vec!["children", "path"],                                             // ls -l
+        vec!["cwd"],                                                          // cd
+        vec!["cwd"],                                                          // pwd
+        vec!["ok"],                                                           // sync
+        vec!["ok"],                                                           // addauth
+        vec!["ok"],                                                           // sleep
+        vec!["commands"],                                                     // help
+        vec!["about", "command", "help"],                                     // help get
+        vec!["version"],                                                      // version
+        vec![],                                                               // session: checked below
+        vec!["printwatches"],                                                 // printwatches
+        vec!["watches"],                                                      // watches
+        vec!["history"],                                                      // history
+        vec!["dropped", "txn"],                                               // txn begin
+        vec!["op", "queued"],                                                 // check (queued)
+        vec!["op", "queued"],                                                 // create (queued)
+        vec!["queued"],                                                       // txn show
+        vec![],                                                               // txn commit: an array
+        vec!["dropped", "txn"],                                               // txn begin
+        vec!["dropped", "txn"],                                               // txn abort
+        vec![],                                                               // one-line txn: an array
+        vec!["changed", "path"],                                              // edit (unchanged)
+        vec!["data", "path", "stat"],                                         // sourced get
+        vec!["ok"],                                                           // delete
+        vec!["path"],                                                         // create -p
+        vec!["deleted", "path"],                                              // delete -r
+        vec!["script", "shell"],                                              // completions
+        vec!["man"],                                                          // man
+        vec!["path"],                                                         // find
+        vec!["path", "stat"],                                                 // find with a test that reads the stat
+        vec!["line", "path", "text"],                                         // grep
+        vec!["path"],                                                         // grep -l
+        vec!["dataLength", "depth", "ephemeralOwner", "numChildren", "path"], // tree (one node)
+        vec!["bytes", "nodes", "path"],                                       // du
+        vec!["bytes", "nodes", "path"],                                       // count
+        vec!["descendants", "path"],                                          // getAllChildrenNumber
+        vec![
+            "ephemeralsBySession",
+            "largestZnodes",
+            "mostChildren",
+            "path",
+            "subtreesByBytes",
+            "subtreesByNodes",
+            "top",
+            "totals",
+        ], // survey
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -178,7 +197,7 @@ fn streams_and_errors_speak_json() {
         vec!["redo".to_string(), "1".to_string()],
         vec!["txn".to_string(), "commit".to_string()],
         vec!["find".to_string(), format!("{root}/missing")],
-        vec!["grep".to_string(), "no-such-text".to_string(), root.clone()],
+        vec!["grep".to_string(), "(".to_string(), root.clone()],
     ] {
         let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();
         assert_ne!(out.code, 0, "{args:?} fails");

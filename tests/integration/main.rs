@@ -24,6 +24,7 @@ mod seed;
 mod session_info;
 mod signals;
 mod source;
+mod tree_shape;
 mod txn;
 mod unknown_command;
 mod walk;
