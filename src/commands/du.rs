@@ -7,11 +7,12 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::commands::Run;
-use crate::commands::walked::{Unreadable, reading, start_walk};
+use crate::commands::walked::{Unreadable, reading};
 use crate::output::{Render, Reply, RowStream, human_bytes};
 use crate::shell::Shell;
-use crate::tree::DEFAULT_PARALLEL;
+use crate::tree::glob::Roots;
 use crate::tree::totals::{Subtree, Totals, node_size};
+use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 
 /// Show how big a subtree is: its data bytes, its number of nodes (itself included), its
 /// path, as `du -s` does for a directory.
@@ -24,7 +25,8 @@ use crate::tree::totals::{Subtree, Totals, node_size};
 /// Bytes are shown in binary units (`52.3 KiB`); --bytes gives exact numbers for sort and
 /// awk. With -o json: one line per subtree (NDJSON), {"path", "nodes", "bytes"}, bytes
 /// exact. A node the server will not let you read counts as one node of 0 bytes, and the
-/// command ends with an error (exit 1).
+/// command ends with an error (exit 1). The path may be a glob (`du '/services/*'`): each
+/// match is measured on its own.
 ///
 /// Example: du -d 1 --bytes /app | sort -n
 #[derive(Debug, Args)]
@@ -83,37 +85,48 @@ pub fn rows_of(closed: &mut Vec<Subtree>, depth: usize, exact: bool) -> Vec<DuRo
 
 impl Run for Du {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let (path, mut walk) = start_walk(shell, "du", self.path.as_deref(), reading(self.parallel, true)).await?;
-        let (root, depth, exact) = (path.clone(), self.depth.unwrap_or(0), self.bytes);
+        let mut roots = Roots::new(shell, "du", self.path.as_deref().unwrap_or(".")).await?;
+        let options = WalkOptions {
+            root_may_vanish: roots.is_pattern(),
+            ..reading(self.parallel, true)
+        };
+        let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
+        let shown = roots.shown().to_string();
+        let (depth, exact) = (self.depth.unwrap_or(0), self.bytes);
         Ok(Reply::Stream(RowStream::spawn(
             "du",
-            path,
+            shown.clone(),
             "subtree",
             move |rows| async move {
-                let mut totals = Totals::default();
-                let mut closed = Vec::new();
                 let mut unreadable = Unreadable::default();
-                let mut walk_over = false;
-                while !walk_over {
-                    match walk.next_batch().await? {
-                        Some(batch) => {
-                            for visit in batch {
-                                unreadable.see(&visit);
-                                totals.visit(node_size(visit), &mut closed);
+                // Each match of a pattern is a subtree of its own, as each argument is to du.
+                while let Some(root) = roots.next().await? {
+                    let mut walk = Walk::start(&zk, client.clone(), "du", &root, options.clone());
+                    let mut totals = Totals::default();
+                    let mut closed = Vec::new();
+                    let mut walk_over = false;
+                    while !walk_over {
+                        match walk.next_batch().await? {
+                            Some(batch) => {
+                                for visit in batch {
+                                    unreadable.see(&visit);
+                                    totals.visit(node_size(visit), &mut closed);
+                                }
+                            }
+                            None => {
+                                totals.finish(&mut closed);
+                                walk_over = true;
                             }
                         }
-                        None => {
-                            totals.finish(&mut closed);
-                            walk_over = true;
-                        }
-                    }
-                    for row in rows_of(&mut closed, depth, exact) {
-                        if !rows.send(row).await {
+                        if !rows.send_all(rows_of(&mut closed, depth, exact)).await {
                             return Ok(Vec::new());
                         }
                     }
                 }
-                unreadable.outcome("du", &root, "not counted")?;
+                if let Some(err) = roots.unseen() {
+                    return Err(err);
+                }
+                unreadable.outcome("du", &shown, "not counted")?;
                 Ok(Vec::new())
             },
         )))

@@ -165,6 +165,14 @@ fn du_sums_subtrees_children_before_parents() {
         (last["nodes"].as_u64(), last["bytes"].as_u64()),
         (Some(NODES), Some(BYTES))
     );
+
+    // A glob: each match measured on its own, in order.
+    let out = zksh(server, &["du", "--bytes", &format!("{root}/[bc]*")]);
+    out.success();
+    assert_eq!(
+        out.stdout,
+        format!("      5000          1  {root}/blob\n       120          1  {root}/config\n")
+    );
 }
 
 #[test]
