@@ -90,13 +90,15 @@ pub fn parent_of(path: &str) -> &str {
     }
 }
 
-/// Joins a child name onto a parent path.
+/// Joins a child name onto a parent path. (Called once per node of every walk: one exact
+/// allocation, no formatting machinery.)
 pub fn child_path(parent: &str, name: &str) -> String {
-    if parent == "/" {
-        format!("/{name}")
-    } else {
-        format!("{parent}/{name}")
-    }
+    let parent = if parent == "/" { "" } else { parent };
+    let mut path = String::with_capacity(parent.len() + 1 + name.len());
+    path.push_str(parent);
+    path.push('/');
+    path.push_str(name);
+    path
 }
 
 /// Last component of a path (`/` for the root).

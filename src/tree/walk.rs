@@ -3,7 +3,7 @@
 //! siblings sorted) as soon as each node is known. Memory holds the frontier (the child names
 //! of the nodes on the current branch) and a bounded read-ahead, never the whole tree.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -30,8 +30,10 @@ const FIRST_GUESS: f64 = 256.0;
 const PROBE_NODES: usize = 32;
 /// What a batch may read ahead when nothing else is in flight, whatever is held already.
 const IDLE_BYTES: usize = 1 << 20;
-/// Visits handed over at once: fewer channel hand-offs on a fast walk.
-const HANDOFF: usize = 256;
+/// Visits handed over at once: fewer channel hand-offs (and thread wake-ups) on a fast walk.
+const HANDOFF: usize = 1024;
+/// Visits worth handing over early, while the walk waits on the network.
+const EARLY_HANDOFF: usize = 128;
 /// Attempts at a batch whose connection dropped (reads are safe to repeat).
 const ATTEMPTS: u8 = 3;
 
@@ -179,9 +181,39 @@ struct Group {
     next: usize,
     /// The next name to ask the server about.
     sent: usize,
+    /// Replies for the names from `next` on, as they come in (in any order).
+    ready: VecDeque<Option<Fetched>>,
 }
 
 impl Group {
+    fn new(parent: Option<String>, depth: usize, names: Vec<String>) -> Group {
+        Group {
+            parent,
+            depth,
+            names,
+            next: 0,
+            sent: 0,
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// Files the reply for the name at `index` (asked about, not handed out yet).
+    fn file(&mut self, index: usize, fetched: Fetched) {
+        let slot = index - self.next;
+        if self.ready.len() <= slot {
+            self.ready.resize_with(slot + 1, || None);
+        }
+        self.ready[slot] = Some(fetched);
+    }
+
+    /// The reply for the next name to hand out, if it is in.
+    fn take_next(&mut self) -> Option<Fetched> {
+        match self.ready.front() {
+            Some(Some(_)) => self.ready.pop_front().flatten(),
+            _ => None,
+        }
+    }
+
     fn path(&self, index: usize) -> String {
         match &self.parent {
             Some(parent) => child_path(parent, &self.names[index]),
@@ -242,8 +274,7 @@ struct Walker {
     seen: Arc<AtomicUsize>,
     /// Depth first: the last group is the deepest, handed out first.
     stack: Vec<Group>,
-    fetched: HashMap<(usize, usize), Fetched>,
-    /// Bytes held in `fetched`.
+    /// Bytes held in the groups' replies not handed out yet.
     held: usize,
     /// Bytes guessed for the batches in flight.
     guessed: usize,
@@ -257,13 +288,7 @@ struct Walker {
 
 impl Walker {
     fn new(zk: Zk, op: &'static str, root: String, options: WalkOptions, seen: Arc<AtomicUsize>) -> Walker {
-        let stack = vec![Group {
-            parent: None,
-            depth: 0,
-            names: vec![root.clone()],
-            next: 0,
-            sent: 0,
-        }];
+        let stack = vec![Group::new(None, 0, vec![root.clone()])];
         Walker {
             zk,
             op,
@@ -271,7 +296,6 @@ impl Walker {
             options,
             seen,
             stack,
-            fetched: HashMap::new(),
             held: 0,
             guessed: 0,
             weight: Vec::new(),
@@ -287,18 +311,21 @@ impl Walker {
     ) -> anyhow::Result<()> {
         let mut in_flight: VecDeque<InFlight<'c>> = VecDeque::new();
         let mut out = Vec::with_capacity(HANDOFF);
+        let mut handed_over = false;
         loop {
             if self.hand_out(&mut out)? {
                 break;
             }
+            // Requests go out before the hand-over, which may wait for the reader.
+            self.fill(client, &mut in_flight)?;
             if out.len() >= HANDOFF {
                 let full = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
+                handed_over = true;
                 if tx.send(Ok(full)).await.is_err() {
                     return Ok(());
                 }
                 continue;
             }
-            self.fill(client, &mut in_flight)?;
             let Some(batch) = in_flight.pop_front() else {
                 if self.front_is_ready() {
                     // Settled without a request (at the depth limit): hand it out.
@@ -307,9 +334,10 @@ impl Walker {
                 // Nothing asked and nothing ready: every node was handed out.
                 break;
             };
-            // Whatever is ready goes out before waiting on the network: the first lines of a
-            // long walk show at once.
-            if !out.is_empty() {
+            // Whatever is ready goes out before waiting on the network when there is enough
+            // of it, or when nothing went out yet: the first lines of a long walk show at once.
+            if out.len() >= EARLY_HANDOFF || (!out.is_empty() && !handed_over) {
+                handed_over = true;
                 let ready = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
                 if tx.send(Ok(ready)).await.is_err() {
                     return Ok(());
@@ -325,15 +353,14 @@ impl Walker {
 
     /// Whether the node to hand out next is known already.
     fn front_is_ready(&self) -> bool {
-        self.stack.last().is_some_and(|top| {
-            top.next == top.names.len() || self.fetched.contains_key(&(self.stack.len() - 1, top.next))
-        })
+        self.stack
+            .last()
+            .is_some_and(|top| top.next == top.names.len() || matches!(top.ready.front(), Some(Some(_))))
     }
 
     /// Hands out every node whose reply is in, in order; true when the walk is complete.
     fn hand_out(&mut self, out: &mut Vec<Visit>) -> anyhow::Result<bool> {
         while out.len() < HANDOFF {
-            let group = self.stack.len().wrapping_sub(1);
             let Some(top) = self.stack.last_mut() else {
                 return Ok(true);
             };
@@ -341,8 +368,7 @@ impl Walker {
                 self.stack.pop();
                 continue;
             }
-            let index = top.next;
-            let Some(fetched) = self.fetched.remove(&(group, index)) else {
+            let Some(fetched) = top.take_next() else {
                 return Ok(false);
             };
             self.held -= fetched.bytes;
@@ -395,13 +421,7 @@ impl Walker {
             self.seen.fetch_add(1, Ordering::Relaxed);
             let descend = self.options.max_depth.is_none_or(|max| depth < max);
             if let Some(names) = children.filter(|names| descend && !names.is_empty()) {
-                self.stack.push(Group {
-                    parent: Some(fetched.path),
-                    depth: depth + 1,
-                    names,
-                    next: 0,
-                    sent: 0,
-                });
+                self.stack.push(Group::new(Some(fetched.path), depth + 1, names));
             }
         }
         Ok(false)
@@ -474,9 +494,10 @@ impl Walker {
                 if !children && !data {
                     // Listed by its parent a moment ago; nothing more to ask.
                     let path = g.path(index);
-                    self.stack[group].sent += 1;
-                    self.fetched.insert(
-                        (group, index),
+                    let g = &mut self.stack[group];
+                    g.sent += 1;
+                    g.file(
+                        index,
                         Fetched {
                             path,
                             children: None,
@@ -693,7 +714,7 @@ impl Walker {
             fetched.bytes = data_bytes + names_bytes + fetched.path.len();
             self.learn(key.depth, fetched.bytes);
             self.held += fetched.bytes;
-            self.fetched.insert((key.group, key.index), fetched);
+            self.stack[key.group].file(key.index, fetched);
         }
         Ok(())
     }

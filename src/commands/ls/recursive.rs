@@ -28,7 +28,11 @@ pub struct TreeEntry {
 impl Render for TreeEntry {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
         match &self.stat {
-            None => writeln!(out, "{}", self.path),
+            // A line per node of a million-node walk: no formatting machinery.
+            None => {
+                out.write_all(self.path.as_bytes())?;
+                out.write_all(b"\n")
+            }
             Some(stat) => writeln!(
                 out,
                 "{} {:>9} {:>6}  {}  {}",
