@@ -13,6 +13,7 @@ use crate::errors::ShellError;
 use crate::output::stat::{readable_time, render_stat};
 use crate::output::{Render, Reply, RowStream};
 use crate::path::child_path;
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 use crate::watch::oneshot::NodeRead;
@@ -159,8 +160,10 @@ async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
         ..WalkOptions::default()
     };
     let mut walk = Walk::start(shell.zk(), client, "ls -R", &path, options);
+    // On a terminal, after a second: how many nodes so far, and how fast.
+    let line = ProgressLine::walking(walk.seen(), format!("ls -R {path}"));
     let root = path.clone();
-    Ok(Reply::Stream(RowStream::spawn(
+    let stream = RowStream::spawn(
         "ls -R",
         path,
         "node",
@@ -188,7 +191,8 @@ async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
             }
             Ok(Vec::new())
         },
-    )))
+    );
+    Ok(Reply::Stream(stream.with_progress(line)))
 }
 
 impl Run for Ls {

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::cli::OutputFormat;
 use crate::output::{Document, write_document};
+use crate::progress::ProgressLine;
 
 /// Rows waiting to be rendered: a producer this far ahead of the terminal waits.
 const ROW_BUFFER: usize = 64;
@@ -47,6 +48,9 @@ pub struct RowStream {
     /// The task producing the rows, when the stream has one: how it ended is the command's
     /// outcome. Aborted when the stream goes first.
     producer: Option<JoinHandle<Outcome>>,
+    /// A progress line on stderr while the rows come (`ls -R`): moved out of the way for
+    /// each write, erased once rendering ends, however it ends.
+    progress: Option<ProgressLine>,
 }
 
 /// How a producer ended: lines for stderr (a summary: `skipped 3 nodes with binary data`),
@@ -73,6 +77,7 @@ impl RowStream {
             limit: None,
             on_end: None,
             producer: None,
+            progress: None,
         };
         (RowSender { tx }, stream)
     }
@@ -113,6 +118,12 @@ impl RowStream {
         self
     }
 
+    /// Shows `line` (a walk's progress, `ProgressLine::walking`) while the rows are rendered.
+    pub fn with_progress(mut self, line: ProgressLine) -> RowStream {
+        self.progress = Some(line);
+        self
+    }
+
     /// Runs `on_end` when the stream goes, whatever ended it.
     pub fn on_end(mut self, on_end: impl FnOnce() + Send + 'static) -> RowStream {
         self.on_end = Some(Box::new(on_end));
@@ -145,6 +156,9 @@ impl RowStream {
             }
         };
         tokio::pin!(until_limit);
+        // Dropped (erased) when rendering ends: before the runner says how the stream ended,
+        // also when a signal drops this future.
+        let progress = self.progress.take();
         let mut buffer = Vec::new();
         loop {
             let first = tokio::select! {
@@ -163,7 +177,12 @@ impl RowStream {
                 write_document(row.as_ref(), format, &mut buffer)?;
                 batch += 1;
             }
-            match out.write_all(&buffer).and_then(|()| out.flush()) {
+            let mut write = || out.write_all(&buffer).and_then(|()| out.flush());
+            let written = match &progress {
+                Some(line) => line.suspend(write),
+                None => write(),
+            };
+            match written {
                 Ok(()) => *rendered += batch,
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(StreamEnd::ReaderGone),
                 Err(e) => return Err(e),

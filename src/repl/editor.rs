@@ -45,11 +45,14 @@ pub type StateNow = Box<dyn Fn() -> Option<ConnState> + Send>;
 struct Request {
     /// The prompt without its state marker, which is added each time the read (re)starts.
     prompt: String,
+    /// A command line, kept in the history; not an answer to a question.
+    remember: bool,
     reply: oneshot::Sender<ReadOutcome>,
 }
 
 pub struct LineEditor {
-    requests: std_mpsc::Sender<Request>,
+    /// Shared with askers only weakly: the editor thread ends when the editor is dropped.
+    requests: Arc<std_mpsc::Sender<Request>>,
     /// Our own notices go through the same printer as the connection events.
     notices: mpsc::UnboundedSender<ShellEvent>,
 }
@@ -143,27 +146,71 @@ impl LineEditor {
         std::thread::Builder::new().name("zksh-editor".into()).spawn(move || {
             while let Ok(request) = request_rx.recv() {
                 let outcome = read(&mut editor, &request.prompt, &shown, &*state_now, &shared);
-                let outcome = finish(&mut editor, outcome, history_file.as_deref());
+                let history = request.remember.then_some(history_file.as_deref());
+                let outcome = finish(&mut editor, outcome, history);
                 if request.reply.send(outcome).is_err() {
                     return;
                 }
             }
         })?;
-        Ok((LineEditor { requests, notices }, loaded))
+        Ok((LineEditor {
+            requests: Arc::new(requests),
+            notices,
+        }, loaded))
     }
 
     pub async fn read_line(&self, prompt: String) -> ReadOutcome {
-        let (reply, answer) = oneshot::channel();
-        if self.requests.send(Request { prompt, reply }).is_err() {
-            return ReadOutcome::Failed("the editor thread stopped".into());
+        request(&self.requests, prompt, true).await
+    }
+
+    /// What a command uses to ask the user a question while it runs.
+    pub fn asker(&self) -> Asker {
+        Asker {
+            requests: Arc::downgrade(&self.requests),
         }
-        answer
-            .await
-            .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
     }
 
     pub fn print(&self, event: ShellEvent) {
         self.notices.send(event).ok();
+    }
+}
+
+async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember: bool) -> ReadOutcome {
+    let (reply, answer) = oneshot::channel();
+    if requests.send(Request { prompt, remember, reply }).is_err() {
+        return ReadOutcome::Failed("the editor thread stopped".into());
+    }
+    answer
+        .await
+        .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
+}
+
+/// Asks the user one question in the REPL while a command runs (`delete -r`'s confirmation):
+/// the editor thread, idle while commands run, reads the answer under the question as its
+/// prompt. Answers are not command lines: they stay out of the history.
+#[derive(Clone)]
+pub struct Asker {
+    requests: std::sync::Weak<std_mpsc::Sender<Request>>,
+}
+
+impl Asker {
+    /// Whether the user answered yes (`y`, `yes`); anything else, Ctrl-C and Ctrl-D are no.
+    pub async fn confirm(&self, question: String) -> bool {
+        let Some(requests) = self.requests.upgrade() else {
+            return false;
+        };
+        match request(&requests, question, false).await {
+            ReadOutcome::Lines(answer) => answer
+                .first()
+                .is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes")),
+            ReadOutcome::Interrupted | ReadOutcome::Eof | ReadOutcome::Failed(_) => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Asker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Asker")
     }
 }
 
@@ -229,11 +276,14 @@ fn read(
 fn finish(
     editor: &mut Editor<ShellHelper, FileHistory>,
     result: rustyline::Result<String>,
-    history_file: Option<&std::path::Path>,
+    history: Option<Option<&std::path::Path>>,
 ) -> ReadOutcome {
     match result {
         Ok(text) => {
             let lines = command_lines(&text);
+            let Some(history_file) = history else {
+                return ReadOutcome::Lines(lines);
+            };
             let mut added = false;
             for line in lines.iter().filter(|l| !carries_secret(l)) {
                 added |= editor.add_history_entry(line.as_str()).unwrap_or(false);

@@ -45,6 +45,7 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
             return ExitCode::Refused;
         }
     };
+    runner.shell.set_asker(Some(editor.asker()));
     match runner.shell.zk().client().await {
         Ok(client) => editor.print(connected_notice(&runner.shell.zk().profile().server, &client)),
         // Like zkCli, the shell opens on a server that is down and connects once it is up:

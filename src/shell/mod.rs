@@ -12,6 +12,7 @@ use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
 use crate::progress::{BulkRun, Progress};
+use crate::repl::editor::Asker;
 use crate::watch::{WatchRegistry, WatchSink};
 use crate::zk::write::{Applied, WriteOp};
 use crate::zk::{Profile, Zk};
@@ -34,6 +35,9 @@ pub struct Shell {
     history: Vec<String>,
     /// The bulk command under way, if any.
     bulk: Option<BulkRun>,
+    /// REPL lines typed by the user: a command may ask them a question. Not in scripts,
+    /// sourced files, `-c` or one-shot runs, which never wait for an answer.
+    asker: Option<Asker>,
 }
 
 /// What became of a write handed to [`Shell::submit`].
@@ -58,6 +62,7 @@ impl Shell {
             txn: None,
             history: Vec::new(),
             bulk: None,
+            asker: None,
         }
     }
 
@@ -181,6 +186,20 @@ impl Shell {
 
     pub fn push_history(&mut self, line: String) {
         self.history.push(line);
+    }
+
+    /// Lets commands ask the user (the REPL's line editor), or no longer (None).
+    pub fn set_asker(&mut self, asker: Option<Asker>) -> Option<Asker> {
+        std::mem::replace(&mut self.asker, asker)
+    }
+
+    /// Asks the user `question` (y/N) when someone is there to answer: None when not (a
+    /// script, a one-shot command), else whether they said yes.
+    pub async fn confirm(&self, question: String) -> Option<bool> {
+        match &self.asker {
+            Some(asker) => Some(asker.confirm(question).await),
+            None => None,
+        }
     }
 
     /// Records a bulk command starting; its progress is shared with whoever stops it.

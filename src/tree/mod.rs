@@ -1,8 +1,8 @@
 //! The tree engine behind every command that works on a subtree: streaming batched walks
-//! (`walk`) and batched subtree deletes (`delete`).
+//! (`walk`) and streaming batched subtree deletes (`delete`).
 
 pub mod delete;
 pub mod walk;
 
-pub use delete::{BATCH_OPS, delete_subtree, remaining, walk_subtree};
+pub use delete::{BATCH_OPS, PostOrder, count_remaining, count_to_delete, delete_subtree};
 pub use walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions, count_subtree};
