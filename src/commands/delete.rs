@@ -147,7 +147,10 @@ async fn delete_tree(path: String, flags: TreeFlags, shell: &mut Shell) -> anyho
     let progress = shell.start_bulk(OP, &path, "deleted");
     let deleted = count_then_delete(&path, &flags, &client, &progress, started, shell).await;
     shell.finish_bulk();
-    Ok(Reply::value(Deleted { path, deleted: deleted? }))
+    Ok(Reply::value(Deleted {
+        path,
+        deleted: deleted?,
+    }))
 }
 
 /// Counts the subtree (nothing is sent before the count succeeds: its error is the whole
@@ -167,7 +170,10 @@ async fn count_then_delete(
     };
     progress.recount(total);
     if total > CONFIRM_ABOVE && !flags.yes {
-        let question = format!("{OP} {path}: delete {} nodes? [y/N] ", indicatif::HumanCount(total as u64));
+        let question = format!(
+            "{OP} {path}: delete {} nodes? [y/N] ",
+            indicatif::HumanCount(total as u64)
+        );
         if shell.confirm(question).await == Some(false) {
             return Err(ShellError::refused(OP, path, "nothing deleted"));
         }

@@ -163,35 +163,30 @@ async fn list_recursive(ls: Ls, shell: &mut Shell) -> anyhow::Result<Reply> {
     // On a terminal, after a second: how many nodes so far, and how fast.
     let line = ProgressLine::walking(walk.seen(), format!("ls -R {path}"));
     let root = path.clone();
-    let stream = RowStream::spawn(
-        "ls -R",
-        path,
-        "node",
-        move |rows| async move {
-            let mut refused = 0usize;
-            while let Some(batch) = walk.next_batch().await? {
-                for visit in batch {
-                    refused += usize::from(visit.refused.is_some());
-                    let entry = TreeEntry {
-                        path: visit.path,
-                        stat: visit.node.map(|(_, stat)| stat),
-                    };
-                    if !rows.send(entry).await {
-                        return Ok(Vec::new());
-                    }
+    let stream = RowStream::spawn("ls -R", path, "node", move |rows| async move {
+        let mut refused = 0usize;
+        while let Some(batch) = walk.next_batch().await? {
+            for visit in batch {
+                refused += usize::from(visit.refused.is_some());
+                let entry = TreeEntry {
+                    path: visit.path,
+                    stat: visit.node.map(|(_, stat)| stat),
+                };
+                if !rows.send(entry).await {
+                    return Ok(Vec::new());
                 }
             }
-            if refused > 0 {
-                let nodes = if refused == 1 { "node" } else { "nodes" };
-                return Err(ShellError::refused(
-                    "ls -R",
-                    root,
-                    format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
-                ));
-            }
-            Ok(Vec::new())
-        },
-    );
+        }
+        if refused > 0 {
+            let nodes = if refused == 1 { "node" } else { "nodes" };
+            return Err(ShellError::refused(
+                "ls -R",
+                root,
+                format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
+            ));
+        }
+        Ok(Vec::new())
+    });
     Ok(Reply::Stream(stream.with_progress(line)))
 }
 

@@ -3,7 +3,7 @@
 //! for a second, always narrower than the terminal, and erased when the command ends.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -72,12 +72,17 @@ impl ProgressLine {
             return ProgressLine::hidden();
         }
         let style = ProgressStyle::with_template("{wide_msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(style);
+        let stderr = Stderr::default();
+        let visible = Arc::clone(&stderr.visible);
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(stderr), 20);
+        let bar = ProgressBar::with_draw_target(None, target)
+            .with_style(style)
+            .with_message(fit(&label, &source.counts(0.0, None), stderr_columns()));
         let ended = Arc::new(Mutex::new(false));
         let (line, done) = (bar.clone(), Arc::clone(&ended));
         let spawned = std::thread::Builder::new()
             .name("zksh-progress".into())
-            .spawn(move || redraw(&line, &source, &label, since, &done));
+            .spawn(move || redraw(&line, &source, &label, since, &visible, &done));
         match spawned {
             Ok(handle) => ProgressLine {
                 bar,
@@ -112,42 +117,55 @@ fn lock(ended: &Mutex<bool>) -> MutexGuard<'_, bool> {
     ended.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The updater thread: counts fed to the bar from the start (for the rate), the bar drawn
-/// from `since + APPEAR_AFTER` on. A thread rather than a task: drawing waits for the bar's
-/// lock, which a row being written to a slow terminal holds.
-fn redraw(bar: &ProgressBar, source: &Source, label: &str, since: Instant, ended: &Mutex<bool>) {
+/// The updater thread: counts fed to the bar from the start (for the rate), the line shown
+/// from `since + APPEAR_AFTER` on. A thread rather than a task: an update waits for the bar's
+/// lock, which a row being written to a slow terminal holds. Being shown needs no lock: the
+/// next redraw, by this thread or around the next rows written, draws the line.
+fn redraw(bar: &ProgressBar, source: &Source, label: &str, since: Instant, visible: &AtomicBool, ended: &Mutex<bool>) {
     let appear_at = since + APPEAR_AFTER;
-    let mut shown = false;
     loop {
         std::thread::park_timeout(REFRESH);
+        if Instant::now() >= appear_at {
+            visible.store(true, Ordering::Relaxed);
+        }
         let ended = lock(ended);
         if *ended {
             return;
         }
-        if !shown && Instant::now() >= appear_at {
-            bar.set_draw_target(ProgressDrawTarget::term_like_with_hz(Box::new(Stderr::default()), 20));
-            shown = true;
-        }
         let counts = match source {
             Source::Bulk(progress) => {
-                let (done, total) = (progress.done(), progress.total());
-                let total = total.max(done);
+                let (done, total) = (progress.done(), progress.total().max(progress.done()));
                 bar.update(|state| {
                     state.set_len(total as u64);
                     state.set_pos(done as u64);
                 });
                 let eta = (done > 0 && done < total).then(|| bar.eta());
-                counts(done, Some(total), bar.per_sec(), eta)
+                source.counts(bar.per_sec(), eta)
             }
             Source::Walk(seen) => {
-                let seen = seen.load(Ordering::Relaxed);
-                bar.set_position(seen as u64);
-                counts(seen, None, bar.per_sec(), None)
+                bar.set_position(seen.load(Ordering::Relaxed) as u64);
+                source.counts(bar.per_sec(), None)
             }
         };
-        let columns = crate::repl::terminal::columns(libc::STDERR_FILENO);
-        bar.set_message(fit(label, &counts, columns));
+        bar.set_message(fit(label, &counts, stderr_columns()));
         drop(ended);
+    }
+}
+
+fn stderr_columns() -> Option<usize> {
+    crate::repl::terminal::columns(libc::STDERR_FILENO)
+}
+
+impl Source {
+    /// What the line says now, at `per_sec`.
+    fn counts(&self, per_sec: f64, eta: Option<Duration>) -> String {
+        match self {
+            Source::Bulk(progress) => {
+                let done = progress.done();
+                counts(done, Some(progress.total().max(done)), per_sec, eta)
+            }
+            Source::Walk(seen) => counts(seen.load(Ordering::Relaxed), None, per_sec, None),
+        }
     }
 }
 
@@ -198,11 +216,13 @@ fn fit(label: &str, counts: &str, columns: Option<usize>) -> String {
 }
 
 /// stderr as indicatif sees it: one column narrower than the terminal (the line never fills
-/// the last column, see [`fit`]), and each redraw written in one piece under stderr's lock,
-/// so that a line printed by another thread (an event) lands before or after it, not inside.
+/// the last column, see [`fit`]), silent until the line is to be seen, and each redraw
+/// written in one piece under stderr's lock, so that a line printed by another thread (an
+/// event) lands before or after it, not inside.
 #[derive(Debug, Default)]
 struct Stderr {
     pending: Mutex<String>,
+    visible: Arc<AtomicBool>,
 }
 
 impl Stderr {
@@ -223,7 +243,7 @@ impl Stderr {
 
 impl TermLike for Stderr {
     fn width(&self) -> u16 {
-        let columns = crate::repl::terminal::columns(libc::STDERR_FILENO).unwrap_or(80);
+        let columns = stderr_columns().unwrap_or(80);
         u16::try_from(columns.saturating_sub(1).max(1)).unwrap_or(u16::MAX)
     }
 
@@ -266,6 +286,11 @@ impl TermLike for Stderr {
 
     fn flush(&self) -> std::io::Result<()> {
         let text = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        if !self.visible.load(Ordering::Relaxed) {
+            // Drawn into nothing: before the first visible draw, nothing was ever shown, and
+            // clearing an empty line at the first one is harmless.
+            return Ok(());
+        }
         let mut stderr = std::io::stderr().lock();
         stderr.write_all(text.as_bytes())?;
         stderr.flush()

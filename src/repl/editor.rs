@@ -153,10 +153,13 @@ impl LineEditor {
                 }
             }
         })?;
-        Ok((LineEditor {
-            requests: Arc::new(requests),
-            notices,
-        }, loaded))
+        Ok((
+            LineEditor {
+                requests: Arc::new(requests),
+                notices,
+            },
+            loaded,
+        ))
     }
 
     pub async fn read_line(&self, prompt: String) -> ReadOutcome {
@@ -177,7 +180,14 @@ impl LineEditor {
 
 async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember: bool) -> ReadOutcome {
     let (reply, answer) = oneshot::channel();
-    if requests.send(Request { prompt, remember, reply }).is_err() {
+    if requests
+        .send(Request {
+            prompt,
+            remember,
+            reply,
+        })
+        .is_err()
+    {
         return ReadOutcome::Failed("the editor thread stopped".into());
     }
     answer

@@ -206,7 +206,10 @@ impl Batcher {
             current: Vec::with_capacity(BATCH_OPS),
             bytes: 0,
             // What an empty multi costs is what is left of the limit for its operations.
-            room: zk.profile().max_request_size.saturating_sub(limits::multi_size(&[], chroot)),
+            room: zk
+                .profile()
+                .max_request_size
+                .saturating_sub(limits::multi_size(&[], chroot)),
             chroot,
             full: VecDeque::new(),
         }
