@@ -70,6 +70,7 @@ fn every_command_speaks_json() {
         format!("source {}", sourced.display()),
         format!("delete {root}/b"),
         format!("create -p {root}/d/e/f"),
+        format!("delete -r --dry-run {root}/d"),
         format!("delete -r {root}/d"),
         "completions bash".to_string(),
         "man".to_string(),
@@ -111,9 +112,12 @@ fn every_command_speaks_json() {
         vec!["data", "path", "stat"],       // sourced get
         vec!["ok"],                         // delete
         vec!["path"],                       // create -p
-        vec!["deleted", "path"],            // delete -r
-        vec!["script", "shell"],            // completions
-        vec!["man"],                        // man
+        vec!["path"],                       // delete -r --dry-run: a row per node
+        vec!["path"],
+        vec!["path"],
+        vec!["deleted", "path"], // delete -r
+        vec!["script", "shell"], // completions
+        vec!["man"],             // man
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -141,7 +145,8 @@ fn every_command_speaks_json() {
     assert_eq!(commit.len(), 2);
     assert_eq!(commit[1]["created"], format!("{root}/b").as_str());
     assert_eq!(docs[29].as_array().map(Vec::len), Some(2));
-    assert_eq!(docs[34]["deleted"], 3);
+    assert_eq!(docs[34]["path"], format!("{root}/d/e/f").as_str());
+    assert_eq!(docs[37]["deleted"], 3);
 }
 
 #[test]
