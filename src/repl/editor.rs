@@ -21,6 +21,7 @@ use rustyline::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::events::{ConnState, EventReceiver, ShellEvent};
+use crate::repl::asker::Asker;
 use crate::repl::helper::ShellHelper;
 use crate::repl::history::{MAX_ENTRIES, carries_secret};
 use crate::repl::prompt::with_state;
@@ -42,7 +43,7 @@ pub enum ReadOutcome {
 /// The connection state now, for the prompt's marker.
 pub type StateNow = Box<dyn Fn() -> Option<ConnState> + Send>;
 
-struct Request {
+pub(super) struct Request {
     /// The prompt without its state marker, which is added each time the read (re)starts.
     prompt: String,
     /// A command line, kept in the history; not an answer to a question.
@@ -168,9 +169,7 @@ impl LineEditor {
 
     /// What a command uses to ask the user a question while it runs.
     pub fn asker(&self) -> Asker {
-        Asker {
-            requests: Arc::downgrade(&self.requests),
-        }
+        Asker::new(Arc::downgrade(&self.requests))
     }
 
     pub fn print(&self, event: ShellEvent) {
@@ -178,7 +177,9 @@ impl LineEditor {
     }
 }
 
-async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember: bool) -> ReadOutcome {
+/// Asks the editor thread for one line under `prompt`; `remember`: a command line, for the
+/// history (not an answer to a question).
+pub(super) async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember: bool) -> ReadOutcome {
     let (reply, answer) = oneshot::channel();
     if requests
         .send(Request {
@@ -193,35 +194,6 @@ async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember:
     answer
         .await
         .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
-}
-
-/// Asks the user one question in the REPL while a command runs (`delete -r`'s confirmation):
-/// the editor thread, idle while commands run, reads the answer under the question as its
-/// prompt. Answers are not command lines: they stay out of the history.
-#[derive(Clone)]
-pub struct Asker {
-    requests: std::sync::Weak<std_mpsc::Sender<Request>>,
-}
-
-impl Asker {
-    /// Whether the user answered yes (`y`, `yes`); anything else, Ctrl-C and Ctrl-D are no.
-    pub async fn confirm(&self, question: String) -> bool {
-        let Some(requests) = self.requests.upgrade() else {
-            return false;
-        };
-        match request(&requests, question, false).await {
-            ReadOutcome::Lines(answer) => answer
-                .first()
-                .is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes")),
-            ReadOutcome::Interrupted | ReadOutcome::Eof | ReadOutcome::Failed(_) => false,
-        }
-    }
-}
-
-impl std::fmt::Debug for Asker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Asker")
-    }
 }
 
 /// Reads one line; when the printer stops the read to show events, prints them where the

@@ -1,6 +1,7 @@
 //! The interactive shell: the line editor on its own thread, events printed above the prompt,
 //! and the loop that runs each line.
 
+pub mod asker;
 pub mod editor;
 pub mod grammar_index;
 pub mod helper;

@@ -12,7 +12,7 @@ use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
 use crate::progress::{BulkRun, Progress};
-use crate::repl::editor::Asker;
+use crate::repl::asker::Asker;
 use crate::watch::{WatchRegistry, WatchSink};
 use crate::zk::write::{Applied, WriteOp};
 use crate::zk::{Profile, Zk};

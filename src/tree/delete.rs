@@ -13,6 +13,7 @@ use zookeeper_client::{self as zk, Client};
 
 use crate::errors::{ShellError, ZkError, is_connection_error};
 use crate::progress::Progress;
+use crate::tree::order::PostOrder;
 use crate::tree::walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions};
 use crate::zk::Zk;
 use crate::zk::limits;
@@ -166,29 +167,6 @@ fn cut_short(root: &str, progress: &Progress, err: anyhow::Error) -> anyhow::Err
     }
 }
 
-/// Turns a depth-first walk (parents before children) into the order nodes can be deleted
-/// in: each node comes out once the walk has moved past everything below it (the next visit
-/// is not deeper), so children always come before their parent. Holds the current branch.
-#[derive(Debug, Default)]
-pub struct PostOrder {
-    branch: Vec<(String, usize)>,
-}
-
-impl PostOrder {
-    /// Takes the next visit, in walk order; the nodes it completes go to `complete`.
-    pub fn visit(&mut self, path: String, depth: usize, complete: &mut Vec<String>) {
-        while self.branch.last().is_some_and(|(_, d)| *d >= depth) {
-            complete.extend(self.branch.pop().map(|(path, _)| path));
-        }
-        self.branch.push((path, depth));
-    }
-
-    /// The walk is over: the rest of the branch, deepest first.
-    pub fn finish(&mut self, complete: &mut Vec<String>) {
-        complete.extend(self.branch.drain(..).rev().map(|(path, _)| path));
-    }
-}
-
 /// Deletes cut into multi batches as they come: at most `BATCH_OPS` each, within the
 /// request-size limit.
 struct Batcher {
@@ -200,16 +178,14 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn new(zk: &Zk) -> Batcher {
-        let chroot = zk.profile().chroot().map_or(0, str::len);
+    /// Batches for requests of at most `limit` bytes, paths reaching the server `chroot` bytes
+    /// longer.
+    fn new(limit: usize, chroot: usize) -> Batcher {
         Batcher {
             current: Vec::with_capacity(BATCH_OPS),
             bytes: 0,
             // What an empty multi costs is what is left of the limit for its operations.
-            room: zk
-                .profile()
-                .max_request_size
-                .saturating_sub(limits::multi_size(&[], chroot)),
+            room: limit.saturating_sub(limits::multi_size(&[], chroot)),
             chroot,
             full: VecDeque::new(),
         }
@@ -261,7 +237,8 @@ async fn delete_pass(
     let seen = started.seen();
     let mut walk = Some(started);
     let mut order = PostOrder::default();
-    let mut batches = Batcher::new(zk);
+    let profile = zk.profile();
+    let mut batches = Batcher::new(profile.max_request_size, profile.chroot().map_or(0, str::len));
     let mut complete = Vec::new();
     let mut in_flight: VecDeque<Settling<'_>> = VecDeque::new();
     let mut failure: Option<anyhow::Error> = None;
@@ -378,45 +355,38 @@ fn settle(
 mod tests {
     use super::*;
 
-    fn post_order(visits: &[(&str, usize)]) -> Vec<String> {
-        let mut order = PostOrder::default();
-        let mut complete = Vec::new();
-        for (path, depth) in visits {
-            order.visit(path.to_string(), *depth, &mut complete);
+    fn sizes(batches: &Batcher) -> Vec<usize> {
+        batches.full.iter().map(Vec::len).collect()
+    }
+
+    #[test]
+    fn a_batch_goes_once_full_and_within_the_request_limit() {
+        let mut batches = Batcher::new(limits::DEFAULT_MAX_REQUEST, 0);
+        for n in 0..450 {
+            batches.push(format!("/a/n{n:03}"));
         }
-        order.finish(&mut complete);
-        complete
-    }
+        // Full batches are cut at once, without waiting for a next node.
+        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS]);
+        assert_eq!(batches.current.len(), 50);
+        batches.cut();
+        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS, 50]);
+        batches.cut();
+        assert_eq!(sizes(&batches).len(), 3, "nothing left to cut");
 
-    #[test]
-    fn children_come_before_their_parents() {
-        let walk = [
-            ("/a", 0),
-            ("/a/b", 1),
-            ("/a/b/c", 2),
-            ("/a/b/d", 2),
-            ("/a/e", 1),
-            ("/a/f", 1),
-            ("/a/f/g", 2),
-            ("/a/f/g/h", 3),
-        ];
-        assert_eq!(
-            post_order(&walk),
-            ["/a/b/c", "/a/b/d", "/a/b", "/a/e", "/a/f/g/h", "/a/f/g", "/a/f", "/a"]
-        );
-        assert_eq!(post_order(&[("/only", 0)]), ["/only"]);
-        assert!(post_order(&[]).is_empty());
-    }
-
-    #[test]
-    fn a_node_is_complete_once_the_walk_moves_past_it() {
-        let mut order = PostOrder::default();
-        let mut complete = Vec::new();
-        order.visit("/a".into(), 0, &mut complete);
-        order.visit("/a/b".into(), 1, &mut complete);
-        order.visit("/a/b/c".into(), 2, &mut complete);
-        assert!(complete.is_empty(), "all on the current branch");
-        order.visit("/a/d".into(), 1, &mut complete);
-        assert_eq!(complete, ["/a/b/c", "/a/b"]);
+        // Long paths: fewer per batch, each batch within the limit, in order.
+        let mut batches = Batcher::new(10_000, 4);
+        let long = "x".repeat(1_000);
+        for n in 0..25 {
+            batches.push(format!("/{long}/{n:02}"));
+        }
+        batches.cut();
+        let all: Vec<&WriteOp> = batches.full.iter().flatten().collect();
+        assert_eq!(all.len(), 25);
+        assert_eq!(all[0].path(), format!("/{long}/00"));
+        assert_eq!(all[24].path(), format!("/{long}/24"));
+        for batch in &batches.full {
+            assert!(limits::multi_size(batch, 4) <= 10_000, "{} ops", batch.len());
+        }
+        assert!(batches.full.len() >= 3);
     }
 }
