@@ -1,17 +1,17 @@
-//! How far a bulk command got: counters the tree engine updates, a one-line display on a
-//! terminal while it runs, and the sentence a Ctrl-C leaves behind.
+//! How far a bulk command got: counters the tree engine updates, a progress line on a
+//! terminal while it runs (`line`), and the sentence a Ctrl-C leaves behind.
 
-use std::io::{IsTerminal, Write};
+mod line;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-use tokio::task::JoinHandle;
 
 use crate::errors::ShellError;
 use crate::output::human_duration;
 use crate::shell::stop::Stop;
 use crate::zk::Zk;
+pub use line::ProgressLine;
 
 /// Nodes done out of nodes known, shared between the engine and whoever reports it.
 ///
@@ -60,6 +60,12 @@ impl Progress {
     /// The server refused a batch of `n` nodes: a multi request is all or nothing.
     pub fn refused(&self, n: usize) {
         self.in_doubt.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    /// The walk found `known` nodes in all (done ones included): more than counted when
+    /// someone adds nodes meanwhile.
+    pub fn found(&self, known: usize) {
+        self.total.fetch_max(known, Ordering::Relaxed);
     }
 
     /// `remaining` nodes are left, counted after every batch sent so far was applied or
@@ -147,99 +153,13 @@ impl BulkRun {
 
     async fn count_remaining(&self) -> anyhow::Result<usize> {
         let client = self.zk.client().await?;
-        Ok(crate::tree::remaining(&self.zk, &client, self.op, &self.path)
-            .await?
-            .len())
-    }
-}
-
-/// `delete -r /app: 41200/100000 nodes` on stderr, redrawn while the command runs, erased
-/// when it ends. Only on a terminal, and only for commands that last long enough to matter.
-pub struct ProgressLine {
-    task: Option<JoinHandle<()>>,
-    drawn: Arc<AtomicBool>,
-}
-
-impl ProgressLine {
-    pub fn start(progress: Progress, label: String) -> ProgressLine {
-        let drawn = Arc::new(AtomicBool::new(false));
-        if !std::io::stderr().is_terminal() {
-            return ProgressLine { task: None, drawn };
-        }
-        let shown = Arc::clone(&drawn);
-        let task = tokio::spawn(async move {
-            // Quick commands finish before anything flickers.
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            loop {
-                let counts = format!("{}/{} nodes", progress.done(), progress.total());
-                // Asked each time: the terminal may be resized meanwhile.
-                let width = crate::repl::terminal::columns(libc::STDERR_FILENO);
-                let line = format!("\r\x1b[K{}", fit(&label, &counts, width));
-                if std::io::stderr().write_all(line.as_bytes()).is_err() {
-                    return;
-                }
-                shown.store(true, Ordering::Relaxed);
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        });
-        ProgressLine {
-            task: Some(task),
-            drawn,
-        }
-    }
-}
-
-/// `label: counts` in fewer columns than the terminal has: a line that wraps leaves its upper
-/// rows behind at each redraw (`\r` only goes back to the start of the last row), and so does
-/// one that fills the last column. The counts matter most, so the label gives way first, from
-/// its start (`…/app/big: 41200/100000 nodes`).
-fn fit(label: &str, counts: &str, columns: Option<usize>) -> String {
-    let full = format!("{label}: {counts}");
-    let Some(max) = columns.map(|c| c.saturating_sub(1)) else {
-        return full;
-    };
-    if full.chars().count() <= max {
-        return full;
-    }
-    let room = max.saturating_sub(counts.chars().count() + 3);
-    if room == 0 {
-        return full.chars().take(max).collect();
-    }
-    let tail: Vec<char> = label.chars().collect();
-    let tail: String = tail[tail.len().saturating_sub(room)..].iter().collect();
-    format!("…{tail}: {counts}")
-}
-
-impl Drop for ProgressLine {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        if self.drawn.load(Ordering::Relaxed) {
-            std::io::stderr().write_all(b"\r\x1b[K").ok();
-        }
+        crate::tree::count_remaining(&self.zk, &client, &self.path).await
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_line_fits_the_terminal() {
-        let label = "delete -r /app/big";
-        let counts = "41/100 nodes";
-        assert_eq!(fit(label, counts, None), "delete -r /app/big: 41/100 nodes");
-        assert_eq!(fit(label, counts, Some(80)), "delete -r /app/big: 41/100 nodes");
-        // Exactly the width would fill the last column: one less.
-        assert_eq!(fit(label, counts, Some(32)), "…lete -r /app/big: 41/100 nodes");
-        assert_eq!(fit(label, counts, Some(33)), "delete -r /app/big: 41/100 nodes");
-        assert_eq!(fit(label, counts, Some(20)), "…/big: 41/100 nodes");
-        assert_eq!(fit(label, counts, Some(10)), "delete -r");
-        for width in 1..40 {
-            assert!(fit(label, counts, Some(width)).chars().count() < width.max(2));
-        }
-    }
 
     #[test]
     fn says_how_far_it_got() {

@@ -1,23 +1,38 @@
-//! `delete [-v version] [-r] path` and `deleteall`/`rmr path`: remove a znode or a subtree.
+//! `delete [-v version] [-r] path` and `deleteall`/`rmr path`: remove a znode or a subtree
+//! (counted first; in the REPL, a large one only once the user says yes), or with
+//! `--dry-run` list what would go.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Instant;
 
 use clap::Args;
 use serde::Serialize;
+use zookeeper_client::Client;
 
 use crate::commands::Run;
 use crate::errors::ShellError;
-use crate::output::{Render, Reply};
-use crate::progress::ProgressLine;
+use crate::output::{Render, Reply, RowStream};
+use crate::progress::{Progress, ProgressLine};
 use crate::shell::Shell;
-use crate::tree::delete_subtree;
+use crate::tree::{DEFAULT_PARALLEL, PostOrder, Walk, WalkOptions, count_to_delete, delete_subtree};
 use crate::zk::write::WriteOp;
+
+const OP: &str = "delete -r";
+/// A subtree larger than this is deleted only once the user says yes (in the REPL).
+const CONFIRM_ABOVE: usize = 1_000;
 
 /// Delete a znode.
 ///
-/// A node with children is refused unless -r, which deletes the whole subtree in batches
-/// (children first). -v deletes only if the data version is still VERSION. The root and
-/// /zookeeper are never deleted.
+/// A node with children is refused unless -r, which deletes the whole subtree: it counts the
+/// nodes first, then deletes them children first in batches as it walks the tree (memory
+/// stays flat however large it is). In the REPL, a subtree of more than 1,000 nodes is
+/// deleted only once you answer y to `delete N nodes? [y/N]` (-y skips the question; scripts,
+/// -c and one-shot use never ask). --dry-run lists the nodes -r would delete, children
+/// before parents, and deletes nothing. -v deletes only if the data version is still VERSION.
+/// The root and /zookeeper are never deleted.
 ///
-/// Example: delete -r /app/cache
+/// Example: delete -r --dry-run /app/cache
 #[derive(Debug, Args)]
 #[command(about = "Delete a znode (or a whole subtree with -r)", visible_alias = "rm")]
 pub struct Delete {
@@ -33,6 +48,8 @@ pub struct Delete {
     /// Delete the node and everything below it
     #[arg(short = 'r', long)]
     pub recursive: bool,
+    #[command(flatten)]
+    pub tree: TreeFlags,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
@@ -50,9 +67,25 @@ pub struct DeleteAll {
     /// Accepted for zkCli compatibility; zksh sizes its own batches
     #[arg(short = 'b', long, value_name = "N", hide = true)]
     pub batch: Option<u32>,
+    #[command(flatten)]
+    pub tree: TreeFlags,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
+}
+
+/// How a subtree is deleted.
+#[derive(Debug, Args)]
+pub struct TreeFlags {
+    /// List what would be deleted (with -r), children before parents; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before deleting more than 1,000 nodes (only the REPL asks)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Requests in flight at once (with -r)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
+    pub parallel: usize,
 }
 
 /// `delete -r`: how many nodes went.
@@ -64,13 +97,27 @@ pub struct Deleted {
 
 impl Render for Deleted {}
 
+/// One node `delete -r --dry-run` would delete.
+#[derive(Debug, Serialize)]
+pub struct WouldDelete {
+    pub path: String,
+}
+
+impl Render for WouldDelete {
+    fn render_text(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(out, "{}", self.path)
+    }
+}
+
 impl Run for Delete {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
+        if self.tree.dry_run && !self.recursive {
+            return Err(ShellError::usage("delete: --dry-run lists a subtree: use it with -r"));
+        }
         let path = shell.resolve(&self.path)?;
         refuse_protected(&path)?;
         if self.recursive {
-            shell.refuse_in_txn("delete -r cannot be part of a transaction")?;
-            return delete_tree(path, shell).await;
+            return delete_tree(path, self.tree, shell).await;
         }
         let op = WriteOp::Delete {
             path,
@@ -84,19 +131,103 @@ impl Run for DeleteAll {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let path = shell.resolve(&self.path)?;
         refuse_protected(&path)?;
-        delete_tree(path, shell).await
+        delete_tree(path, self.tree, shell).await
     }
 }
 
-async fn delete_tree(path: String, shell: &mut Shell) -> anyhow::Result<Reply> {
+async fn delete_tree(path: String, flags: TreeFlags, shell: &mut Shell) -> anyhow::Result<Reply> {
+    if flags.dry_run {
+        return dry_run(path, flags.parallel, shell).await;
+    }
+    shell.refuse_in_txn("delete -r cannot be part of a transaction")?;
+    let started = Instant::now();
     let client = shell.zk().client().await?;
     // Recorded in the shell: a signal drops this future, and the runner then reports how
     // many nodes are known to be gone (batches already sent may still land).
-    let progress = shell.start_bulk("delete -r", &path, "deleted");
-    let _line = ProgressLine::start(progress.clone(), format!("delete -r {path}"));
-    let count = delete_subtree(shell.zk(), &client, &path, &progress).await;
+    let progress = shell.start_bulk(OP, &path, "deleted");
+    let deleted = count_then_delete(&path, &flags, &client, &progress, started, shell).await;
     shell.finish_bulk();
-    Ok(Reply::value(Deleted { path, deleted: count? }))
+    Ok(Reply::value(Deleted {
+        path,
+        deleted: deleted?,
+    }))
+}
+
+/// Counts the subtree (nothing is sent before the count succeeds: its error is the whole
+/// story), asks in the REPL if it is large, then deletes it.
+async fn count_then_delete(
+    path: &str,
+    flags: &TreeFlags,
+    client: &Client,
+    progress: &Progress,
+    started: Instant,
+    shell: &Shell,
+) -> anyhow::Result<usize> {
+    let counted = Arc::new(AtomicUsize::new(0));
+    let total = {
+        let _line = ProgressLine::walking(Arc::clone(&counted), format!("{OP} {path} (counting)"));
+        count_to_delete(shell.zk(), client, path, flags.parallel, false, &counted).await?
+    };
+    progress.recount(total);
+    if total > CONFIRM_ABOVE && !flags.yes {
+        let question = format!(
+            "{OP} {path}: delete {} nodes? [y/N] ",
+            indicatif::HumanCount(total as u64)
+        );
+        if shell.confirm(question).await == Some(false) {
+            return Err(ShellError::refused(OP, path, "nothing deleted"));
+        }
+    }
+    let _line = ProgressLine::start_since(progress.clone(), format!("{OP} {path}"), started);
+    delete_subtree(shell.zk(), client, path, flags.parallel, progress).await
+}
+
+/// `delete -r --dry-run`: the nodes that would go, in the order they would, streamed as the
+/// walk finds them; then how many on stderr.
+async fn dry_run(path: String, parallel: usize, shell: &Shell) -> anyhow::Result<Reply> {
+    let client = shell.zk().client().await?;
+    let options = WalkOptions {
+        parallel,
+        ..WalkOptions::default()
+    };
+    let mut walk = Walk::start(shell.zk(), client, OP, &path, options);
+    let line = ProgressLine::walking(walk.seen(), format!("{OP} --dry-run {path}"));
+    let root = path.clone();
+    let stream = RowStream::spawn(OP, path, "node", move |rows| async move {
+        let (mut order, mut complete) = (PostOrder::default(), Vec::new());
+        let (mut count, mut refused) = (0usize, 0usize);
+        loop {
+            let batch = walk.next_batch().await?;
+            match &batch {
+                Some(visits) => {
+                    for visit in visits {
+                        refused += usize::from(visit.refused.is_some());
+                        order.visit(visit.path.clone(), visit.depth, &mut complete);
+                    }
+                }
+                None => order.finish(&mut complete),
+            }
+            for path in complete.drain(..) {
+                count += 1;
+                if !rows.send(WouldDelete { path }).await {
+                    return Ok(Vec::new());
+                }
+            }
+            if batch.is_none() {
+                break;
+            }
+        }
+        if refused > 0 {
+            let nodes = if refused == 1 { "node" } else { "nodes" };
+            return Err(ShellError::refused(
+                OP,
+                root,
+                format!("{refused} {nodes} could not be listed (not authorized): delete -r would be refused"),
+            ));
+        }
+        Ok(vec![format!("{OP} {root}: would delete {count} nodes")])
+    });
+    Ok(Reply::Stream(stream.with_progress(line)))
 }
 
 fn refuse_protected(path: &str) -> anyhow::Result<()> {
@@ -119,6 +250,16 @@ mod tests {
         --- text
         --- json
         {"deleted":3,"path":"/app/cache"}
+        "#);
+    }
+
+    #[test]
+    fn a_dry_run_lists_full_paths() {
+        insta::assert_snapshot!(both(&WouldDelete { path: "/app/cache/a".into() }), @r#"
+        --- text
+        /app/cache/a
+        --- json
+        {"path":"/app/cache/a"}
         "#);
     }
 

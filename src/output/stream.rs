@@ -4,6 +4,7 @@
 //! terminal waits for room. The stream ends when the producer does, at its time limit, when
 //! nobody reads stdout any more, or at a signal (what was printed stays printed).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -13,11 +14,15 @@ use tokio::task::JoinHandle;
 
 use crate::cli::OutputFormat;
 use crate::output::{Document, write_document};
+use crate::progress::ProgressLine;
 
 /// Rows waiting to be rendered: a producer this far ahead of the terminal waits.
 const ROW_BUFFER: usize = 64;
-/// Rows rendered before one flush when they arrive faster than they can be written.
-const FLUSH_ROWS: u64 = 256;
+/// Rows taken from the channel ahead of one write when they arrive faster than they can be
+/// written.
+const FLUSH_ROWS: usize = 4096;
+/// Bytes of rows written (and flushed) at once.
+const FLUSH_BYTES: usize = 32 * 1024;
 
 /// The producing end of a stream.
 #[derive(Clone)]
@@ -54,6 +59,9 @@ pub struct RowStream {
     /// The task producing the rows, when the stream has one: how it ended is the command's
     /// outcome. Aborted when the stream goes first.
     producer: Option<JoinHandle<Outcome>>,
+    /// A progress line on stderr while the rows come (`ls -R`): moved out of the way for
+    /// each write, erased once rendering ends, however it ends.
+    progress: Option<ProgressLine>,
 }
 
 /// A stream that ended without meeting its condition (`grep` matched nothing): it exits as
@@ -98,6 +106,7 @@ impl RowStream {
             limit: None,
             on_end: None,
             producer: None,
+            progress: None,
         };
         (RowSender { tx }, stream)
     }
@@ -138,6 +147,12 @@ impl RowStream {
         self
     }
 
+    /// Shows `line` (a walk's progress, `ProgressLine::walking`) while the rows are rendered.
+    pub fn with_progress(mut self, line: ProgressLine) -> RowStream {
+        self.progress = Some(line);
+        self
+    }
+
     /// Runs `on_end` when the stream goes, whatever ended it.
     pub fn on_end(mut self, on_end: impl FnOnce() + Send + 'static) -> RowStream {
         self.on_end = Some(Box::new(on_end));
@@ -170,33 +185,50 @@ impl RowStream {
             }
         };
         tokio::pin!(until_limit);
+        // Dropped (erased) when rendering ends: before the runner says how the stream ended,
+        // also when a signal drops this future.
+        let progress = self.progress.take();
         let mut buffer = Vec::new();
+        // Rows received, not written yet: a walk sends them a thousand at a time.
+        let mut pending: VecDeque<Box<dyn Document>> = VecDeque::new();
         loop {
-            let first = tokio::select! {
-                row = self.rows.recv() => row,
-                _ = &mut until_limit => return Ok(StreamEnd::Finished),
-            };
-            let Some(first) = first else {
-                return Ok(StreamEnd::Finished);
-            };
+            if pending.is_empty() {
+                let first = tokio::select! {
+                    rows = self.rows.recv() => rows,
+                    _ = &mut until_limit => return Ok(StreamEnd::Finished),
+                };
+                let Some(first) = first else {
+                    return Ok(StreamEnd::Finished);
+                };
+                pending.extend(first);
+            }
+            // Rows already waiting go out with these, in one write and one flush.
+            while pending.len() < FLUSH_ROWS {
+                let Ok(rows) = self.rows.try_recv() else { break };
+                pending.extend(rows);
+            }
+            // A write to a slow terminal blocks; kept short, a signal is never far behind it.
             buffer.clear();
             let mut batch: u64 = 0;
-            for row in &first {
+            while buffer.len() < FLUSH_BYTES
+                && let Some(row) = pending.pop_front()
+            {
                 write_document(row.as_ref(), format, &mut buffer)?;
                 batch += 1;
             }
-            // Rows already waiting go out with these, in one write and one flush.
-            while batch < FLUSH_ROWS {
-                let Ok(rows) = self.rows.try_recv() else { break };
-                for row in &rows {
-                    write_document(row.as_ref(), format, &mut buffer)?;
-                    batch += 1;
-                }
-            }
-            match out.write_all(&buffer).and_then(|()| out.flush()) {
+            let mut write = || out.write_all(&buffer).and_then(|()| out.flush());
+            let written = match &progress {
+                Some(line) => line.suspend(write),
+                None => write(),
+            };
+            match written {
                 Ok(()) => *rendered += batch,
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(StreamEnd::ReaderGone),
                 Err(e) => return Err(e),
+            }
+            if !pending.is_empty() {
+                // Whoever waits on this stream (a signal) gets a turn between writes.
+                tokio::task::yield_now().await;
             }
         }
     }

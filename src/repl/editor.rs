@@ -21,6 +21,7 @@ use rustyline::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::events::{ConnState, EventReceiver, ShellEvent};
+use crate::repl::asker::Asker;
 use crate::repl::helper::ShellHelper;
 use crate::repl::history::{MAX_ENTRIES, carries_secret};
 use crate::repl::prompt::with_state;
@@ -42,14 +43,17 @@ pub enum ReadOutcome {
 /// The connection state now, for the prompt's marker.
 pub type StateNow = Box<dyn Fn() -> Option<ConnState> + Send>;
 
-struct Request {
+pub(super) struct Request {
     /// The prompt without its state marker, which is added each time the read (re)starts.
     prompt: String,
+    /// A command line, kept in the history; not an answer to a question.
+    remember: bool,
     reply: oneshot::Sender<ReadOutcome>,
 }
 
 pub struct LineEditor {
-    requests: std_mpsc::Sender<Request>,
+    /// Shared with askers only weakly: the editor thread ends when the editor is dropped.
+    requests: Arc<std_mpsc::Sender<Request>>,
     /// Our own notices go through the same printer as the connection events.
     notices: mpsc::UnboundedSender<ShellEvent>,
 }
@@ -143,28 +147,53 @@ impl LineEditor {
         std::thread::Builder::new().name("zksh-editor".into()).spawn(move || {
             while let Ok(request) = request_rx.recv() {
                 let outcome = read(&mut editor, &request.prompt, &shown, &*state_now, &shared);
-                let outcome = finish(&mut editor, outcome, history_file.as_deref());
+                let history = request.remember.then_some(history_file.as_deref());
+                let outcome = finish(&mut editor, outcome, history);
                 if request.reply.send(outcome).is_err() {
                     return;
                 }
             }
         })?;
-        Ok((LineEditor { requests, notices }, loaded))
+        Ok((
+            LineEditor {
+                requests: Arc::new(requests),
+                notices,
+            },
+            loaded,
+        ))
     }
 
     pub async fn read_line(&self, prompt: String) -> ReadOutcome {
-        let (reply, answer) = oneshot::channel();
-        if self.requests.send(Request { prompt, reply }).is_err() {
-            return ReadOutcome::Failed("the editor thread stopped".into());
-        }
-        answer
-            .await
-            .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
+        request(&self.requests, prompt, true).await
+    }
+
+    /// What a command uses to ask the user a question while it runs.
+    pub fn asker(&self) -> Asker {
+        Asker::new(Arc::downgrade(&self.requests))
     }
 
     pub fn print(&self, event: ShellEvent) {
         self.notices.send(event).ok();
     }
+}
+
+/// Asks the editor thread for one line under `prompt`; `remember`: a command line, for the
+/// history (not an answer to a question).
+pub(super) async fn request(requests: &std_mpsc::Sender<Request>, prompt: String, remember: bool) -> ReadOutcome {
+    let (reply, answer) = oneshot::channel();
+    if requests
+        .send(Request {
+            prompt,
+            remember,
+            reply,
+        })
+        .is_err()
+    {
+        return ReadOutcome::Failed("the editor thread stopped".into());
+    }
+    answer
+        .await
+        .unwrap_or_else(|_| ReadOutcome::Failed("the editor thread stopped".into()))
 }
 
 /// Reads one line; when the printer stops the read to show events, prints them where the
@@ -229,11 +258,14 @@ fn read(
 fn finish(
     editor: &mut Editor<ShellHelper, FileHistory>,
     result: rustyline::Result<String>,
-    history_file: Option<&std::path::Path>,
+    history: Option<Option<&std::path::Path>>,
 ) -> ReadOutcome {
     match result {
         Ok(text) => {
             let lines = command_lines(&text);
+            let Some(history_file) = history else {
+                return ReadOutcome::Lines(lines);
+            };
             let mut added = false;
             for line in lines.iter().filter(|l| !carries_secret(l)) {
                 added |= editor.add_history_entry(line.as_str()).unwrap_or(false);

@@ -1,6 +1,7 @@
 //! The interactive shell: the line editor on its own thread, events printed above the prompt,
 //! and the loop that runs each line.
 
+pub mod asker;
 pub mod editor;
 pub mod grammar_index;
 pub mod helper;
@@ -45,6 +46,7 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
             return ExitCode::Refused;
         }
     };
+    runner.shell.set_asker(Some(editor.asker()));
     match runner.shell.zk().client().await {
         Ok(client) => editor.print(connected_notice(&runner.shell.zk().profile().server, &client)),
         // Like zkCli, the shell opens on a server that is down and connects once it is up:

@@ -13,6 +13,7 @@ use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
 use crate::progress::{BulkRun, Progress};
+use crate::repl::asker::Asker;
 use crate::watch::{WatchRegistry, WatchSink};
 use crate::zk::write::{Applied, WriteOp};
 use crate::zk::{Profile, Zk};
@@ -38,6 +39,9 @@ pub struct Shell {
     /// The format the running command's result is rendered in (an option that only makes
     /// sense in text, such as `find --print0`, checks it).
     output: OutputFormat,
+    /// REPL lines typed by the user: a command may ask them a question. Not in scripts,
+    /// sourced files, `-c` or one-shot runs, which never wait for an answer.
+    asker: Option<Asker>,
 }
 
 /// What became of a write handed to [`Shell::submit`].
@@ -63,6 +67,7 @@ impl Shell {
             history: Vec::new(),
             bulk: None,
             output: OutputFormat::Text,
+            asker: None,
         }
     }
 
@@ -195,6 +200,20 @@ impl Shell {
 
     pub fn push_history(&mut self, line: String) {
         self.history.push(line);
+    }
+
+    /// Lets commands ask the user (the REPL's line editor), or no longer (None).
+    pub fn set_asker(&mut self, asker: Option<Asker>) -> Option<Asker> {
+        std::mem::replace(&mut self.asker, asker)
+    }
+
+    /// Asks the user `question` (y/N) when someone is there to answer: None when not (a
+    /// script, a one-shot command), else whether they said yes.
+    pub async fn confirm(&self, question: String) -> Option<bool> {
+        match &self.asker {
+            Some(asker) => Some(asker.confirm(question).await),
+            None => None,
+        }
     }
 
     /// Records a bulk command starting; its progress is shared with whoever stops it.

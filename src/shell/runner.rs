@@ -221,6 +221,8 @@ impl Runner {
         self.sources.push(script.name.clone());
         let outer = std::mem::replace(&mut self.format, format);
         let keep_going = self.keep_going;
+        // A sourced file is a script: its commands never stop to ask the user.
+        let asker = self.shell.set_asker(None);
         // Boxed: the script's lines come back here, to run_command.
         let result = Box::pin(crate::shell::script::run_lines(
             self,
@@ -229,6 +231,7 @@ impl Runner {
             keep_going,
         ))
         .await;
+        self.shell.set_asker(asker);
         self.format = outer;
         self.sources.pop();
         result

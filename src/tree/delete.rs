@@ -1,11 +1,20 @@
-//! The tree engine behind recursive commands: subtree walks with multi-read batches and
-//! subtree deletes with multi-write batches, a bounded window of each in flight.
+//! Subtree deletes on the streaming walk: a count first (for progress, the confirmation and
+//! the report), then each node deleted as soon as the walk has gone past everything below it,
+//! children before parents, in multi-write batches with a bounded window in flight. Memory
+//! holds the walk's frontier, the branch being finished and the batches in flight, never the
+//! whole tree.
 
-use zookeeper_client::{self as zk, Client, MultiReadResult};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use zookeeper_client::{self as zk, Client};
 
 use crate::errors::{ShellError, ZkError, is_connection_error};
-use crate::path::child_path;
 use crate::progress::Progress;
+use crate::tree::order::PostOrder;
+use crate::tree::walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions};
 use crate::zk::Zk;
 use crate::zk::limits;
 use crate::zk::write::{MultiError, WriteOp};
@@ -13,95 +22,82 @@ use crate::zk::write::{MultiError, WriteOp};
 /// Operations per multi request; long paths make a batch smaller still (its encoded size stays
 /// within the server's request limit).
 pub const BATCH_OPS: usize = 200;
-/// Multi requests in flight at once.
-const WINDOW: usize = 8;
+/// Passes over a tree that keeps changing before giving up.
+const ATTEMPTS: usize = 3;
+const OP: &str = "delete -r";
 
-/// Lists `root` and every node below it, parents before children (breadth first, each
-/// level sorted). Nodes that vanish during the walk are skipped.
-pub async fn walk_subtree(zk: &Zk, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
-    walk(zk, client, op, root, false).await
-}
-
-/// What is left of a subtree being worked on: as [`walk_subtree`], and nothing at all when
-/// the root itself is gone.
-pub async fn remaining(zk: &Zk, client: &Client, op: &'static str, root: &str) -> anyhow::Result<Vec<String>> {
-    walk(zk, client, op, root, true).await
-}
-
-async fn walk(
+/// Counts the nodes of `root`'s subtree (`root` included), adding them to `counted` as they
+/// are found (for a progress line). A node whose children may not be listed stops the count:
+/// what is below it is unknown, and deleting it would be refused. With `root_may_vanish`, a
+/// root that is gone counts 0.
+pub async fn count_to_delete(
     zk: &Zk,
     client: &Client,
-    op: &'static str,
     root: &str,
+    parallel: usize,
     root_may_vanish: bool,
-) -> anyhow::Result<Vec<String>> {
-    let mut all = vec![root.to_string()];
-    let mut level = vec![root.to_string()];
-    let (limit, chroot) = (zk.profile().max_request_size, zk.profile().chroot().map_or(0, str::len));
-    while !level.is_empty() {
-        let mut next = Vec::new();
-        let batches = limits::batches(&level, BATCH_OPS, limit, |path| {
-            limits::children_read_size(path, chroot)
-        });
-        for window in batches.chunks(WINDOW) {
-            let mut requests = Vec::with_capacity(WINDOW);
-            for batch in window.iter().copied() {
-                let mut reader = client.new_multi_reader();
-                for path in batch {
-                    reader
-                        .add_get_children(path)
-                        .map_err(|e| ZkError::new(op, path.as_str(), e))?;
-                }
-                // Sent now; awaited below, so up to WINDOW batches are in flight.
-                requests.push((batch, reader.commit()));
-            }
-            for (batch, request) in requests {
-                let results = zk.call(op, root, request).await?;
-                for (parent, result) in batch.iter().zip(results) {
-                    match result {
-                        MultiReadResult::Children { mut children } => {
-                            children.sort_unstable();
-                            next.extend(children.iter().map(|c| child_path(parent, c)));
-                        }
-                        // Anything below may vanish while we walk.
-                        MultiReadResult::Error { err: zk::Error::NoNode } if parent != root => {}
-                        MultiReadResult::Error { err: zk::Error::NoNode } if root_may_vanish => return Ok(Vec::new()),
-                        MultiReadResult::Error { err } => return Err(ZkError::new(op, parent.as_str(), err).into()),
-                        _ => {}
-                    }
-                }
-            }
+    counted: &AtomicUsize,
+) -> anyhow::Result<usize> {
+    let mut walk = Walk::start(zk, client.clone(), OP, root, walk_options(parallel, root_may_vanish));
+    let mut count = 0;
+    while let Some(batch) = walk.next_batch().await? {
+        if let Some(err) = batch.iter().find_map(not_listed) {
+            return Err(err);
         }
-        all.extend(next.iter().cloned());
-        level = next;
+        count += batch.len();
+        counted.fetch_add(batch.len(), Ordering::Relaxed);
     }
-    Ok(all)
+    Ok(count)
 }
 
-/// Deletes `root` and its subtree, children before parents, in multi batches; returns how
-/// many nodes went. Concurrent changes (a node added or removed meanwhile) make a batch fail
-/// as a whole, and so can a lost connection, after the batch was applied or not: either way
-/// the subtree is walked again, which also settles what went, and the rest deleted, a few
-/// times before giving up. `progress` counts the nodes deleted; every error after the first
-/// batch was sent says how many went and how many remain.
-pub async fn delete_subtree(zk: &Zk, client: &Client, root: &str, progress: &Progress) -> anyhow::Result<usize> {
-    const ATTEMPTS: usize = 3;
-    // Nothing is sent before this walk succeeds: its error is the whole story.
-    let mut nodes = walk_subtree(zk, client, OP, root).await?;
-    progress.recount(nodes.len());
+/// What is left of a subtree being deleted (0 once its root is gone).
+pub async fn count_remaining(zk: &Zk, client: &Client, root: &str) -> anyhow::Result<usize> {
+    count_to_delete(zk, client, root, DEFAULT_PARALLEL, true, &AtomicUsize::new(0)).await
+}
+
+fn walk_options(parallel: usize, root_may_vanish: bool) -> WalkOptions {
+    WalkOptions {
+        parallel,
+        root_may_vanish,
+        ..WalkOptions::default()
+    }
+}
+
+/// The refusal of a node whose children the server would not list.
+fn not_listed(visit: &Visit) -> Option<anyhow::Error> {
+    let err = visit.refused.clone()?;
+    Some(ZkError::new(OP, visit.path.as_str(), err).into())
+}
+
+/// Deletes `root` and its subtree, children before parents; returns how many nodes went.
+/// `progress` holds the subtree's count ([`count_to_delete`], then `Progress::recount`) and
+/// counts the nodes deleted.
+///
+/// Concurrent changes (a node added or removed meanwhile) make a batch fail as a whole, and
+/// so can a lost connection, after the batch was applied or not: either way what remains is
+/// counted again, which also settles what went, and the rest deleted in a new pass, a few
+/// times before giving up. Every error after the first batch was sent says how many went and
+/// how many remain.
+pub async fn delete_subtree(
+    zk: &Zk,
+    client: &Client,
+    root: &str,
+    parallel: usize,
+    progress: &Progress,
+) -> anyhow::Result<usize> {
     let mut attempt = 1;
     loop {
-        let Some(failure) = delete_deepest_first(zk, client, &nodes, progress).await else {
+        let Some(failure) = delete_pass(zk, client, root, parallel.max(1), progress).await else {
             return Ok(progress.done());
         };
         // Every batch sent has been answered or failed by now, and the server applies one
-        // session's requests in order: this walk sees whatever of them landed.
-        nodes = match remaining(zk, client, OP, root).await {
-            Ok(nodes) => nodes,
+        // session's requests in order: this count sees whatever of them landed.
+        let remaining = match count_to_delete(zk, client, root, parallel, true, &AtomicUsize::new(0)).await {
+            Ok(remaining) => remaining,
             Err(err) => return Err(cut_short(root, progress, err)),
         };
-        progress.recount(nodes.len());
-        if nodes.is_empty() {
+        progress.recount(remaining);
+        if remaining == 0 {
             return Ok(progress.done());
         }
         // A connection that keeps going is no tree that keeps changing.
@@ -120,9 +116,7 @@ pub async fn delete_subtree(zk: &Zk, client: &Client, root: &str, progress: &Pro
     }
 }
 
-const OP: &str = "delete -r";
-
-/// Failures a new walk may get past: the tree changed under a batch (a node gone, or one
+/// Failures a new pass may get past: the tree changed under a batch (a node gone, or one
 /// added below a parent), or the connection went (and may come back within the session).
 /// Not a refusal that would only come again: rights, a read-only server, limits.
 fn is_retryable(err: &anyhow::Error) -> bool {
@@ -173,66 +167,226 @@ fn cut_short(root: &str, progress: &Progress, err: anyhow::Error) -> anyhow::Err
     }
 }
 
-/// Deletes `nodes` from the last to the first, counting into `progress`; the first failure.
+/// Deletes cut into multi batches as they come: at most `BATCH_OPS` each, within the
+/// request-size limit.
+struct Batcher {
+    current: Vec<WriteOp>,
+    bytes: usize,
+    room: usize,
+    chroot: usize,
+    full: VecDeque<Vec<WriteOp>>,
+}
+
+impl Batcher {
+    /// Batches for requests of at most `limit` bytes, paths reaching the server `chroot` bytes
+    /// longer.
+    fn new(limit: usize, chroot: usize) -> Batcher {
+        Batcher {
+            current: Vec::with_capacity(BATCH_OPS),
+            bytes: 0,
+            // What an empty multi costs is what is left of the limit for its operations.
+            room: limit.saturating_sub(limits::multi_size(&[], chroot)),
+            chroot,
+            full: VecDeque::new(),
+        }
+    }
+
+    fn push(&mut self, path: String) {
+        let op = WriteOp::Delete { path, version: None };
+        let cost = limits::multi_op_size(&op, self.chroot);
+        if !self.current.is_empty() && self.bytes + cost > self.room {
+            self.cut();
+        }
+        self.bytes += cost;
+        self.current.push(op);
+        // A full batch goes at once: it waits for no node still to be found.
+        if self.current.len() == BATCH_OPS {
+            self.cut();
+        }
+    }
+
+    /// The batch being filled is complete (full, or nothing more will come soon).
+    fn cut(&mut self) {
+        if !self.current.is_empty() {
+            let batch = std::mem::replace(&mut self.current, Vec::with_capacity(BATCH_OPS));
+            self.full.push_back(batch);
+            self.bytes = 0;
+        }
+    }
+}
+
+/// A batch sent, and its answer to come.
+type Settling<'c> = Pin<Box<dyn Future<Output = (Vec<WriteOp>, Result<(), MultiError>)> + Send + 'c>>;
+
+/// One pass: walks what is left of the subtree and deletes it as it goes; the first failure.
 /// Returns only once every batch it sent was answered (or failed).
-async fn delete_deepest_first(
+///
+/// A batch refused because the tree changed (a node gone, a node added below a parent) does
+/// not stop the pass: the batches after it still delete what they can (those holding the
+/// parents of what was refused fail too), and the next pass deals with the rest. Anything
+/// else stops sending.
+async fn delete_pass(
     zk: &Zk,
     client: &Client,
-    nodes: &[String],
+    root: &str,
+    parallel: usize,
     progress: &Progress,
 ) -> Option<anyhow::Error> {
-    let (limit, chroot) = (zk.profile().max_request_size, zk.profile().chroot().map_or(0, str::len));
-    let delete_cost = |path: &String| {
-        let op = WriteOp::Delete {
-            path: path.clone(),
-            version: None,
-        };
-        limits::multi_op_size(&op, chroot)
-    };
-    // Sent from the end (the deepest level) towards the root, so children go first.
-    let mut batches = limits::batches(nodes, BATCH_OPS, limit, delete_cost);
-    batches.reverse();
-    for window in batches.chunks(WINDOW) {
-        let mut requests = Vec::with_capacity(window.len());
-        let mut failure = None;
-        for batch in window {
-            // Children first: the batch was cut from the deep end of the list.
-            let ops: Vec<WriteOp> = batch
-                .iter()
-                .rev()
-                .map(|path| WriteOp::Delete {
-                    path: path.clone(),
-                    version: None,
-                })
-                .collect();
+    let before = progress.done();
+    let started = Walk::start(zk, client.clone(), OP, root, walk_options(parallel, true));
+    let seen = started.seen();
+    let mut walk = Some(started);
+    let mut order = PostOrder::default();
+    let profile = zk.profile();
+    let mut batches = Batcher::new(profile.max_request_size, profile.chroot().map_or(0, str::len));
+    let mut complete = Vec::new();
+    let mut in_flight: VecDeque<Settling<'_>> = VecDeque::new();
+    let mut failure: Option<anyhow::Error> = None;
+    loop {
+        while in_flight.len() < parallel
+            && let Some(ops) = batches.full.pop_front()
+        {
             match zk.send_multi(client, &ops) {
                 Ok(pending) => {
                     progress.sent(ops.len());
-                    requests.push((ops, pending));
+                    in_flight.push_back(Box::pin(async move {
+                        let answer = zk.finish_multi(&ops, pending).await.map(|_| ());
+                        (ops, answer)
+                    }));
                 }
                 Err(err) => {
-                    // Not sent; the batches already sent are still awaited below.
-                    failure = Some(err.into_error(zk, OP, &ops, false));
-                    break;
+                    // Not sent (too large): nothing after it may go, as it holds children of
+                    // what follows.
+                    failure.get_or_insert(err.into_error(zk, OP, &ops, false));
+                    batches.full.clear();
+                    walk = None;
                 }
             }
         }
-        for (ops, pending) in requests {
-            match zk.finish_multi(&ops, pending).await {
-                Ok(_) => progress.confirmed(ops.len()),
-                Err(err) => {
-                    // A refused operation undoes its whole batch; any other failure leaves
-                    // the batch in doubt, for the next walk to settle.
-                    if matches!(err, MultiError::Operation { .. }) {
-                        progress.refused(ops.len());
+        let walking = walk.is_some() && batches.full.is_empty();
+        let busy = !in_flight.is_empty();
+        let idle = !busy && !batches.current.is_empty();
+        let oldest = async {
+            match in_flight.front_mut() {
+                Some(batch) => batch.await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            (ops, answer) = oldest, if busy => {
+                in_flight.pop_front();
+                if settle(zk, &ops, answer, progress, &mut failure) {
+                    batches.full.clear();
+                    walk = None;
+                }
+            }
+            visits = next_visits(&mut walk), if walking => match visits {
+                Ok(Some(visits)) => {
+                    progress.found(before + seen.load(Ordering::Relaxed));
+                    for visit in visits {
+                        if let Some(err) = not_listed(&visit) {
+                            failure.get_or_insert(err);
+                            batches.full.clear();
+                            walk = None;
+                            break;
+                        }
+                        order.visit(visit.path, visit.depth, &mut complete);
+                        complete.drain(..).for_each(|path| batches.push(path));
                     }
-                    failure.get_or_insert_with(|| err.into_error(zk, OP, &ops, false));
                 }
-            }
-        }
-        if failure.is_some() {
-            return failure;
+                Ok(None) => {
+                    walk = None;
+                    order.finish(&mut complete);
+                    complete.drain(..).for_each(|path| batches.push(path));
+                    batches.cut();
+                }
+                Err(err) => {
+                    failure.get_or_insert(err);
+                    batches.full.clear();
+                    walk = None;
+                }
+            },
+            // Nothing in flight and the walk has nothing ready yet: what is complete goes now
+            // rather than wait for more.
+            () = std::future::ready(()), if walking && idle => batches.cut(),
+            else => return failure,
         }
     }
-    None
+}
+
+async fn next_visits(walk: &mut Option<Walk>) -> anyhow::Result<Option<Vec<Visit>>> {
+    match walk {
+        Some(walk) => walk.next_batch().await,
+        None => Ok(None),
+    }
+}
+
+/// Counts a batch's answer into `progress` and keeps the first failure; true when sending
+/// must stop (anything but a tree that changed under the batch).
+fn settle(
+    zk: &Zk,
+    ops: &[WriteOp],
+    answer: Result<(), MultiError>,
+    progress: &Progress,
+    failure: &mut Option<anyhow::Error>,
+) -> bool {
+    let err = match answer {
+        Ok(()) => {
+            progress.confirmed(ops.len());
+            return false;
+        }
+        Err(err) => err,
+    };
+    // A refused operation undoes its whole batch; any other failure leaves the batch in
+    // doubt, for a count to settle.
+    let changed = match &err {
+        MultiError::Operation { source, .. } => {
+            progress.refused(ops.len());
+            matches!(source, zk::Error::NoNode | zk::Error::NotEmpty)
+        }
+        _ => false,
+    };
+    failure.get_or_insert_with(|| err.into_error(zk, OP, ops, false));
+    !changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(batches: &Batcher) -> Vec<usize> {
+        batches.full.iter().map(Vec::len).collect()
+    }
+
+    #[test]
+    fn a_batch_goes_once_full_and_within_the_request_limit() {
+        let mut batches = Batcher::new(limits::DEFAULT_MAX_REQUEST, 0);
+        for n in 0..450 {
+            batches.push(format!("/a/n{n:03}"));
+        }
+        // Full batches are cut at once, without waiting for a next node.
+        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS]);
+        assert_eq!(batches.current.len(), 50);
+        batches.cut();
+        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS, 50]);
+        batches.cut();
+        assert_eq!(sizes(&batches).len(), 3, "nothing left to cut");
+
+        // Long paths: fewer per batch, each batch within the limit, in order.
+        let mut batches = Batcher::new(10_000, 4);
+        let long = "x".repeat(1_000);
+        for n in 0..25 {
+            batches.push(format!("/{long}/{n:02}"));
+        }
+        batches.cut();
+        let all: Vec<&WriteOp> = batches.full.iter().flatten().collect();
+        assert_eq!(all.len(), 25);
+        assert_eq!(all[0].path(), format!("/{long}/00"));
+        assert_eq!(all[24].path(), format!("/{long}/24"));
+        for batch in &batches.full {
+            assert!(limits::multi_size(batch, 4) <= 10_000, "{} ops", batch.len());
+        }
+        assert!(batches.full.len() >= 3);
+    }
 }

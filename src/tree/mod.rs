@@ -1,14 +1,17 @@
 //! The tree engine behind every command that works on a subtree: streaming batched walks
-//! (`walk`), batched subtree deletes (`delete`), path globs expanded against the tree
-//! (`glob`), and what is worked out from a walk in one pass with flat memory: subtree totals
-//! (`totals`), top-N lists (`top`) and the survey of a subtree's shape (`survey`).
+//! (`walk`), streaming batched subtree deletes (`delete`, in children-first `order`), path
+//! globs expanded against the tree (`glob`), and what is worked out from a walk in one pass
+//! with flat memory: subtree totals (`totals`), top-N lists (`top`) and the survey of a
+//! subtree's shape (`survey`).
 
 pub mod delete;
 pub mod glob;
+pub mod order;
 pub mod survey;
 pub mod top;
 pub mod totals;
 pub mod walk;
 
-pub use delete::{BATCH_OPS, delete_subtree, remaining, walk_subtree};
+pub use delete::{BATCH_OPS, count_remaining, count_to_delete, delete_subtree};
+pub use order::PostOrder;
 pub use walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions, count_subtree};

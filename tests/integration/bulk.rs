@@ -19,10 +19,10 @@ fn build_tree(server: &ZkServer, root: &str) -> usize {
     crate::support::tree::build_tree(server, root, BRANCHES, LEAVES)
 }
 
-/// The node `delete -r root` deletes first: the last leaf of the last branch (the walk is
-/// breadth first and sorted, and deletion starts from its deep end).
+/// The node `delete -r root` deletes first: the first leaf of the first branch (the walk is
+/// depth first and sorted, and a node goes once everything below it was seen).
 fn first_to_go(root: &str) -> String {
-    format!("{root}/b{:03}/n{:03}", BRANCHES - 1, LEAVES - 1)
+    format!("{root}/b000/n000")
 }
 
 /// A watch that ends when `node` is deleted, started and set before this returns.
@@ -110,7 +110,8 @@ fn ctrl_c_in_the_repl_mid_delete_r_counts_the_batches_that_still_landed() {
     let cs = server.connect_string();
     let mut sh = PtyShell::spawn(&["-s", &cs], &[]);
     sh.wait_for("CONNECTED", T);
-    sh.line(&format!("delete -r {root}"));
+    // -y: the REPL would ask first (more than 1,000 nodes).
+    sh.line(&format!("delete -r -y {root}"));
     watch.finish_within(T).success();
     sh.type_text("\x03");
     let needle = format!("delete -r {root}: interrupted");
@@ -127,7 +128,7 @@ fn ctrl_c_in_the_repl_mid_delete_r_counts_the_batches_that_still_landed() {
     assert!(!line.contains("at least"), "{line}");
     assert_eq!(of, total, "{line}");
     // The REPL goes on after Ctrl-C, and it counts the same as anyone else.
-    sh.line(&format!("delete -r {root} -o json"));
+    sh.line(&format!("delete -r -y {root} -o json"));
     let screen = sh.wait_for("\"deleted\":", T);
     let left = numbers_after(
         screen

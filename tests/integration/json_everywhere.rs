@@ -70,6 +70,7 @@ fn every_command_speaks_json() {
         format!("source {}", sourced.display()),
         format!("delete {root}/b"),
         format!("create -p {root}/d/e/f"),
+        format!("delete -r --dry-run {root}/d"),
         format!("delete -r {root}/d"),
         "completions bash".to_string(),
         "man".to_string(),
@@ -86,40 +87,43 @@ fn every_command_speaks_json() {
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
     let expected: Vec<Vec<&str>> = vec![
-        vec!["path"],                                                         // create
-        vec!["data", "path", "stat"],                                         // get
-        vec!["dataBase64", "path", "stat"],                                   // get -b
-        vec!["ok"],                                                           // set
-        vec!["path", "stat"],                                                 // set -s
-        vec!["path", "stat"],                                                 // stat
-        vec!["exists", "path", "stat"],                                       // exists
-        vec!["children", "path"],                                             // ls
-        vec!["children", "path", "stat"],                                     // ls -s
-        vec!["children", "path"],                                             // ls -l
-        vec!["cwd"],                                                          // cd
-        vec!["cwd"],                                                          // pwd
-        vec!["ok"],                                                           // sync
-        vec!["ok"],                                                           // addauth
-        vec!["ok"],                                                           // sleep
-        vec!["commands"],                                                     // help
-        vec!["about", "command", "help"],                                     // help get
-        vec!["version"],                                                      // version
-        vec![],                                                               // session: checked below
-        vec!["printwatches"],                                                 // printwatches
-        vec!["watches"],                                                      // watches
-        vec!["history"],                                                      // history
-        vec!["dropped", "txn"],                                               // txn begin
-        vec!["op", "queued"],                                                 // check (queued)
-        vec!["op", "queued"],                                                 // create (queued)
-        vec!["queued"],                                                       // txn show
-        vec![],                                                               // txn commit: an array
-        vec!["dropped", "txn"],                                               // txn begin
-        vec!["dropped", "txn"],                                               // txn abort
-        vec![],                                                               // one-line txn: an array
-        vec!["changed", "path"],                                              // edit (unchanged)
-        vec!["data", "path", "stat"],                                         // sourced get
-        vec!["ok"],                                                           // delete
-        vec!["path"],                                                         // create -p
+        vec!["path"],                       // create
+        vec!["data", "path", "stat"],       // get
+        vec!["dataBase64", "path", "stat"], // get -b
+        vec!["ok"],                         // set
+        vec!["path", "stat"],               // set -s
+        vec!["path", "stat"],               // stat
+        vec!["exists", "path", "stat"],     // exists
+        vec!["children", "path"],           // ls
+        vec!["children", "path", "stat"],   // ls -s
+        vec!["children", "path"],           // ls -l
+        vec!["cwd"],                        // cd
+        vec!["cwd"],                        // pwd
+        vec!["ok"],                         // sync
+        vec!["ok"],                         // addauth
+        vec!["ok"],                         // sleep
+        vec!["commands"],                   // help
+        vec!["about", "command", "help"],   // help get
+        vec!["version"],                    // version
+        vec![],                             // session: checked below
+        vec!["printwatches"],               // printwatches
+        vec!["watches"],                    // watches
+        vec!["history"],                    // history
+        vec!["dropped", "txn"],             // txn begin
+        vec!["op", "queued"],               // check (queued)
+        vec!["op", "queued"],               // create (queued)
+        vec!["queued"],                     // txn show
+        vec![],                             // txn commit: an array
+        vec!["dropped", "txn"],             // txn begin
+        vec!["dropped", "txn"],             // txn abort
+        vec![],                             // one-line txn: an array
+        vec!["changed", "path"],            // edit (unchanged)
+        vec!["data", "path", "stat"],       // sourced get
+        vec!["ok"],                         // delete
+        vec!["path"],                       // create -p
+        vec!["path"],                       // delete -r --dry-run: a row per node
+        vec!["path"],
+        vec!["path"],
         vec!["deleted", "path"],                                              // delete -r
         vec!["script", "shell"],                                              // completions
         vec!["man"],                                                          // man
@@ -168,7 +172,8 @@ fn every_command_speaks_json() {
     assert_eq!(commit.len(), 2);
     assert_eq!(commit[1]["created"], format!("{root}/b").as_str());
     assert_eq!(docs[29].as_array().map(Vec::len), Some(2));
-    assert_eq!(docs[34]["deleted"], 3);
+    assert_eq!(docs[34]["path"], format!("{root}/d/e/f").as_str());
+    assert_eq!(docs[37]["deleted"], 3);
 }
 
 #[test]

@@ -15,6 +15,9 @@ pub struct PtyShell {
     screen: vt100::Parser,
     /// Every byte the program wrote, for checks on lines that scrolled off the screen.
     transcript: Vec<u8>,
+    /// At most this many bytes are read each time the terminal is looked at: a program that
+    /// writes a lot then waits for its reader, as on a slow terminal.
+    read_limit: Option<usize>,
 }
 
 impl PtyShell {
@@ -52,6 +55,7 @@ impl PtyShell {
             session,
             screen: vt100::Parser::new(rows, cols, 0),
             transcript: Vec::new(),
+            read_limit: None,
         }
     }
 
@@ -65,15 +69,23 @@ impl PtyShell {
         self.type_text("\r");
     }
 
-    /// Reads whatever the program wrote so far into the screen model.
+    /// Reads at most `limit` bytes each time the terminal is looked at (None: all there is).
+    pub fn set_read_limit(&mut self, limit: Option<usize>) {
+        self.read_limit = limit;
+    }
+
+    /// Reads whatever the program wrote so far into the screen model (up to the read limit).
     fn pump(&mut self) {
         let mut buf = [0u8; 8192];
-        loop {
-            match self.session.try_read(&mut buf) {
+        let mut left = self.read_limit.unwrap_or(usize::MAX);
+        while left > 0 {
+            let want = buf.len().min(left);
+            match self.session.try_read(&mut buf[..want]) {
                 Ok(0) => return,
                 Ok(n) => {
                     self.screen.process(&buf[..n]);
                     self.transcript.extend_from_slice(&buf[..n]);
+                    left -= n;
                 }
                 Err(_) => return,
             }

@@ -2,6 +2,8 @@
 //! engine as full paths, with -l each node's stat.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use zookeeper_client::Stat;
@@ -10,6 +12,7 @@ use crate::commands::ls::Ls;
 use crate::errors::ShellError;
 use crate::output::stat::readable_time;
 use crate::output::{Render, Reply, RowStream};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::glob::Roots;
 use crate::tree::{Walk, WalkOptions};
@@ -60,37 +63,37 @@ pub(super) async fn list_recursive(ls: Ls, shell: &mut Shell, input: &str) -> an
         root_may_vanish: roots.is_pattern(),
         ..WalkOptions::default()
     };
-    Ok(Reply::Stream(RowStream::spawn(
-        "ls -R",
-        shown.clone(),
-        "node",
-        move |rows| async move {
-            let mut refused = 0usize;
-            while let Some(root) = roots.next().await? {
-                let mut walk = Walk::start(&zk, client.clone(), "ls -R", &root, options.clone());
-                while let Some(batch) = walk.next_batch().await? {
-                    refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
-                    let entries = batch.into_iter().map(|visit| TreeEntry {
-                        path: visit.path,
-                        stat: visit.node.map(|(_, stat)| stat),
-                    });
-                    if !rows.send_all(entries).await {
-                        return Ok(Vec::new());
-                    }
+    // On a terminal, after a second: how many nodes so far, and how fast.
+    let seen = Arc::new(AtomicUsize::new(0));
+    let line = ProgressLine::walking(Arc::clone(&seen), format!("ls -R {shown}"));
+    let stream = RowStream::spawn("ls -R", shown.clone(), "node", move |rows| async move {
+        let mut refused = 0usize;
+        while let Some(root) = roots.next().await? {
+            let mut walk = Walk::start(&zk, client.clone(), "ls -R", &root, options.clone());
+            while let Some(batch) = walk.next_batch().await? {
+                refused += batch.iter().filter(|visit| visit.refused.is_some()).count();
+                seen.fetch_add(batch.len(), Ordering::Relaxed);
+                let entries = batch.into_iter().map(|visit| TreeEntry {
+                    path: visit.path,
+                    stat: visit.node.map(|(_, stat)| stat),
+                });
+                if !rows.send_all(entries).await {
+                    return Ok(Vec::new());
                 }
             }
-            if let Some(err) = roots.unseen() {
-                return Err(err);
-            }
-            if refused > 0 {
-                let nodes = if refused == 1 { "node" } else { "nodes" };
-                return Err(ShellError::refused(
-                    "ls -R",
-                    shown,
-                    format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
-                ));
-            }
-            Ok(Vec::new())
-        },
-    )))
+        }
+        if let Some(err) = roots.unseen() {
+            return Err(err);
+        }
+        if refused > 0 {
+            let nodes = if refused == 1 { "node" } else { "nodes" };
+            return Err(ShellError::refused(
+                "ls -R",
+                shown,
+                format!("{refused} {nodes} could not be read (not authorized): what is below them is not listed"),
+            ));
+        }
+        Ok(Vec::new())
+    });
+    Ok(Reply::Stream(stream.with_progress(line)))
 }
