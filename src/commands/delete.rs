@@ -3,7 +3,7 @@
 //! `--dry-run` list what would go.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Args;
@@ -15,6 +15,7 @@ use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
 use crate::progress::{Progress, ProgressLine};
 use crate::shell::Shell;
+use crate::tree::glob;
 use crate::tree::{DEFAULT_PARALLEL, PostOrder, Walk, WalkOptions, count_to_delete, delete_subtree};
 use crate::zk::write::WriteOp;
 
@@ -31,6 +32,9 @@ const CONFIRM_ABOVE: usize = 1_000;
 /// -c and one-shot use never ask). --dry-run lists the nodes -r would delete, children
 /// before parents, and deletes nothing. -v deletes only if the data version is still VERSION.
 /// The root and /zookeeper are never deleted.
+///
+/// The path may be a glob: `delete '/locks/lock-*'` deletes every match in one transaction
+/// (all of them, or none if one is refused); with -r, each match's subtree in turn.
 ///
 /// Example: delete -r --dry-run /app/cache
 #[derive(Debug, Args)]
@@ -114,43 +118,109 @@ impl Run for Delete {
         if self.tree.dry_run && !self.recursive {
             return Err(ShellError::usage("delete: --dry-run lists a subtree: use it with -r"));
         }
-        let path = shell.resolve(&self.path)?;
-        refuse_protected(&path)?;
+        let (shown, targets) = targets(shell, &self.path, self.recursive).await?;
         if self.recursive {
-            return delete_tree(path, self.tree, shell).await;
+            return delete_trees(shown, targets, self.tree, shell).await;
         }
-        let op = WriteOp::Delete {
-            path,
-            version: self.version,
-        };
-        Ok(shell.submit(op).await?.reply(|_| Reply::done()))
+        // Children before parents: a pattern's matches come parents first.
+        let ops: Vec<WriteOp> = targets
+            .into_iter()
+            .rev()
+            .map(|path| WriteOp::Delete {
+                path,
+                version: self.version,
+            })
+            .collect();
+        if ops.len() == 1 || shell.txn().is_some() {
+            let count = ops.len();
+            let mut last = None;
+            for op in ops {
+                last = Some(shell.submit(op).await?);
+            }
+            return Ok(match last {
+                Some(submitted) if count == 1 => submitted.reply(|_| Reply::done()),
+                // Several queued in a transaction block: nothing to say until it commits.
+                _ => Reply::done(),
+            });
+        }
+        // The matches of a pattern go together or not at all.
+        shell.zk().commit("delete", &ops).await?;
+        Ok(Reply::value(Deleted {
+            path: shown,
+            deleted: ops.len(),
+        }))
     }
 }
 
 impl Run for DeleteAll {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let path = shell.resolve(&self.path)?;
-        refuse_protected(&path)?;
-        delete_tree(path, self.tree, shell).await
+        let (shown, targets) = targets(shell, &self.path, true).await?;
+        delete_trees(shown, targets, self.tree, shell).await
     }
 }
 
-async fn delete_tree(path: String, flags: TreeFlags, shell: &mut Shell) -> anyhow::Result<Reply> {
-    if flags.dry_run {
-        return dry_run(path, flags.parallel, shell).await;
+/// What `input` names: one path, or every match of a pattern (sorted, parents first; with
+/// `subtrees`, a match inside an earlier one is left to it). None of them may be the root or
+/// ZooKeeper's own tree.
+async fn targets(shell: &Shell, input: &str, subtrees: bool) -> anyhow::Result<(String, Vec<String>)> {
+    let op = if subtrees { OP } else { "delete" };
+    let matches = glob::expand(shell, op, input).await?;
+    let shown = if glob::is_glob(input) {
+        shell.resolve(input).unwrap_or_else(|_| input.to_string())
+    } else {
+        matches.first().cloned().unwrap_or_default()
+    };
+    let mut targets: Vec<String> = Vec::with_capacity(matches.len());
+    for path in matches {
+        refuse_protected(&path)?;
+        if subtrees && targets.last().is_some_and(|above| is_below(&path, above)) {
+            continue;
+        }
+        targets.push(path);
     }
+    Ok((shown, targets))
+}
+
+/// Whether `path` is strictly below `above`.
+fn is_below(path: &str, above: &str) -> bool {
+    above == "/" || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// `delete -r` of each target in turn: how many nodes went in all.
+async fn delete_trees(
+    shown: String,
+    targets: Vec<String>,
+    flags: TreeFlags,
+    shell: &mut Shell,
+) -> anyhow::Result<Reply> {
+    if flags.dry_run {
+        return dry_run(shown, targets, flags.parallel, shell).await;
+    }
+    let mut deleted = 0;
+    let count = targets.len();
+    for (done, path) in targets.into_iter().enumerate() {
+        match delete_tree(&path, &flags, shell).await {
+            Ok(n) => deleted += n,
+            Err(err) if done > 0 => {
+                let before = format!("{done} of {count} matches of {shown} were deleted before it ({deleted} nodes)");
+                return Err(err.context(before));
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(Reply::value(Deleted { path: shown, deleted }))
+}
+
+async fn delete_tree(path: &str, flags: &TreeFlags, shell: &mut Shell) -> anyhow::Result<usize> {
     shell.refuse_in_txn("delete -r cannot be part of a transaction")?;
     let started = Instant::now();
     let client = shell.zk().client().await?;
     // Recorded in the shell: a signal drops this future, and the runner then reports how
     // many nodes are known to be gone (batches already sent may still land).
-    let progress = shell.start_bulk(OP, &path, "deleted");
-    let deleted = count_then_delete(&path, &flags, &client, &progress, started, shell).await;
+    let progress = shell.start_bulk(OP, path, "deleted");
+    let deleted = count_then_delete(path, flags, &client, &progress, started, shell).await;
     shell.finish_bulk();
-    Ok(Reply::value(Deleted {
-        path,
-        deleted: deleted?,
-    }))
+    deleted
 }
 
 /// Counts the subtree (nothing is sent before the count succeeds: its error is the whole
@@ -184,37 +254,39 @@ async fn count_then_delete(
 
 /// `delete -r --dry-run`: the nodes that would go, in the order they would, streamed as the
 /// walk finds them; then how many on stderr.
-async fn dry_run(path: String, parallel: usize, shell: &Shell) -> anyhow::Result<Reply> {
-    let client = shell.zk().client().await?;
+async fn dry_run(shown: String, roots: Vec<String>, parallel: usize, shell: &Shell) -> anyhow::Result<Reply> {
+    let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
     let options = WalkOptions {
         parallel,
         ..WalkOptions::default()
     };
-    let mut walk = Walk::start(shell.zk(), client, OP, &path, options);
-    let line = ProgressLine::walking(walk.seen(), format!("{OP} --dry-run {path}"));
-    let root = path.clone();
-    let stream = RowStream::spawn(OP, path, "node", move |rows| async move {
-        let (mut order, mut complete) = (PostOrder::default(), Vec::new());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let line = ProgressLine::walking(Arc::clone(&seen), format!("{OP} --dry-run {shown}"));
+    let root = shown.clone();
+    let stream = RowStream::spawn(OP, shown, "node", move |rows| async move {
         let (mut count, mut refused) = (0usize, 0usize);
-        loop {
-            let batch = walk.next_batch().await?;
-            match &batch {
-                Some(visits) => {
-                    for visit in visits {
-                        refused += usize::from(visit.refused.is_some());
-                        order.visit(visit.path.clone(), visit.depth, &mut complete);
+        for start in roots {
+            let mut walk = Walk::start(&zk, client.clone(), OP, &start, options.clone());
+            let (mut order, mut complete) = (PostOrder::default(), Vec::new());
+            loop {
+                let batch = walk.next_batch().await?;
+                match &batch {
+                    Some(visits) => {
+                        seen.fetch_add(visits.len(), Ordering::Relaxed);
+                        for visit in visits {
+                            refused += usize::from(visit.refused.is_some());
+                            order.visit(visit.path.clone(), visit.depth, &mut complete);
+                        }
                     }
+                    None => order.finish(&mut complete),
                 }
-                None => order.finish(&mut complete),
-            }
-            for path in complete.drain(..) {
-                count += 1;
-                if !rows.send(WouldDelete { path }).await {
+                count += complete.len();
+                if !rows.send_all(complete.drain(..).map(|path| WouldDelete { path })).await {
                     return Ok(Vec::new());
                 }
-            }
-            if batch.is_none() {
-                break;
+                if batch.is_none() {
+                    break;
+                }
             }
         }
         if refused > 0 {

@@ -274,3 +274,61 @@ fn a_tree_that_keeps_growing_under_its_root_is_reported_exactly() {
 fn a_tree_that_grows_for_a_while_is_deleted_or_reported_exactly() {
     delete_while_growing("grow-some", false, 150);
 }
+
+#[test]
+fn a_glob_deletes_every_match_or_nothing() {
+    let (server, root) = namespace("delete-glob");
+    let paths: Vec<String> = ["a1", "a2", "a3", "a3/kid", "b1", "b1/x", "b1/x/y", "b2"]
+        .iter()
+        .map(|p| format!("{root}/{p}"))
+        .collect();
+    crate::support::tree::create_all(server, &paths);
+    // a3 has a child: the matches go together or not at all.
+    Zksh::new(server)
+        .args(["delete", &format!("{root}/a*")])
+        .run()
+        .code(1)
+        .one_line_error()
+        .stderr_contains("not empty");
+    let left = |server| {
+        let out = Zksh::new(server).args(["ls", "-R", &root]).run();
+        out.success();
+        out.lines().len()
+    };
+    assert_eq!(left(server), 9, "nothing was deleted");
+    Zksh::new(server)
+        .args(["delete", &format!("{root}/a3/kid")])
+        .run()
+        .success();
+    let out = Zksh::new(server)
+        .args(["delete", &format!("{root}/a?"), "-o", "json"])
+        .run();
+    out.success();
+    assert_eq!(out.json()["deleted"], 3);
+    // -r: each match's subtree; the dry run first lists them, children before parents.
+    let out = Zksh::new(server)
+        .args(["delete", "-r", "--dry-run", &format!("{root}/b*")])
+        .run();
+    out.success();
+    assert_eq!(
+        out.lines(),
+        vec![
+            format!("{root}/b1/x/y"),
+            format!("{root}/b1/x"),
+            format!("{root}/b1"),
+            format!("{root}/b2"),
+        ]
+    );
+    let out = Zksh::new(server)
+        .args(["delete", "-r", &format!("{root}/b*"), "-o", "json"])
+        .run();
+    out.success();
+    assert_eq!(out.json()["deleted"], 4);
+    assert_eq!(left(server), 1);
+    // ZooKeeper's own tree is refused before anything is sent.
+    Zksh::new(server)
+        .args(["delete", "-r", "/zookeeper/*"])
+        .run()
+        .code(2)
+        .stderr_contains("refusing to delete");
+}
