@@ -96,7 +96,7 @@ impl Render for Descendants {
 impl Run for Count {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let options = reading(self.parallel, true);
-        let (path, mut walk) = start_walk(shell, "count", self.path.as_deref(), options).await?;
+        let (path, mut walk, _line) = start_walk(shell, "count", self.path.as_deref(), options).await?;
         let mut totals = Totals::default();
         let mut closed = Vec::new();
         let mut unreadable = Unreadable::default();
@@ -124,7 +124,7 @@ impl Run for GetAllChildrenNumber {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let op = "getAllChildrenNumber";
         // Children lists only: a count needs no data.
-        let (path, mut walk) = start_walk(shell, op, Some(&self.path), reading(self.parallel, false)).await?;
+        let (path, mut walk, _line) = start_walk(shell, op, Some(&self.path), reading(self.parallel, false)).await?;
         let mut nodes: u64 = 0;
         let mut unreadable = Unreadable::default();
         while let Some(batch) = walk.next_batch().await? {

@@ -2,6 +2,8 @@
 //! subtree down to that depth, children before their parent, in one streaming pass.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 use serde::Serialize;
@@ -9,6 +11,7 @@ use serde::Serialize;
 use crate::commands::Run;
 use crate::commands::walked::{Unreadable, reading};
 use crate::output::{Render, Reply, RowStream, human_bytes};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::glob::Roots;
 use crate::tree::totals::{Subtree, Totals, node_size};
@@ -93,11 +96,11 @@ impl Run for Du {
         let (zk, client) = (shell.zk().clone(), shell.zk().client().await?);
         let shown = roots.shown().to_string();
         let (depth, exact) = (self.depth.unwrap_or(0), self.bytes);
-        Ok(Reply::Stream(RowStream::spawn(
-            "du",
-            shown.clone(),
-            "subtree",
-            move |rows| async move {
+        // On a terminal, after a second: how many nodes so far, and how fast.
+        let seen = Arc::new(AtomicUsize::new(0));
+        let line = ProgressLine::walking(Arc::clone(&seen), format!("du {}", roots.shown()));
+        Ok(Reply::Stream(
+            RowStream::spawn("du", shown.clone(), "subtree", move |rows| async move {
                 let mut unreadable = Unreadable::default();
                 // Each match of a pattern is a subtree of its own, as each argument is to du.
                 while let Some(root) = roots.next().await? {
@@ -108,6 +111,7 @@ impl Run for Du {
                     while !walk_over {
                         match walk.next_batch().await? {
                             Some(batch) => {
+                                seen.fetch_add(batch.len(), Ordering::Relaxed);
                                 for visit in batch {
                                     unreadable.see(&visit);
                                     totals.visit(node_size(visit), &mut closed);
@@ -128,8 +132,9 @@ impl Run for Du {
                 }
                 unreadable.outcome("du", &shown, "not counted")?;
                 Ok(Vec::new())
-            },
-        )))
+            })
+            .with_progress(line),
+        ))
     }
 }
 

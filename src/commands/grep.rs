@@ -14,6 +14,7 @@ use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::stream::Unmet;
 use crate::output::{Render, Reply, RowStream};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
 
@@ -142,6 +143,7 @@ impl Run for Grep {
             ..WalkOptions::default()
         };
         let mut walk = Walk::start(shell.zk(), client, "grep", &path, options);
+        let line = ProgressLine::walking(walk.seen(), format!("grep {path}"));
         let paths_only = self.files_with_matches;
         let root = path.clone();
         Ok(Reply::Stream(RowStream::spawn(
@@ -198,7 +200,8 @@ impl Run for Grep {
                 }
                 Ok(skipped.map(|s| format!("grep {root}: {s}")).into_iter().collect())
             },
-        )))
+        )
+        .with_progress(line)))
     }
 }
 

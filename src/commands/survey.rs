@@ -188,7 +188,7 @@ impl Render for SurveyReport {
 impl Run for Survey {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let options = reading(self.parallel, true);
-        let (path, mut walk) = start_walk(shell, "survey", self.path.as_deref(), options).await?;
+        let (path, mut walk, _line) = start_walk(shell, "survey", self.path.as_deref(), options).await?;
         let mut surveyor = Surveyor::new(self.top);
         let mut unreadable = Unreadable::default();
         while let Some(batch) = walk.next_batch().await? {

@@ -141,13 +141,10 @@ impl Run for Tree {
             max_depth: limit,
             ..reading(self.parallel, true)
         };
-        let (path, mut walk) = start_walk(shell, "tree", self.path.as_deref(), options).await?;
+        let (path, mut walk, line) = start_walk(shell, "tree", self.path.as_deref(), options).await?;
         let root = path.clone();
-        Ok(Reply::Stream(RowStream::spawn(
-            "tree",
-            path,
-            "node",
-            move |rows| async move {
+        Ok(Reply::Stream(
+            RowStream::spawn("tree", path, "node", move |rows| async move {
                 let mut drawing = Drawing::default();
                 let mut unreadable = Unreadable::default();
                 while let Some(batch) = walk.next_batch().await? {
@@ -162,8 +159,9 @@ impl Run for Tree {
                 }
                 unreadable.outcome("tree", &root, "not drawn")?;
                 Ok(Vec::new())
-            },
-        )))
+            })
+            .with_progress(line),
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::errors::ShellError;
 use crate::output::{Document, Reply, RowStream};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::{Visit, Walk, WalkOptions};
 
@@ -16,17 +17,18 @@ pub fn reading(parallel: usize, data: bool) -> WalkOptions {
     }
 }
 
-/// Resolves `path` (default: the current node) and starts walking it: the absolute path
-/// and the walk.
+/// Resolves `path` (default: the current node) and starts walking it: the absolute path,
+/// the walk, and its progress line (shown on a terminal once the walk lasts a second).
 pub async fn start_walk(
     shell: &mut Shell,
     op: &'static str,
     path: Option<&str>,
     options: WalkOptions,
-) -> anyhow::Result<(String, Walk)> {
+) -> anyhow::Result<(String, Walk, ProgressLine)> {
     let (path, client) = shell.target(path.unwrap_or(".")).await?;
     let walk = Walk::start(shell.zk(), client, op, &path, options);
-    Ok((path, walk))
+    let line = ProgressLine::walking(walk.seen(), format!("{op} {path}"));
+    Ok((path, walk, line))
 }
 
 /// Nodes the walk found but could not read (not authorized): what is below them is unknown.

@@ -5,6 +5,8 @@ mod exec;
 mod predicates;
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 use serde::Serialize;
@@ -14,6 +16,7 @@ use crate::cli::OutputFormat;
 use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::glob::Roots;
 use crate::tree::{DEFAULT_PARALLEL, Walk, WalkOptions};
@@ -106,15 +109,16 @@ impl Run for Find {
         let nul = self.print0;
         let mut exec = self.exec.map(Exec::new);
         let root = roots.shown().to_string();
-        Ok(Reply::Stream(RowStream::spawn(
-            "find",
-            root.clone(),
-            "node",
-            move |rows| async move {
+        // On a terminal, after a second: how many nodes so far, and how fast.
+        let seen = Arc::new(AtomicUsize::new(0));
+        let line = ProgressLine::walking(Arc::clone(&seen), format!("find {}", roots.shown()));
+        Ok(Reply::Stream(
+            RowStream::spawn("find", root.clone(), "node", move |rows| async move {
                 let mut refused = 0usize;
                 while let Some(start) = roots.next().await? {
                     let mut walk = Walk::start(&zk, client.clone(), "find", &start, options.clone());
                     while let Some(batch) = walk.next_batch().await? {
+                        seen.fetch_add(batch.len(), Ordering::Relaxed);
                         let mut found = Vec::new();
                         for visit in batch {
                             refused += usize::from(visit.refused.is_some());
@@ -156,8 +160,9 @@ impl Run for Find {
                 } else {
                     Err(ShellError::refused("find", root, problems.join("; ")))
                 }
-            },
-        )))
+            })
+            .with_progress(line),
+        ))
     }
 }
 
