@@ -17,7 +17,7 @@ use crate::output::{Document, write_document};
 use crate::progress::ProgressLine;
 
 /// Rows waiting to be rendered: a producer this far ahead of the terminal waits.
-const ROW_BUFFER: usize = 64;
+const ROW_BUFFER: usize = 16;
 /// Rows taken from the channel ahead of one write when they arrive faster than they can be
 /// written.
 const FLUSH_ROWS: usize = 4096;

@@ -23,7 +23,7 @@ pub const DEFAULT_PARALLEL: usize = 8;
 const BATCH_OPS: usize = 200;
 /// Replies read ahead of what was handed out, in bytes (estimated for batches in flight):
 /// what keeps memory flat when every parent has thousands of children.
-const AHEAD_BYTES: usize = 4 << 20;
+const AHEAD_BYTES: usize = 2 << 20;
 /// What a node's reply is guessed to weigh at a depth not seen yet.
 const FIRST_GUESS: f64 = 256.0;
 /// Nodes in the one batch that probes a depth not seen yet: few, as each may have thousands of
@@ -411,19 +411,26 @@ impl Walker {
                 // Nothing below a root that cannot be read: the walk has nothing to say.
                 return Err(ZkError::new(self.op, &self.root, err.clone()).into());
             }
+            let count = children.as_ref().map(Vec::len);
+            let descend = self.options.max_depth.is_none_or(|max| depth < max);
+            // Only a node with children to visit keeps its path (as their parent's).
+            let path = match children.filter(|names| descend && !names.is_empty()) {
+                Some(names) => {
+                    let path = fetched.path.clone();
+                    self.stack.push(Group::new(Some(fetched.path), depth + 1, names));
+                    path
+                }
+                None => fetched.path,
+            };
             out.push(Visit {
-                path: fetched.path.clone(),
+                path,
                 depth,
                 last,
-                children: children.as_ref().map(Vec::len),
+                children: count,
                 node,
                 refused,
             });
             self.seen.fetch_add(1, Ordering::Relaxed);
-            let descend = self.options.max_depth.is_none_or(|max| depth < max);
-            if let Some(names) = children.filter(|names| descend && !names.is_empty()) {
-                self.stack.push(Group::new(Some(fetched.path), depth + 1, names));
-            }
         }
         Ok(false)
     }
@@ -651,6 +658,11 @@ impl Walker {
             Err(_) => return Err(self.zk.deadline_error(self.op, &first_path)),
             Ok(Err(err)) => {
                 // Which retry, if any, gets past a batch that failed as a whole.
+                // A server older than 3.6 answers a multi-read with Unimplemented and drops the
+                // connection (its UnimplementedRequestProcessor); the session lives on, and
+                // the client reconnects. From then on, every batch goes as single requests,
+                // the ones that were in flight on that connection included.
+                let single = single || self.single_requests;
                 let retry = if matches!(err, zk::Error::Unimplemented) && !single {
                     self.single_requests = true;
                     vec![(keys, true)]
