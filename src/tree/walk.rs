@@ -198,6 +198,18 @@ impl Group {
         }
     }
 
+    /// The group of a node's children, with what was read of them early.
+    fn below(parent: String, depth: usize, names: Vec<String>, early: VecDeque<Option<Fetched>>, sent: usize) -> Group {
+        Group {
+            parent: Some(parent),
+            depth,
+            names,
+            next: 0,
+            sent,
+            ready: early,
+        }
+    }
+
     /// Files the reply for the name at `index` (asked about, not handed out yet).
     fn file(&mut self, index: usize, fetched: Fetched) {
         let slot = index - self.next;
@@ -223,10 +235,20 @@ impl Group {
     }
 }
 
-/// A node asked about: where it sits in the frontier, and what was asked.
+/// Where a reply is filed.
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    /// The name at `index` of the group at `group` on the stack.
+    Node { group: usize, index: usize },
+    /// Child `child` (in sorted order) of the node at `index` of group `group`, read while
+    /// that node's reply waits to be handed out: the walk reads ahead across the boundary
+    /// between one sibling's subtree and the next, so the pipeline never drains there.
+    Early { group: usize, index: usize, child: usize },
+}
+
+/// A node asked about: where its reply goes, and what was asked.
 struct Key {
-    group: usize,
-    index: usize,
+    slot: Slot,
     depth: usize,
     path: String,
     children: bool,
@@ -242,10 +264,36 @@ impl Key {
 /// What the server said about one node.
 struct Fetched {
     path: String,
+    /// Sorted as they come in: early replies are filed by a child's place in this order.
     children: Option<Result<Vec<String>, zk::Error>>,
     node: Option<Result<(Vec<u8>, Stat), zk::Error>>,
     /// What it weighs while it waits to be handed out.
     bytes: usize,
+    /// Replies for its first children, asked before it was handed out (`Slot::Early`), and
+    /// how many children were asked about so far.
+    early: VecDeque<Option<Fetched>>,
+    early_sent: usize,
+}
+
+impl Fetched {
+    /// Files the reply for its child at `child` (sorted order).
+    fn file_early(&mut self, child: usize, fetched: Fetched) {
+        if self.early.len() <= child {
+            self.early.resize_with(child + 1, || None);
+        }
+        self.early[child] = Some(fetched);
+    }
+
+    fn new(path: String) -> Fetched {
+        Fetched {
+            path,
+            children: None,
+            node: None,
+            bytes: 0,
+            early: VecDeque::new(),
+            early_sent: 0,
+        }
+    }
 }
 
 enum Reply {
@@ -265,6 +313,19 @@ struct InFlight<'c> {
     probed: Vec<usize>,
     /// Sent as single requests (a server without multi-read, or a batch that failed whole).
     single: bool,
+}
+
+/// A batch being put together by `next_keys`.
+struct Batch {
+    keys: Vec<Key>,
+    ops: usize,
+    bytes: usize,
+    guess: usize,
+    budget: usize,
+    room: usize,
+    chroot: usize,
+    /// Nothing else is in flight.
+    idle: bool,
 }
 
 struct Walker {
@@ -372,13 +433,21 @@ impl Walker {
             let Some(fetched) = top.take_next() else {
                 return Ok(false);
             };
-            self.held -= fetched.bytes;
+            let Fetched {
+                path,
+                children,
+                node,
+                bytes,
+                early,
+                early_sent,
+            } = fetched;
+            self.held -= bytes;
             top.next += 1;
             let last = top.next == top.names.len();
             let depth = top.depth;
-            let gone = matches!(fetched.children, Some(Err(zk::Error::NoNode)))
-                || matches!(fetched.node, Some(Err(zk::Error::NoNode)));
+            let gone = matches!(children, Some(Err(zk::Error::NoNode))) || matches!(node, Some(Err(zk::Error::NoNode)));
             if gone {
+                self.held -= early.iter().flatten().map(|e| e.bytes).sum::<usize>();
                 // Deleted while we walked: skipped, unless it is the root.
                 if depth == 0 && !self.options.root_may_vanish {
                     return Err(ZkError::new(self.op, &self.root, zk::Error::NoNode).into());
@@ -386,7 +455,7 @@ impl Walker {
                 continue;
             }
             let mut refused = None;
-            let node = match fetched.node {
+            let node = match node {
                 Some(Ok(node)) => Some(node),
                 Some(Err(err)) => {
                     refused = Some(err);
@@ -394,11 +463,8 @@ impl Walker {
                 }
                 None => None,
             };
-            let children = match fetched.children {
-                Some(Ok(mut names)) => {
-                    names.sort_unstable();
-                    Some(names)
-                }
+            let children = match children {
+                Some(Ok(names)) => Some(names),
                 Some(Err(err)) => {
                     refused.get_or_insert(err);
                     None
@@ -412,15 +478,17 @@ impl Walker {
                 return Err(ZkError::new(self.op, &self.root, err.clone()).into());
             }
             let count = children.as_ref().map(Vec::len);
-            let descend = self.options.max_depth.is_none_or(|max| depth < max);
             // Only a node with children to visit keeps its path (as their parent's).
-            let path = match children.filter(|names| descend && !names.is_empty()) {
+            let path = match children.filter(|names| self.descends(depth) && !names.is_empty()) {
                 Some(names) => {
-                    let path = fetched.path.clone();
-                    self.stack.push(Group::new(Some(fetched.path), depth + 1, names));
+                    let below = Group::below(path.clone(), depth + 1, names, early, early_sent);
+                    self.stack.push(below);
                     path
                 }
-                None => fetched.path,
+                None => {
+                    self.held -= early.iter().flatten().map(|e| e.bytes).sum::<usize>();
+                    path
+                }
             };
             out.push(Visit {
                 path,
@@ -470,8 +538,10 @@ impl Walker {
     }
 
     /// The next nodes to ask about, in the order they will be handed out: the deepest group
-    /// first, then the ones below it on the stack. Nodes that need no request (at the depth
-    /// limit, no data asked) are settled here.
+    /// first, then the ones below it on the stack; in each, its names not asked about yet,
+    /// then the first children of the nodes whose replies wait to be handed out (read early,
+    /// so that the next sibling's subtree is under way while this one finishes). Nodes that
+    /// need no request (at the depth limit, no data asked) are settled here.
     ///
     /// Replies are read ahead within a byte budget, from what nodes at each depth were seen
     /// to weigh. A depth not seen yet is probed with one small batch first (a level of
@@ -479,75 +549,147 @@ impl Walker {
     /// nothing is in flight, a batch goes out whatever was read ahead: the node handed out
     /// next is in it, so the walk always moves.
     fn next_keys(&mut self, nothing_in_flight: bool) -> Vec<Key> {
-        let (limit, chroot) = (
-            self.zk.profile().max_request_size,
-            self.zk.profile().chroot().map_or(0, str::len),
-        );
-        let room = limit.saturating_sub(64);
-        let mut keys: Vec<Key> = Vec::new();
-        let (mut ops, mut bytes, mut guess) = (0, 0, 0);
         let mut budget = AHEAD_BYTES.saturating_sub(self.held + self.guessed);
         if nothing_in_flight {
             budget = budget.max(IDLE_BYTES);
         }
+        let mut batch = Batch {
+            keys: Vec::new(),
+            ops: 0,
+            bytes: 0,
+            guess: 0,
+            budget,
+            room: self.zk.profile().max_request_size.saturating_sub(64),
+            chroot: self.zk.profile().chroot().map_or(0, str::len),
+            idle: nothing_in_flight,
+        };
         for group in (0..self.stack.len()).rev() {
-            loop {
+            while self.stack[group].sent < self.stack[group].names.len() {
                 let g = &self.stack[group];
-                if g.sent == g.names.len() {
-                    break;
-                }
-                let (index, depth) = (g.sent, g.depth);
-                let children = self.options.max_depth.is_none_or(|max| depth < max) || depth == 0;
-                let data = self.options.data;
-                if !children && !data {
+                let (index, depth, path) = (g.sent, g.depth, g.path(g.sent));
+                let slot = Slot::Node { group, index };
+                if !self.asks(depth) {
                     // Listed by its parent a moment ago; nothing more to ask.
-                    let path = g.path(index);
-                    let g = &mut self.stack[group];
-                    g.sent += 1;
-                    g.file(
-                        index,
-                        Fetched {
-                            path,
-                            children: None,
-                            node: None,
-                            bytes: 0,
-                        },
-                    );
+                    self.stack[group].sent += 1;
+                    self.file(slot, Fetched::new(path));
                     continue;
                 }
-                let first = keys.is_empty();
-                let probing = self.weight.get(depth).copied().flatten().is_none();
-                if probing {
-                    let probes_here = keys.iter().filter(|key| key.depth == depth).count();
-                    let probed_elsewhere = self.probes.get(depth).is_some_and(|n| *n > 0);
-                    if probes_here >= PROBE_NODES || (probed_elsewhere && !(first && nothing_in_flight)) {
-                        return keys;
+                if !self.admit(&mut batch, slot, depth, path) {
+                    return batch.keys;
+                }
+                self.stack[group].sent += 1;
+            }
+            let (next, depth) = (self.stack[group].next, self.stack[group].depth);
+            if !self.descends(depth) {
+                continue;
+            }
+            for waiting in 0..self.stack[group].ready.len() {
+                loop {
+                    let Some(Some(parent)) = self.stack[group].ready.get(waiting) else {
+                        break;
+                    };
+                    let Some(Ok(names)) = &parent.children else {
+                        break;
+                    };
+                    let child = parent.early_sent;
+                    let Some(name) = names.get(child) else {
+                        break;
+                    };
+                    let path = child_path(&parent.path, name);
+                    let slot = Slot::Early {
+                        group,
+                        index: next + waiting,
+                        child,
+                    };
+                    let asks = self.asks(depth + 1);
+                    if asks && !self.admit(&mut batch, slot, depth + 1, path.clone()) {
+                        return batch.keys;
+                    }
+                    if let Some(Some(parent)) = self.stack[group].ready.get_mut(waiting) {
+                        parent.early_sent += 1;
+                    }
+                    if !asks {
+                        self.file(slot, Fetched::new(path));
                     }
                 }
-                let weight = self.guess(depth);
-                if guess + weight > budget && !(first && nothing_in_flight) {
-                    return keys;
-                }
-                let key = Key {
-                    group,
-                    index,
-                    depth,
-                    path: g.path(index),
-                    children,
-                    data,
-                };
-                let cost = key.ops() * limits::children_read_size(&key.path, chroot);
-                if !first && (ops + key.ops() > BATCH_OPS || bytes + cost > room) {
-                    return keys;
-                }
-                ops += key.ops();
-                bytes += cost;
-                guess += weight;
-                self.stack[group].sent += 1;
-                keys.push(key);
             }
         }
-        keys
+        batch.keys
+    }
+
+    /// Whether a node at `depth` needs a request: its children, or its data.
+    fn asks(&self, depth: usize) -> bool {
+        self.options.data || self.lists(depth)
+    }
+
+    /// Whether a node at `depth` has its children listed (the root's always are: that is how
+    /// the walk learns it exists).
+    fn lists(&self, depth: usize) -> bool {
+        depth == 0 || self.descends(depth)
+    }
+
+    /// Whether the walk goes below `depth`.
+    fn descends(&self, depth: usize) -> bool {
+        self.options.max_depth.is_none_or(|max| depth < max)
+    }
+
+    /// Adds a read of `path` to the batch; false when it does not fit (the request-size
+    /// limit, the operations per batch, the read-ahead budget, a depth being probed).
+    fn admit(&self, batch: &mut Batch, slot: Slot, depth: usize, path: String) -> bool {
+        let first = batch.keys.is_empty();
+        if self.weight.get(depth).copied().flatten().is_none() {
+            let probes_here = batch.keys.iter().filter(|key| key.depth == depth).count();
+            let probed_elsewhere = self.probes.get(depth).is_some_and(|n| *n > 0);
+            if probes_here >= PROBE_NODES || (probed_elsewhere && !(first && batch.idle)) {
+                return false;
+            }
+        }
+        let weight = self.guess(depth);
+        // The node handed out next is always asked about, budget or not.
+        if batch.guess + weight > batch.budget && !(first && batch.idle) {
+            return false;
+        }
+        let key = Key {
+            slot,
+            depth,
+            path,
+            children: self.lists(depth),
+            data: self.options.data,
+        };
+        let cost = key.ops() * limits::children_read_size(&key.path, batch.chroot);
+        if !first && (batch.ops + key.ops() > BATCH_OPS || batch.bytes + cost > batch.room) {
+            return false;
+        }
+        batch.ops += key.ops();
+        batch.bytes += cost;
+        batch.guess += weight;
+        batch.keys.push(key);
+        true
+    }
+
+    /// Files a reply where it belongs. An early child whose parent was handed out meanwhile
+    /// goes to the parent's group, just above the parent's own.
+    fn file(&mut self, slot: Slot, fetched: Fetched) {
+        match slot {
+            Slot::Node { group, index } => self.stack[group].file(index, fetched),
+            Slot::Early { group, index, child } => {
+                let g = &mut self.stack[group];
+                if index >= g.next {
+                    if let Some(Some(parent)) = g.ready.get_mut(index - g.next) {
+                        parent.file_early(child, fetched);
+                        return;
+                    }
+                } else if let Some(below) = self.stack.get_mut(group + 1)
+                    && below.parent.as_deref() == Some(crate::path::parent_of(&fetched.path))
+                    && child >= below.next
+                {
+                    below.file(child, fetched);
+                    return;
+                }
+                // Its parent is gone from the walk (deleted meanwhile): so is the reply.
+                self.held -= fetched.bytes;
+            }
+        }
     }
 
     /// What a node's replies at `depth` are guessed to weigh.
@@ -696,12 +838,7 @@ impl Walker {
         };
         let mut replies = replies.into_iter();
         for key in keys {
-            let mut fetched = Fetched {
-                path: key.path,
-                children: None,
-                node: None,
-                bytes: 0,
-            };
+            let mut fetched = Fetched::new(key.path);
             if key.data {
                 fetched.node = replies.next().map(|reply| match reply {
                     Ok(Reply::Data(data, stat)) => Ok((data, stat)),
@@ -711,7 +848,11 @@ impl Walker {
             }
             if key.children {
                 fetched.children = replies.next().map(|reply| match reply {
-                    Ok(Reply::Children(names)) => Ok(names),
+                    // Sorted now: children read early are filed by their place in this order.
+                    Ok(Reply::Children(mut names)) => {
+                        names.sort_unstable();
+                        Ok(names)
+                    }
                     Ok(Reply::Data(..)) => Err(zk::Error::MarshallingError),
                     Err(err) => Err(err),
                 });
@@ -727,7 +868,7 @@ impl Walker {
             fetched.bytes = data_bytes + names_bytes + fetched.path.len();
             self.learn(key.depth, fetched.bytes);
             self.held += fetched.bytes;
-            self.stack[key.group].file(key.index, fetched);
+            self.file(key.slot, fetched);
         }
         Ok(())
     }
