@@ -584,10 +584,7 @@ impl Walker {
                 continue;
             }
             for waiting in 0..self.stack[group].ready.len() {
-                loop {
-                    let Some(Some(parent)) = self.stack[group].ready.get(waiting) else {
-                        break;
-                    };
+                while let Some(Some(parent)) = self.stack[group].ready.get(waiting) {
                     let Some(Ok(names)) = &parent.children else {
                         break;
                     };
