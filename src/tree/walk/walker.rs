@@ -1,0 +1,426 @@
+//! The walk itself, in its task: which nodes to ask about next and in what batches, the
+//! replies filed into the frontier, and visits handed out in depth-first order.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::mpsc;
+use zookeeper_client::{self as zk, Client};
+
+use super::frontier::{Fetched, Group, Key, Slot};
+use super::requests::InFlight;
+use super::{Visit, WalkOptions};
+use crate::errors::ZkError;
+use crate::path::child_path;
+use crate::zk::{Zk, limits};
+
+/// Read operations per multi request (fewer for long paths: the request-size limit).
+const BATCH_OPS: usize = 200;
+/// Replies read ahead of what was handed out, in bytes (estimated for batches in flight):
+/// what keeps memory flat when every parent has thousands of children.
+const AHEAD_BYTES: usize = 2 << 20;
+/// What a node's reply is guessed to weigh at a depth not seen yet.
+const FIRST_GUESS: f64 = 256.0;
+/// Nodes in the one batch that probes a depth not seen yet: few, as each may have thousands of
+/// children (32 parents of 10,000 children each took a walk of a million nodes to 30 MB).
+const PROBE_NODES: usize = 4;
+/// What a batch may read ahead when nothing else is in flight, whatever is held already.
+const IDLE_BYTES: usize = 1 << 20;
+/// Visits handed over at once: fewer channel hand-offs (and thread wake-ups) on a fast walk.
+const HANDOFF: usize = 1024;
+/// Visits worth handing over early, while the walk waits on the network.
+const EARLY_HANDOFF: usize = 128;
+/// Attempts at a batch whose connection dropped (reads are safe to repeat).
+pub(super) const ATTEMPTS: u8 = 3;
+
+/// A batch being put together by `next_keys`.
+pub(super) struct Batch {
+    pub(super) keys: Vec<Key>,
+    pub(super) ops: usize,
+    pub(super) bytes: usize,
+    pub(super) guess: usize,
+    pub(super) budget: usize,
+    pub(super) room: usize,
+    pub(super) chroot: usize,
+    /// Nothing else is in flight.
+    pub(super) idle: bool,
+}
+
+pub(super) struct Walker {
+    pub(super) zk: Zk,
+    pub(super) op: &'static str,
+    pub(super) root: String,
+    pub(super) options: WalkOptions,
+    pub(super) seen: Arc<AtomicUsize>,
+    /// Depth first: the last group is the deepest, handed out first.
+    pub(super) stack: Vec<Group>,
+    /// Bytes held in the groups' replies not handed out yet.
+    pub(super) held: usize,
+    /// Bytes guessed for the batches in flight.
+    pub(super) guessed: usize,
+    /// Reply weight per node, by depth, from what came back so far.
+    pub(super) weight: Vec<Option<f64>>,
+    /// Batches in flight that probe a depth whose weight is not known yet, by depth.
+    pub(super) probes: Vec<usize>,
+    /// The server has no multi-read (older than 3.6): one request per read, pipelined.
+    pub(super) single_requests: bool,
+}
+
+impl Walker {
+    pub(super) fn new(zk: Zk, op: &'static str, root: String, options: WalkOptions, seen: Arc<AtomicUsize>) -> Walker {
+        let stack = vec![Group::new(None, 0, vec![root.clone()])];
+        Walker {
+            zk,
+            op,
+            root,
+            options,
+            seen,
+            stack,
+            held: 0,
+            guessed: 0,
+            weight: Vec::new(),
+            probes: Vec::new(),
+            single_requests: std::env::var_os("ZKSH_NO_MULTI_READ").is_some(),
+        }
+    }
+
+    pub(super) async fn run<'c>(
+        mut self,
+        client: &'c Client,
+        tx: &mpsc::Sender<anyhow::Result<Vec<Visit>>>,
+    ) -> anyhow::Result<()> {
+        let mut in_flight: VecDeque<InFlight<'c>> = VecDeque::new();
+        let mut out = Vec::with_capacity(HANDOFF);
+        let mut handed_over = false;
+        loop {
+            if self.hand_out(&mut out)? {
+                break;
+            }
+            // Requests go out before the hand-over, which may wait for the reader.
+            self.fill(client, &mut in_flight)?;
+            if out.len() >= HANDOFF {
+                let full = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
+                handed_over = true;
+                if tx.send(Ok(full)).await.is_err() {
+                    return Ok(());
+                }
+                continue;
+            }
+            let Some(batch) = in_flight.pop_front() else {
+                if self.front_is_ready() {
+                    // Settled without a request (at the depth limit): hand it out.
+                    continue;
+                }
+                // Nothing asked and nothing ready: every node was handed out.
+                break;
+            };
+            // Whatever is ready goes out before waiting on the network when there is enough
+            // of it, or when nothing went out yet: the first lines of a long walk show at once.
+            if out.len() >= EARLY_HANDOFF || (!out.is_empty() && !handed_over) {
+                handed_over = true;
+                let ready = std::mem::replace(&mut out, Vec::with_capacity(HANDOFF));
+                if tx.send(Ok(ready)).await.is_err() {
+                    return Ok(());
+                }
+            }
+            self.receive(client, batch, &mut in_flight).await?;
+        }
+        if !out.is_empty() {
+            tx.send(Ok(out)).await.ok();
+        }
+        Ok(())
+    }
+
+    /// Whether the node to hand out next is known already.
+    fn front_is_ready(&self) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|top| top.next == top.names.len() || matches!(top.ready.front(), Some(Some(_))))
+    }
+
+    /// Hands out every node whose reply is in, in order; true when the walk is complete.
+    fn hand_out(&mut self, out: &mut Vec<Visit>) -> anyhow::Result<bool> {
+        while out.len() < HANDOFF {
+            let Some(top) = self.stack.last_mut() else {
+                return Ok(true);
+            };
+            if top.next == top.names.len() {
+                self.stack.pop();
+                continue;
+            }
+            let Some(fetched) = top.take_next() else {
+                return Ok(false);
+            };
+            let Fetched {
+                path,
+                children,
+                node,
+                bytes,
+                early,
+                early_sent,
+            } = fetched;
+            self.held -= bytes;
+            top.next += 1;
+            let last = top.next == top.names.len();
+            let depth = top.depth;
+            let gone = matches!(children, Some(Err(zk::Error::NoNode))) || matches!(node, Some(Err(zk::Error::NoNode)));
+            if gone {
+                self.held -= early.iter().flatten().map(|e| e.bytes).sum::<usize>();
+                // Deleted while we walked: skipped, unless it is the root.
+                if depth == 0 && !self.options.root_may_vanish {
+                    return Err(ZkError::new(self.op, &self.root, zk::Error::NoNode).into());
+                }
+                continue;
+            }
+            let mut refused = None;
+            let node = match node {
+                Some(Ok(node)) => Some(node),
+                Some(Err(err)) => {
+                    refused = Some(err);
+                    None
+                }
+                None => None,
+            };
+            let children = match children {
+                Some(Ok(names)) => Some(names),
+                Some(Err(err)) => {
+                    refused.get_or_insert(err);
+                    None
+                }
+                None => None,
+            };
+            if depth == 0
+                && let Some(err) = &refused
+            {
+                // Nothing below a root that cannot be read: the walk has nothing to say.
+                return Err(ZkError::new(self.op, &self.root, err.clone()).into());
+            }
+            let count = children.as_ref().map(Vec::len);
+            // Only a node with children to visit keeps its path (as their parent's).
+            let path = match children.filter(|names| self.descends(depth) && !names.is_empty()) {
+                Some(names) => {
+                    let below = Group::below(path.clone(), depth + 1, names, early, early_sent);
+                    self.stack.push(below);
+                    path
+                }
+                None => {
+                    self.held -= early.iter().flatten().map(|e| e.bytes).sum::<usize>();
+                    path
+                }
+            };
+            out.push(Visit {
+                path,
+                depth,
+                last,
+                children: count,
+                node,
+                refused,
+            });
+            self.seen.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(false)
+    }
+
+    /// Sends batches of the nodes to be handed out soonest until the window is full, the
+    /// read-ahead budget is spent, or every known node was asked about.
+    fn fill<'c>(&mut self, client: &'c Client, in_flight: &mut VecDeque<InFlight<'c>>) -> anyhow::Result<()> {
+        let parallel = self.options.parallel.max(1);
+        while in_flight.len() < parallel {
+            let keys = self.next_keys(in_flight.is_empty());
+            if keys.is_empty() {
+                return Ok(());
+            }
+            let guess = keys.iter().map(|key| self.guess(key.depth)).sum();
+            self.guessed += guess;
+            let single = self.single_requests;
+            let reply = self.send(client, &keys, single)?;
+            let mut probed: Vec<usize> = keys.iter().map(|key| key.depth).collect();
+            probed.dedup();
+            probed.retain(|depth| self.weight.get(*depth).copied().flatten().is_none());
+            for depth in &probed {
+                if self.probes.len() <= *depth {
+                    self.probes.resize(depth + 1, 0);
+                }
+                self.probes[*depth] += 1;
+            }
+            in_flight.push_back(InFlight {
+                keys,
+                reply,
+                guess,
+                attempt: 1,
+                single,
+                probed,
+            });
+        }
+        Ok(())
+    }
+
+    /// The next nodes to ask about, in the order they will be handed out: the deepest group
+    /// first, then the ones below it on the stack; in each, its names not asked about yet,
+    /// then the first children of the nodes whose replies wait to be handed out (read early,
+    /// so that the next sibling's subtree is under way while this one finishes). Nodes that
+    /// need no request (at the depth limit, no data asked) are settled here.
+    ///
+    /// Replies are read ahead within a byte budget, from what nodes at each depth were seen
+    /// to weigh. A depth not seen yet is probed with one small batch first (a level of
+    /// parents with a thousand children each weighs a hundred times a level of leaves). When
+    /// nothing is in flight, a batch goes out whatever was read ahead: the node handed out
+    /// next is in it, so the walk always moves.
+    fn next_keys(&mut self, nothing_in_flight: bool) -> Vec<Key> {
+        let mut budget = AHEAD_BYTES.saturating_sub(self.held + self.guessed);
+        if nothing_in_flight {
+            budget = budget.max(IDLE_BYTES);
+        }
+        let mut batch = Batch {
+            keys: Vec::new(),
+            ops: 0,
+            bytes: 0,
+            guess: 0,
+            budget,
+            room: self.zk.profile().max_request_size.saturating_sub(64),
+            chroot: self.zk.profile().chroot().map_or(0, str::len),
+            idle: nothing_in_flight,
+        };
+        for group in (0..self.stack.len()).rev() {
+            while self.stack[group].sent < self.stack[group].names.len() {
+                let g = &self.stack[group];
+                let (index, depth, path) = (g.sent, g.depth, g.path(g.sent));
+                let slot = Slot::Node { group, index };
+                if !self.asks(depth) {
+                    // Listed by its parent a moment ago; nothing more to ask.
+                    self.stack[group].sent += 1;
+                    self.file(slot, Fetched::new(path));
+                    continue;
+                }
+                if !self.admit(&mut batch, slot, depth, path) {
+                    return batch.keys;
+                }
+                self.stack[group].sent += 1;
+            }
+            let (next, depth) = (self.stack[group].next, self.stack[group].depth);
+            if !self.descends(depth) {
+                continue;
+            }
+            for waiting in 0..self.stack[group].ready.len() {
+                while let Some(Some(parent)) = self.stack[group].ready.get(waiting) {
+                    let Some(Ok(names)) = &parent.children else {
+                        break;
+                    };
+                    let child = parent.early_sent;
+                    let Some(name) = names.get(child) else {
+                        break;
+                    };
+                    let path = child_path(&parent.path, name);
+                    let slot = Slot::Early {
+                        group,
+                        index: next + waiting,
+                        child,
+                    };
+                    let asks = self.asks(depth + 1);
+                    if asks && !self.admit(&mut batch, slot, depth + 1, path.clone()) {
+                        return batch.keys;
+                    }
+                    if let Some(Some(parent)) = self.stack[group].ready.get_mut(waiting) {
+                        parent.early_sent += 1;
+                    }
+                    if !asks {
+                        self.file(slot, Fetched::new(path));
+                    }
+                }
+            }
+        }
+        batch.keys
+    }
+
+    /// Whether a node at `depth` needs a request: its children, or its data.
+    fn asks(&self, depth: usize) -> bool {
+        self.options.data || self.lists(depth)
+    }
+
+    /// Whether a node at `depth` has its children listed (the root's always are: that is how
+    /// the walk learns it exists).
+    fn lists(&self, depth: usize) -> bool {
+        depth == 0 || self.descends(depth)
+    }
+
+    /// Whether the walk goes below `depth`.
+    fn descends(&self, depth: usize) -> bool {
+        self.options.max_depth.is_none_or(|max| depth < max)
+    }
+
+    /// Adds a read of `path` to the batch; false when it does not fit (the request-size
+    /// limit, the operations per batch, the read-ahead budget, a depth being probed).
+    fn admit(&self, batch: &mut Batch, slot: Slot, depth: usize, path: String) -> bool {
+        let first = batch.keys.is_empty();
+        if self.weight.get(depth).copied().flatten().is_none() {
+            let probes_here = batch.keys.iter().filter(|key| key.depth == depth).count();
+            let probed_elsewhere = self.probes.get(depth).is_some_and(|n| *n > 0);
+            if probes_here >= PROBE_NODES || (probed_elsewhere && !(first && batch.idle)) {
+                return false;
+            }
+        }
+        let weight = self.guess(depth);
+        // The node handed out next is always asked about, budget or not.
+        if batch.guess + weight > batch.budget && !(first && batch.idle) {
+            return false;
+        }
+        let key = Key {
+            slot,
+            depth,
+            path,
+            children: self.lists(depth),
+            data: self.options.data,
+        };
+        let cost = key.ops() * limits::children_read_size(&key.path, batch.chroot);
+        if !first && (batch.ops + key.ops() > BATCH_OPS || batch.bytes + cost > batch.room) {
+            return false;
+        }
+        batch.ops += key.ops();
+        batch.bytes += cost;
+        batch.guess += weight;
+        batch.keys.push(key);
+        true
+    }
+
+    /// Files a reply where it belongs. An early child whose parent was handed out meanwhile
+    /// goes to the parent's group, just above the parent's own.
+    pub(super) fn file(&mut self, slot: Slot, fetched: Fetched) {
+        match slot {
+            Slot::Node { group, index } => self.stack[group].file(index, fetched),
+            Slot::Early { group, index, child } => {
+                let g = &mut self.stack[group];
+                if index >= g.next {
+                    if let Some(Some(parent)) = g.ready.get_mut(index - g.next) {
+                        parent.file_early(child, fetched);
+                        return;
+                    }
+                } else if let Some(below) = self.stack.get_mut(group + 1)
+                    && below.parent.as_deref() == Some(crate::path::parent_of(&fetched.path))
+                    && child >= below.next
+                {
+                    below.file(child, fetched);
+                    return;
+                }
+                // Its parent is gone from the walk (deleted meanwhile): so is the reply.
+                self.held -= fetched.bytes;
+            }
+        }
+    }
+
+    /// What a node's replies at `depth` are guessed to weigh.
+    pub(super) fn guess(&self, depth: usize) -> usize {
+        self.weight.get(depth).copied().flatten().unwrap_or(FIRST_GUESS) as usize
+    }
+
+    pub(super) fn learn(&mut self, depth: usize, bytes: usize) {
+        if self.weight.len() <= depth {
+            self.weight.resize(depth + 1, None);
+        }
+        let seen = bytes as f64;
+        self.weight[depth] = Some(match self.weight[depth] {
+            Some(old) => old * 0.9 + seen * 0.1,
+            None => seen,
+        });
+    }
+}
