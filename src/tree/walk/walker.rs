@@ -25,6 +25,8 @@ const FIRST_GUESS: f64 = 256.0;
 /// Nodes in the one batch that probes a depth not seen yet: few, as each may have thousands of
 /// children (32 parents of 10,000 children each took a walk of a million nodes to 30 MB).
 const PROBE_NODES: usize = 4;
+/// Read-ahead room a new batch waits for while others are in flight.
+const MIN_BATCH_BYTES: usize = 64 << 10;
 /// What a batch may read ahead when nothing else is in flight, whatever is held already.
 const IDLE_BYTES: usize = 1 << 20;
 /// Visits handed over at once: fewer channel hand-offs (and thread wake-ups) on a fast walk.
@@ -271,6 +273,10 @@ impl Walker {
         let mut budget = AHEAD_BYTES.saturating_sub(self.held + self.guessed);
         if nothing_in_flight {
             budget = budget.max(IDLE_BYTES);
+        } else if budget < MIN_BATCH_BYTES {
+            // A batch that fits in what is left would be a handful of reads: each request
+            // costs the server as much as the reads in it, so wait for room for a full one.
+            return Vec::new();
         }
         let mut batch = Batch {
             keys: Vec::new(),
