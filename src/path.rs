@@ -101,6 +101,11 @@ pub fn child_path(parent: &str, name: &str) -> String {
     path
 }
 
+/// Whether `path` is `root` or below it (`/ab` is not below `/a`).
+pub fn is_within(path: &str, root: &str) -> bool {
+    root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Last component of a path (`/` for the root).
 pub fn base_name(path: &str) -> &str {
     match path.rfind('/') {
@@ -112,6 +117,15 @@ pub fn base_name(path: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_means_in_the_subtree() {
+        assert!(is_within("/a/b", "/a"));
+        assert!(is_within("/a", "/a"));
+        assert!(is_within("/x", "/"));
+        assert!(!is_within("/ab", "/a"));
+        assert!(!is_within("/a", "/a/b"));
+    }
 
     #[test]
     fn resolves_absolute_relative_and_dots() {

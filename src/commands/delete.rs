@@ -13,6 +13,7 @@ use zookeeper_client::Client;
 use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
+use crate::path::is_within;
 use crate::progress::{Progress, ProgressLine};
 use crate::shell::Shell;
 use crate::tree::glob;
@@ -173,17 +174,12 @@ async fn targets(shell: &Shell, input: &str, subtrees: bool) -> anyhow::Result<(
     let mut targets: Vec<String> = Vec::with_capacity(matches.len());
     for path in matches {
         refuse_protected(&path)?;
-        if subtrees && targets.last().is_some_and(|above| is_below(&path, above)) {
+        if subtrees && targets.last().is_some_and(|above| is_within(&path, above)) {
             continue;
         }
         targets.push(path);
     }
     Ok((shown, targets))
-}
-
-/// Whether `path` is strictly below `above`.
-fn is_below(path: &str, above: &str) -> bool {
-    above == "/" || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// `delete -r` of each target in turn: how many nodes went in all.

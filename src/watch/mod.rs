@@ -352,7 +352,7 @@ pub fn lock_taps(taps: &Taps) -> MutexGuard<'_, Vec<Tap>> {
 
 /// Whether a recursive watch on `root` sees events of `path`.
 pub fn covers(root: &str, path: &str) -> bool {
-    root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+    crate::path::is_within(path, root)
 }
 
 #[cfg(test)]

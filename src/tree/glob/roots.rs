@@ -1,6 +1,7 @@
 //! Where a subtree command (`ls -R`, `find`, `du`, `delete -r`) starts: one node, or each
 //! match of a pattern that is not already inside a match before it (its subtree covers it).
 
+use crate::path::is_within;
 use crate::shell::Shell;
 use crate::tree::glob::{self, Matches, Target};
 
@@ -55,7 +56,7 @@ impl Roots {
                 Source::Many(matches) => matches.next().await?,
             };
             let Some(root) = next else { return Ok(None) };
-            if self.last.as_deref().is_some_and(|above| is_below(&root, above)) {
+            if self.last.as_deref().is_some_and(|above| is_within(&root, above)) {
                 continue;
             }
             self.last = Some(root.clone());
@@ -69,24 +70,5 @@ impl Roots {
             Source::One(_) => None,
             Source::Many(matches) => matches.unseen(),
         }
-    }
-}
-
-/// Whether `path` is `above` or below it.
-fn is_below(path: &str, above: &str) -> bool {
-    above == "/" || path == above || path.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_below;
-
-    #[test]
-    fn below_means_in_the_subtree() {
-        assert!(is_below("/a/b", "/a"));
-        assert!(is_below("/a", "/a"));
-        assert!(is_below("/x", "/"));
-        assert!(!is_below("/ab", "/a"));
-        assert!(!is_below("/a", "/a/b"));
     }
 }
