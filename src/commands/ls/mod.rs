@@ -106,6 +106,19 @@ pub struct ChildEntry {
     pub stat: Option<Stat>,
 }
 
+/// One row of a long listing (`ls -l`, `ls -R -l`): ephemeral mark, data size, child count,
+/// modification time, then `name`.
+pub(crate) fn write_long_row(out: &mut dyn Write, stat: &Stat, name: impl std::fmt::Display) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} {:>9} {:>6}  {}  {name}",
+        if stat.ephemeral_owner != 0 { "e" } else { "-" },
+        stat.data_length,
+        stat.num_children,
+        readable_time(stat.mtime),
+    )
+}
+
 impl Render for LongListing {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
         if self.header {
@@ -118,15 +131,7 @@ impl Render for LongListing {
         }
         for entry in &self.children {
             match &entry.stat {
-                Some(stat) => writeln!(
-                    out,
-                    "{} {:>9} {:>6}  {}  {}",
-                    if stat.ephemeral_owner != 0 { "e" } else { "-" },
-                    stat.data_length,
-                    stat.num_children,
-                    readable_time(stat.mtime),
-                    entry.name.blue()
-                )?,
+                Some(stat) => write_long_row(out, stat, entry.name.blue())?,
                 None => writeln!(out, "? {:>9} {:>6}  {:29}  {} (vanished)", "-", "-", "-", entry.name)?,
             }
         }

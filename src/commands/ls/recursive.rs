@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 use zookeeper_client::Stat;
 
-use crate::commands::ls::Ls;
+use crate::commands::ls::{Ls, write_long_row};
 use crate::errors::ShellError;
-use crate::output::stat::readable_time;
 use crate::output::{Render, Reply, RowStream};
 use crate::progress::ProgressLine;
 use crate::shell::Shell;
@@ -36,15 +35,7 @@ impl Render for TreeEntry {
                 out.write_all(self.path.as_bytes())?;
                 out.write_all(b"\n")
             }
-            Some(stat) => writeln!(
-                out,
-                "{} {:>9} {:>6}  {}  {}",
-                if stat.ephemeral_owner != 0 { "e" } else { "-" },
-                stat.data_length,
-                stat.num_children,
-                readable_time(stat.mtime),
-                self.path
-            ),
+            Some(stat) => write_long_row(out, stat, &self.path),
         }
     }
 }
