@@ -2,11 +2,13 @@
 //! (`walk`), streaming batched subtree deletes (`delete`, in children-first `order`), path
 //! globs expanded against the tree (`glob`), and what is worked out from a walk in one pass
 //! with flat memory: subtree totals (`totals`), top-N lists (`top`) and the survey of a
-//! subtree's shape (`survey`).
+//! subtree's shape (`survey`). A node detached from its cluster, as it moves between trees
+//! (export, import, cp, diff, mirror), is a `record`.
 
 pub mod delete;
 pub mod glob;
 pub mod order;
+pub mod record;
 pub mod survey;
 pub mod top;
 pub mod totals;
@@ -14,4 +16,5 @@ pub mod walk;
 
 pub use delete::{BATCH_OPS, count_remaining, count_to_delete, delete_subtree};
 pub use order::PostOrder;
+pub use record::{AclEntry, NodeRecord};
 pub use walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions, count_subtree};
