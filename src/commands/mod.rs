@@ -17,6 +17,7 @@ pub mod cd;
 pub mod check;
 pub mod completions;
 pub mod count;
+pub mod counter;
 pub mod create;
 pub mod data_input;
 pub mod delete;
@@ -43,6 +44,7 @@ pub mod sync;
 pub mod tree;
 pub mod txn;
 pub mod version;
+pub mod wait;
 pub mod walked;
 pub mod watch;
 
@@ -72,6 +74,7 @@ pub enum Group {
     Znodes,
     Search,
     Watch,
+    Recipes,
     Transactions,
     Navigation,
     Session,
@@ -84,6 +87,7 @@ impl Group {
             Group::Znodes => "Read and write znodes",
             Group::Search => "Search the tree",
             Group::Watch => "Watch",
+            Group::Recipes => "Recipes",
             Group::Transactions => "Transactions",
             Group::Navigation => "Move around",
             Group::Session => "Session",
@@ -146,6 +150,8 @@ commands! {
     Watch: #[command(name = "addWatch")] AddWatch(watch::AddWatch),
     Watch: #[command(name = "removewatches")] RemoveWatches(watch::list::RemoveWatches),
     Watch: #[command(name = "printwatches")] PrintWatches(watch::list::PrintWatches),
+    Recipes: Wait(wait::Wait),
+    Recipes: Counter(counter::Counter),
     Transactions: Txn(txn::Txn),
     Transactions: Check(check::Check),
     Navigation: Cd(cd::Cd),

@@ -4,6 +4,7 @@
 pub mod oneshot;
 pub mod render;
 pub mod tasks;
+pub mod until;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -9,7 +9,7 @@ use crate::support::{ZkServer, Zksh, namespace};
 const T: Duration = Duration::from_secs(30);
 
 /// Waits until the server lists a watch on `path` (4lw `wchp`), so changes made next are seen.
-fn wait_for_server_watch(port: u16, path: &str) {
+pub(crate) fn wait_for_server_watch(port: u16, path: &str) {
     let start = Instant::now();
     loop {
         let answer = zksh::sandbox::server::four_letter_word(port, "wchp").unwrap_or_default();

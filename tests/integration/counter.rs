@@ -1,0 +1,1 @@
+//! `counter`: 20 concurrent increments, Kazoo interoperability, bad input.
