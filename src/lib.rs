@@ -12,6 +12,7 @@ pub mod errors;
 pub mod events;
 pub mod exit;
 pub mod line;
+pub mod local_command;
 pub mod output;
 pub mod path;
 pub mod progress;

@@ -7,6 +7,8 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -62,6 +64,9 @@ pub struct RowStream {
     /// A progress line on stderr while the rows come (`ls -R`): moved out of the way for
     /// each write, erased once rendering ends, however it ends.
     progress: Option<ProgressLine>,
+    /// What the stream did when it is not rows (`watch --exec` runs a command per event):
+    /// the count and its nouns, for the line said when it is stopped.
+    done: Option<(Arc<AtomicU64>, &'static str, &'static str)>,
 }
 
 /// A stream that ended without meeting its condition (`grep` matched nothing): it exits as
@@ -107,6 +112,7 @@ impl RowStream {
             on_end: None,
             producer: None,
             progress: None,
+            done: None,
         };
         (RowSender { tx }, stream)
     }
@@ -153,6 +159,12 @@ impl RowStream {
         self
     }
 
+    /// Says how far the stream got by `done` (`run`, `runs`) rather than by rows rendered.
+    pub fn counting(mut self, done: Arc<AtomicU64>, one: &'static str, many: &'static str) -> RowStream {
+        self.done = Some((done, one, many));
+        self
+    }
+
     /// Runs `on_end` when the stream goes, whatever ended it.
     pub fn on_end(mut self, on_end: impl FnOnce() + Send + 'static) -> RowStream {
         self.on_end = Some(Box::new(on_end));
@@ -166,6 +178,10 @@ impl RowStream {
 
     /// The one line said when a signal stops the stream after `rendered` rows.
     pub fn stopped_message(&self, rendered: u64) -> String {
+        if let Some((done, one, many)) = &self.done {
+            let done = done.load(Ordering::SeqCst);
+            return format!("stopped after {done} {}", if done == 1 { one } else { many });
+        }
         let plural = if rendered == 1 { "" } else { "s" };
         format!("stopped after {rendered} {}{plural}", self.noun)
     }

@@ -131,6 +131,10 @@ pub enum WatchSink {
     /// Consumed by a streaming command (`zksh watch ...` outside the REPL); bounded, so a
     /// watch waits for a slow reader instead of piling events up.
     Stream(mpsc::Sender<WatchEvent>),
+    /// Consumed by `watch --exec`, one command run per event: unbounded, so the watch keeps
+    /// reading events (and their values, as close to the change as it can) while a slow
+    /// command runs.
+    Queue(mpsc::UnboundedSender<WatchEvent>),
 }
 
 /// Builds and sends the events of one watch.
@@ -169,6 +173,9 @@ impl Emitter {
             }
             WatchSink::Stream(stream) => {
                 stream.send(event).await.ok();
+            }
+            WatchSink::Queue(queue) => {
+                queue.send(event).ok();
             }
         }
     }

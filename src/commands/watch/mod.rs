@@ -2,6 +2,7 @@
 //! the background in the REPL, as a stream of events elsewhere); `list` holds the commands
 //! that list and remove them.
 
+mod exec;
 pub mod list;
 
 use std::io::Write;
@@ -17,7 +18,8 @@ use crate::errors::ShellError;
 use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
 use crate::watch::tasks::{Watched, run_persistent};
-use crate::watch::{Emitter, WatchKind, WatchSink};
+use crate::watch::{Emitter, WatchEvent, WatchKind, WatchSink};
+use exec::{ExecPlan, exec_stream};
 
 /// Follow a znode: its data (default), its children (-c), or everything below it (-R).
 ///
@@ -32,7 +34,29 @@ use crate::watch::{Emitter, WatchKind, WatchSink};
 /// After a reconnect the value is re-read; after a session expiry the watch is added again
 /// on the new session and the value re-read, so no change is silently missed.
 ///
+/// --exec CMD [ARGS...] (or `-- CMD [ARGS...]`, as etcdctl's `watch -- cmd`) runs a local
+/// command, without a shell, for every change instead of printing it: one run at a time, in
+/// the order of the events, in the foreground in every mode (until Ctrl-C, --count runs or
+/// --timeout). Events that come while a run is under way wait their turn; none is dropped.
+/// The run gets the event in its environment:
+///   ZKSH_WATCH_PATH     the node the event is about (with -R, the node below PATH)
+///   ZKSH_WATCH_EVENT    created, changed, deleted, children, resync (re-read on a new
+///                       session) or gap (-R: reconnected, changes may be missing)
+///   ZKSH_WATCH_TYPE     ZooKeeper's event type: NodeCreated, NodeDataChanged, NodeDeleted,
+///                       NodeChildrenChanged; empty for resync and gap
+///   ZKSH_WATCH_VERSION  the data version of the value on stdin; empty when none was read
+///   ZKSH_WATCH_KIND     data, children or recursive
+/// and on stdin the node's data (a data watch) or its children, one per line (-c); nothing
+/// with -R. The value is read when the event arrives: when changes come faster than that,
+/// several events can carry the same, newer, value (ZooKeeper keeps no history). The
+/// command's output is its own (on zksh's stdout and stderr); the initial value is no change
+/// and runs nothing. A run that fails is reported in one line on stderr and the watch goes
+/// on (the run then exits 1); --exit-on-error stops at the first failure (exit 1). A program
+/// that cannot be found is refused before anything is watched (exit 2).
+///
 /// Example: zksh watch -R /app -o json --count 10
+///
+/// Example: zksh watch /app/config -- sh -c 'cat > app.conf && kill -HUP "$(cat app.pid)"'
 #[derive(Debug, Args)]
 #[command(about = "Follow a znode's data, children (-c) or subtree (-R) with a persistent watch")]
 pub struct Watch {
@@ -48,9 +72,19 @@ pub struct Watch {
     /// Stop after this long (streaming mode), e.g. 30s
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub timeout: Option<Duration>,
+    /// Run CMD [ARGS...] for every change (the event in ZKSH_WATCH_*, the value on stdin);
+    /// must come last
+    #[arg(long, value_name = "CMD", num_args = 1.., allow_hyphen_values = true, conflicts_with = "command")]
+    pub exec: Option<Vec<String>>,
+    /// With --exec: stop at the first run that fails (exit 1)
+    #[arg(long)]
+    pub exit_on_error: bool,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
+    /// The command to run for every change, after `--` (the same as --exec)
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,8 +173,27 @@ impl Run for Watch {
                 "no such node (a children watch needs the node; `watch PATH` waits for its creation)",
             ));
         }
-        let stream = !shell.is_interactive();
-        start(shell, kind, path, stream, self.count, self.timeout).await
+        let words = match (self.exec, self.command) {
+            (Some(words), _) => words,
+            (None, words) => words,
+        };
+        if words.is_empty() {
+            if self.exit_on_error {
+                return Err(ShellError::usage(
+                    "watch: --exit-on-error goes with a command to run (--exec CMD or -- CMD)",
+                ));
+            }
+            let stream = !shell.is_interactive();
+            return start(shell, kind, path, stream, self.count, self.timeout).await;
+        }
+        let plan = ExecPlan {
+            words,
+            exit_on_error: self.exit_on_error,
+            count: self.count,
+            timeout: self.timeout,
+        };
+        plan.check(&path)?;
+        start_exec(shell, kind, path, plan).await
     }
 }
 
@@ -167,6 +220,28 @@ impl Run for AddWatch {
 /// Events buffered between the watch task and the stream that renders them.
 const EVENT_BUFFER: usize = 64;
 
+/// Where a new watch's events go.
+enum Destination {
+    /// Printed by the shell, between prompts or on stderr.
+    Shell,
+    /// This command's stream of rows.
+    Stream(Option<u64>, Option<Duration>),
+    /// A command run for each (`--exec`).
+    Exec(ExecPlan),
+}
+
+/// The receiving end of a new watch's events.
+enum Receiving {
+    Shell,
+    Rows(tokio::sync::mpsc::Receiver<WatchEvent>, Option<u64>, Option<Duration>),
+    Exec(tokio::sync::mpsc::UnboundedReceiver<WatchEvent>, ExecPlan),
+}
+
+/// `watch --exec`: in the foreground in every mode, since the command writes to the terminal.
+async fn start_exec(shell: &mut Shell, kind: WatchKind, path: String, plan: ExecPlan) -> anyhow::Result<Reply> {
+    place(shell, kind, path, Destination::Exec(plan)).await
+}
+
 /// Starts a persistent watch: in the background (its events printed by the shell), or with
 /// `stream` as a stream for this command that ends after `count` changes or `timeout`.
 async fn start(
@@ -177,6 +252,17 @@ async fn start(
     count: Option<u64>,
     timeout: Option<Duration>,
 ) -> anyhow::Result<Reply> {
+    let destination = if stream {
+        Destination::Stream(count, timeout)
+    } else {
+        Destination::Shell
+    };
+    place(shell, kind, path, destination).await
+}
+
+/// Places the watch, starts the task that follows it, and hands back what the command says:
+/// the watch added, or the stream that lasts as long as the watch.
+async fn place(shell: &mut Shell, kind: WatchKind, path: String, destination: Destination) -> anyhow::Result<Reply> {
     let mode = match kind {
         WatchKind::Recursive => AddWatchMode::PersistentRecursive,
         _ => AddWatchMode::Persistent,
@@ -186,11 +272,16 @@ async fn start(
     let client = shell.zk().client().await?;
     let watcher = shell.zk().call("watch", &path, client.watch(&path, mode)).await?;
     let placed = (client, watcher);
-    let (sink, events) = if stream {
-        let (tx, rx) = tokio::sync::mpsc::channel(EVENT_BUFFER);
-        (WatchSink::Stream(tx), Some(rx))
-    } else {
-        (shell.shell_sink(), None)
+    let (sink, receiving) = match destination {
+        Destination::Shell => (shell.shell_sink(), Receiving::Shell),
+        Destination::Stream(count, timeout) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(EVENT_BUFFER);
+            (WatchSink::Stream(tx), Receiving::Rows(rx, count, timeout))
+        }
+        Destination::Exec(plan) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            (WatchSink::Queue(tx), Receiving::Exec(rx, plan))
+        }
     };
     // A persistent watch must outlive a session expiry, in every mode.
     shell.zk().connection().set_renew(true);
@@ -206,8 +297,16 @@ async fn start(
     };
     let task = tokio::spawn(run_persistent(conn, path.clone(), mode, emit, placed, watched));
     registry.attach(id, task.abort_handle());
-    let Some(mut events) = events else {
-        return Ok(Reply::value(WatchAdded { id, kind, path }));
+    let forget = move || {
+        registry.remove(|w| w.id == id);
+    };
+    let (mut events, count, timeout) = match receiving {
+        Receiving::Shell => return Ok(Reply::value(WatchAdded { id, kind, path })),
+        Receiving::Exec(queue, plan) => {
+            let notices = shell.zk().connection().events().clone();
+            return Ok(Reply::Stream(exec_stream(path, queue, plan, notices).on_end(forget)));
+        }
+        Receiving::Rows(events, count, timeout) => (events, count, timeout),
     };
     let (rows, stream) = RowStream::channel("watch", path, "event");
     // The stream ends after `count` changes (the first value is not one): forward events
@@ -225,9 +324,7 @@ async fn start(
             }
         }
     });
-    Ok(Reply::Stream(stream.with_limit(timeout).on_end(move || {
-        registry.remove(|w| w.id == id);
-    })))
+    Ok(Reply::Stream(stream.with_limit(timeout).on_end(forget)))
 }
 
 #[cfg(test)]
