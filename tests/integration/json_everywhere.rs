@@ -83,6 +83,9 @@ fn every_command_speaks_json() {
         format!("count {root}"),
         format!("getAllChildrenNumber {root}"),
         format!("survey {root}"),
+        format!("wait {root}/a --timeout 10s"),
+        format!("counter {root}/cnt --add 2"),
+        format!("counter {root}/cnt"),
     ]
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
@@ -145,6 +148,9 @@ fn every_command_speaks_json() {
             "top",
             "totals",
         ], // survey
+        vec!["condition", "elapsedMs", "met", "path", "stat"],                // wait
+        vec!["path", "previous", "value"],                                    // counter --add
+        vec!["path", "value"],                                                // counter
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -203,6 +209,18 @@ fn streams_and_errors_speak_json() {
         vec!["txn".to_string(), "commit".to_string()],
         vec!["find".to_string(), format!("{root}/missing")],
         vec!["grep".to_string(), "(".to_string(), root.clone()],
+        vec![
+            "wait".to_string(),
+            format!("{root}/missing"),
+            "--timeout".to_string(),
+            "100ms".to_string(),
+        ],
+        vec![
+            "counter".to_string(),
+            root.clone(),
+            "--add".to_string(),
+            "1".to_string(),
+        ],
     ] {
         let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();
         assert_ne!(out.code, 0, "{args:?} fails");

@@ -209,3 +209,24 @@ fn bad_exec_input_is_refused_before_watching() {
         Zksh::new(server).args(&args).run().code(2).stderr_contains(needle);
     }
 }
+
+#[test]
+fn initial_runs_once_for_the_value_at_the_start() {
+    let (server, root) = namespace("exec-initial");
+    let node = format!("{root}/conf");
+    Zksh::new(server).args(["create", &node, "v0"]).run().success();
+    let mut watching = Zksh::new(server)
+        .args(["watch", &node, "--initial", "--count", "1", "--"])
+        .args(["sh", "-c", r#"echo "$ZKSH_WATCH_EVENT $ZKSH_WATCH_VERSION $(cat)""#])
+        .spawn();
+    // The run for the start value comes without any change.
+    watching.wait_stdout("current 0 v0", T);
+    Zksh::new(server).args(["set", &node, "v1"]).run().success();
+    let out = watching.finish_within(T);
+    assert_eq!(out.success().lines(), vec!["current 0 v0", "changed 1 v1"]);
+    Zksh::new(server)
+        .args(["watch", &node, "--initial"])
+        .run()
+        .code(2)
+        .stderr_contains("--initial goes with a command to run");
+}

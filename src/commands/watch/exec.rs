@@ -19,7 +19,9 @@ use crate::watch::{EventName, WatchEvent};
 pub struct ExecPlan {
     pub words: Vec<String>,
     pub exit_on_error: bool,
-    /// Stop after this many runs.
+    /// Also run for the value when the watch starts.
+    pub initial: bool,
+    /// Stop after this many runs for changes.
     pub count: Option<u64>,
     /// Stop waiting for events after this long (a run under way finishes first).
     pub timeout: Option<Duration>,
@@ -74,7 +76,7 @@ fn describe(event: &WatchEvent) -> String {
 /// The stream of a `watch --exec`: it prints no rows (stdout belongs to the command); it runs
 /// the command for each change taken from `events`, reports a failed run on stderr through
 /// `notices` and goes on (or stops, exit 1, with --exit-on-error), and ends after --count
-/// runs or --timeout with exit 1 if any run failed.
+/// changes or --timeout with exit 1 if any run failed.
 pub fn exec_stream(
     path: String,
     mut events: mpsc::UnboundedReceiver<WatchEvent>,
@@ -82,14 +84,15 @@ pub fn exec_stream(
     notices: EventSender,
 ) -> RowStream {
     let runs = Arc::new(AtomicU64::new(0));
-    let counted = Arc::clone(&runs);
+    let ran = Arc::clone(&runs);
     let root = path.clone();
     RowStream::spawn("watch", path.clone(), "event", move |rows| async move {
         // Held, never used: the stream lasts as long as this task.
         let _rows = rows;
         let deadline = plan.timeout.map(|limit| tokio::time::Instant::now() + limit);
         let mut tally = Tally::default();
-        while plan.count != Some(counted.load(Ordering::SeqCst)) {
+        let mut changes = 0;
+        while plan.count != Some(changes) {
             let next = match deadline {
                 Some(deadline) => match tokio::time::timeout_at(deadline, events.recv()).await {
                     Ok(next) => next,
@@ -101,12 +104,17 @@ pub fn exec_stream(
             if let EventName::Failed(reason) = &event.event {
                 return Err(ShellError::refused("watch", root, reason.clone()));
             }
-            // The value when the watch started is no change.
-            if !event.event.is_change() {
+            // The value when the watch started is no change: run for it only when asked.
+            let initial = event.event == EventName::Current;
+            let wanted = event.event.is_change() || (initial && plan.initial);
+            if !wanted {
                 continue;
             }
             let failure = run_once(&plan.words, input_for(&event)).await;
-            counted.fetch_add(1, Ordering::SeqCst);
+            ran.fetch_add(1, Ordering::SeqCst);
+            if !initial {
+                changes += 1;
+            }
             tally.record(&plan.words, failure.as_deref());
             let Some(failure) = failure else { continue };
             let what = format!("--exec {} {failure} on {}", shell_words(&plan.words), describe(&event));

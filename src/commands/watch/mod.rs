@@ -49,8 +49,9 @@ use exec::{ExecPlan, exec_stream};
 /// and on stdin the node's data (a data watch) or its children, one per line (-c); nothing
 /// with -R. The value is read when the event arrives: when changes come faster than that,
 /// several events can carry the same, newer, value (ZooKeeper keeps no history). The
-/// command's output is its own (on zksh's stdout and stderr); the initial value is no change
-/// and runs nothing. A run that fails is reported in one line on stderr and the watch goes
+/// command's output is its own (on zksh's stdout and stderr). The value when the watch starts
+/// is no change and runs nothing, unless --initial (then it runs once with EVENT=current, not
+/// counted by --count; nothing for a missing node or with -R). A run that fails is reported in one line on stderr and the watch goes
 /// on (the run then exits 1); --exit-on-error stops at the first failure (exit 1). A program
 /// that cannot be found is refused before anything is watched (exit 2).
 ///
@@ -79,6 +80,9 @@ pub struct Watch {
     /// With --exec: stop at the first run that fails (exit 1)
     #[arg(long)]
     pub exit_on_error: bool,
+    /// With --exec: also run once for the value when the watch starts (ZKSH_WATCH_EVENT=current)
+    #[arg(long)]
+    pub initial: bool,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
@@ -178,10 +182,11 @@ impl Run for Watch {
             (None, words) => words,
         };
         if words.is_empty() {
-            if self.exit_on_error {
-                return Err(ShellError::usage(
-                    "watch: --exit-on-error goes with a command to run (--exec CMD or -- CMD)",
-                ));
+            if self.exit_on_error || self.initial {
+                let flag = if self.initial { "--initial" } else { "--exit-on-error" };
+                return Err(ShellError::usage(format!(
+                    "watch: {flag} goes with a command to run (--exec CMD or -- CMD)"
+                )));
             }
             let stream = !shell.is_interactive();
             return start(shell, kind, path, stream, self.count, self.timeout).await;
@@ -189,6 +194,7 @@ impl Run for Watch {
         let plan = ExecPlan {
             words,
             exit_on_error: self.exit_on_error,
+            initial: self.initial,
             count: self.count,
             timeout: self.timeout,
         };
