@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::pty::PtyShell;
 use crate::support::{ZkServer, Zksh, namespace};
 use crate::watch::wait_for_server_watch;
 
@@ -238,4 +239,25 @@ fn bad_input_is_refused_before_waiting() {
         ])
         .run();
     out.code(1).stderr_contains("ZOOKEEPER-4466");
+}
+
+#[test]
+fn in_the_shell_ctrl_c_cancels_a_wait_and_the_next_one_works() {
+    let (server, root) = namespace("wait-repl");
+    let node = format!("{root}/later");
+    let home = tempfile::tempdir().expect("tempdir");
+    let home = home.path().to_string_lossy().to_string();
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_DATA_HOME", &home)]);
+    sh.wait_for("CONNECTED", T);
+    sh.line(&format!("wait {node}"));
+    wait_for_server_watch(server.port(), &node);
+    sh.type_text("\x03");
+    sh.wait_for("interrupted", T);
+    // The shell goes on.
+    sh.line(&format!("wait {node} -o json"));
+    wait_for_server_watch(server.port(), &node);
+    Zksh::new(server).args(["create", &node]).run().success();
+    sh.wait_for("\"met\":true", T);
+    sh.line("quit");
+    assert_eq!(sh.wait_exit(T), 0);
 }
