@@ -261,3 +261,22 @@ fn in_the_shell_ctrl_c_cancels_a_wait_and_the_next_one_works() {
     sh.line("quit");
     assert_eq!(sh.wait_exit(T), 0);
 }
+
+#[test]
+fn a_wait_below_a_recursive_watch_leaves_that_watch_working() {
+    // ZOOKEEPER-4466 bites a one-shot watch under a recursive one; wait's persistent watch on
+    // a node below the recursive watch must leave it reporting, during the wait and after.
+    let (server, root) = namespace("wait-under-recursive");
+    let script =
+        format!("addWatch -m PERSISTENT_RECURSIVE {root}\nwait {root}/x\ncreate {root}/x/after\nwait {root}/stop");
+    let mut shell = Zksh::new(server).args(["-c", &script]).spawn();
+    wait_for_server_watch(server.port(), &format!("{root}/x"));
+    Zksh::new(server).args(["create", &format!("{root}/x")]).run().success();
+    shell.wait_stderr(&format!("{root}/x created"), T);
+    shell.wait_stderr(&format!("{root}/x/after created"), T);
+    Zksh::new(server)
+        .args(["create", &format!("{root}/stop")])
+        .run()
+        .success();
+    shell.finish_within(T).success();
+}
