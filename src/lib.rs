@@ -15,6 +15,7 @@ pub mod line;
 pub mod output;
 pub mod path;
 pub mod progress;
+pub mod recipes;
 pub mod repl;
 pub mod sandbox;
 pub mod shell;

@@ -23,12 +23,14 @@ pub mod delete;
 pub mod du;
 pub mod each;
 pub mod edit;
+pub mod elect;
 pub mod exists;
 pub mod find;
 pub mod get;
 pub mod grep;
 pub mod help;
 pub mod history;
+pub mod lock;
 pub mod ls;
 pub mod man;
 pub mod pwd;
@@ -75,6 +77,7 @@ pub enum Group {
     Transactions,
     Navigation,
     Session,
+    Recipes,
     Shell,
 }
 
@@ -87,6 +90,7 @@ impl Group {
             Group::Transactions => "Transactions",
             Group::Navigation => "Move around",
             Group::Session => "Session",
+            Group::Recipes => "Coordination recipes",
             Group::Shell => "Shell",
         }
     }
@@ -152,6 +156,9 @@ commands! {
     Navigation: Pwd(pwd::Pwd),
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
+    Recipes: Lock(lock::Lock),
+    Recipes: Unlock(lock::Unlock),
+    Recipes: Elect(elect::Elect),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -135,6 +135,7 @@ impl Runner {
             // `-o` on `source` sets the format of the commands inside.
             Ok(Reply::Run(script)) => self.source(script, format, line_number).await,
             Ok(Reply::Quit) => (Flow::Quit, ExitCode::Success),
+            Ok(Reply::Exit(code)) => (Flow::Continue, code),
             Err(err) => {
                 self.report_as(&err, line_number, format == OutputFormat::Json);
                 (Flow::Continue, exit_code_of(&err))
