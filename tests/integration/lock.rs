@@ -1,0 +1,469 @@
+//! `lock PATH -- CMD` against a real server: mutual exclusion among zksh holders and with
+//! Kazoo's Lock, WriteLock, ReadLock and Semaphore on the same path; the lock node gone
+//! however the command or zksh ends; `--on-lost`; bad input.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use crate::support::{ZkServer, Zksh, namespace};
+
+const T: Duration = Duration::from_secs(30);
+
+/// A Kazoo client driven line by line: each command answers with one line (see AGENT).
+pub struct Kazoo {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<String>,
+}
+
+const AGENT: &str = r#"
+import os, sys, threading
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+held = []
+resign, left = threading.Event(), threading.Event()
+def say(*words):
+    print(*words, flush=True)
+def lead(log, ident):
+    with open(log, "a") as f: f.write("start %s\n" % ident)
+    say("lead", ident)
+    resign.wait()
+    with open(log, "a") as f: f.write("end %s\n" % ident)
+    left.set()
+for line in sys.stdin:
+    cmd, *args = line.split()
+    if cmd in ("lock", "wlock", "rlock"):
+        make = {"lock": zk.Lock, "wlock": zk.WriteLock, "rlock": zk.ReadLock}[cmd]
+        lock = make(args[0], "kazoo")
+        lock.acquire()
+        held.append(lock)
+        say("locked", "held-file-absent" if not os.path.exists(args[1]) else "OVERLAP")
+    elif cmd == "release":
+        held.pop().release(); say("released")
+    elif cmd == "children":
+        ev = threading.Event()
+        @zk.ChildrenWatch(args[0])
+        def seen(children):
+            if len(children) >= int(args[1]): ev.set(); return False
+        ev.wait(); say("children", args[1])
+    elif cmd == "sem":
+        sem = zk.Semaphore(args[0], "kazoo", max_leases=int(args[1]))
+        got = sem.acquire(blocking=False)
+        if got: held.append(sem)
+        say("sem", got)
+    elif cmd == "holders":
+        say("holders", ",".join(sorted(zk.Semaphore(args[0], max_leases=int(args[1])).lease_holders())))
+    elif cmd == "elect":
+        threading.Thread(target=lambda a=args: zk.Election(a[0], a[1]).run(lead, a[2], a[1]), daemon=True).start()
+        say("standing")
+    elif cmd == "resign":
+        resign.set(); left.wait(); say("resigned")
+zk.stop()
+"#;
+
+impl Kazoo {
+    pub fn start(server: &ZkServer) -> Kazoo {
+        let mut child = Command::new("python3")
+            .arg("-c")
+            .arg(AGENT)
+            .arg(server.connect_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with kazoo");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Kazoo { child, stdin, lines }
+    }
+
+    /// Sends one command, without waiting for its answer.
+    pub fn send(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}")
+            .and_then(|()| self.stdin.flush())
+            .expect("to kazoo");
+    }
+
+    /// The next answer, within `T`.
+    pub fn answer(&mut self) -> String {
+        self.lines.recv_timeout(T).expect("an answer from the kazoo agent")
+    }
+
+    /// Sends one command and returns its answer.
+    pub fn ask(&mut self, command: &str) -> String {
+        self.send(command);
+        self.answer()
+    }
+}
+
+impl Drop for Kazoo {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// A named pipe in `dir`: a command blocked in `read x < pipe` goes on when `open` writes it.
+pub struct Gate(PathBuf);
+
+impl Gate {
+    pub fn new(dir: &Path, name: &str) -> Gate {
+        let path = dir.join(name);
+        let c_path = std::ffi::CString::new(path.to_str().expect("utf-8 path")).expect("no NUL");
+        // SAFETY: a plain syscall on a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+        Gate(path)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+
+    /// Lets the reader go on (blocks until it reads).
+    pub fn open(&self) {
+        let mut pipe = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.0)
+            .expect("open fifo");
+        writeln!(pipe, "go").expect("write fifo");
+    }
+}
+
+/// The children of `path`, as zksh lists them.
+fn children(server: &ZkServer, path: &str) -> Vec<String> {
+    let out = Zksh::new(server).args(["ls", path]).run();
+    out.success();
+    out.lines().iter().map(|s| s.to_string()).collect()
+}
+
+/// Asserts that a log of `start X` / `end X` lines never has two holders at once.
+pub fn assert_one_at_a_time(log: &str, holders: usize) {
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2 * holders, "every holder ran once:\n{log}");
+    for pair in lines.chunks(2) {
+        let start = pair[0].strip_prefix("start ").expect("a start line");
+        assert_eq!(pair[1], format!("end {start}"), "interleaved:\n{log}");
+    }
+}
+
+#[test]
+fn three_zksh_holders_never_overlap() {
+    let (server, root) = namespace("lock-three");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("log");
+    let script = format!(
+        "echo start $0 >> {log}; sleep 0.2; echo end $0 >> {log}",
+        log = log.display()
+    );
+    let path = format!("{root}/l");
+    let running: Vec<_> = (1..=3)
+        .map(|i| {
+            Zksh::new(server)
+                .args(["lock", &path, "--", "sh", "-c", &script, &i.to_string()])
+                .spawn()
+        })
+        .collect();
+    for run in running {
+        run.finish_within(T).success();
+    }
+    assert_one_at_a_time(&std::fs::read_to_string(&log).expect("log"), 3);
+    assert!(children(server, &path).is_empty(), "no contender left");
+}
+
+#[test]
+fn kazoo_lock_and_zksh_exclude_each_other_both_ways() {
+    let (server, root) = namespace("lock-kazoo");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let held = dir.path().join("held");
+    let held = held.to_str().expect("utf-8");
+    let path = format!("{root}/l");
+    // Kazoo first: zksh waits, and runs only once Kazoo has released.
+    let mut kazoo = Kazoo::start(server);
+    assert_eq!(kazoo.ask(&format!("lock {path} {held}")), "locked held-file-absent");
+    std::fs::write(held, "kazoo").expect("mark");
+    let zksh = Zksh::new(server)
+        .args([
+            "lock",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            &format!("test ! -e {held} && echo alone"),
+        ])
+        .spawn();
+    assert_eq!(kazoo.ask(&format!("children {path} 2")), "children 2");
+    std::fs::remove_file(held).expect("unmark");
+    assert_eq!(kazoo.ask("release"), "released");
+    zksh.finish_within(T).success().stdout_is("alone\n");
+    // zksh first: Kazoo waits, and gets it only once the command has ended.
+    let gate = Gate::new(dir.path(), "gate");
+    let mut zksh = Zksh::new(server)
+        .args([
+            "lock",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            &format!("touch {held}; echo in; read x < {}; rm {held}", gate.path()),
+        ])
+        .spawn();
+    zksh.wait_stdout("in", T);
+    kazoo.send(&format!("lock {path} {held}"));
+    // The agent waits in acquire: another one watches the line form.
+    let mut watcher = Kazoo::start(server);
+    assert_eq!(watcher.ask(&format!("children {path} 2")), "children 2");
+    gate.open();
+    assert_eq!(kazoo.answer(), "locked held-file-absent");
+    zksh.finish_within(T).success();
+    assert_eq!(kazoo.ask("release"), "released");
+}
+
+#[test]
+fn shared_holders_run_together_and_exclude_a_kazoo_write_lock() {
+    let (server, root) = namespace("lock-shared");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = format!("{root}/rw");
+    let gates: Vec<Gate> = (0..2).map(|i| Gate::new(dir.path(), &format!("g{i}"))).collect();
+    let readers: Vec<_> = gates
+        .iter()
+        .enumerate()
+        .map(|(i, gate)| {
+            let marker = dir.path().join(format!("reading{i}"));
+            let script = format!(
+                "touch {m}; echo in; read x < {g}; rm {m}",
+                m = marker.display(),
+                g = gate.path()
+            );
+            Zksh::new(server)
+                .args(["lock", "--shared", &path, "--", "sh", "-c", &script])
+                .spawn()
+        })
+        .collect();
+    // Both are in at once: each is blocked on its gate while the other comes in.
+    let mut readers = readers;
+    for reader in &mut readers {
+        reader.wait_stdout("in", T);
+    }
+    let mut kazoo = Kazoo::start(server);
+    let any_reader = dir.path().join("reading0");
+    kazoo.send(&format!("wlock {path} {}", any_reader.display()));
+    let mut watcher = Kazoo::start(server);
+    assert_eq!(watcher.ask(&format!("children {path} 3")), "children 3");
+    gates[0].open();
+    readers.remove(0).finish_within(T).success();
+    // One reader still in: the writer still waits (a reader node precedes it).
+    assert_eq!(children(server, &path).len(), 2);
+    let second_reader = dir.path().join("reading1");
+    assert!(second_reader.exists(), "the second reader is still in");
+    gates[1].open();
+    readers.remove(0).finish_within(T).success();
+    assert_eq!(kazoo.answer(), "locked held-file-absent");
+    assert_eq!(kazoo.ask("release"), "released");
+}
+
+#[test]
+fn a_semaphore_of_two_lets_two_in_and_counts_kazoo_holders() {
+    let (server, root) = namespace("lock-sem");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = format!("{root}/pool");
+    let gates: Vec<Gate> = (0..3).map(|i| Gate::new(dir.path(), &format!("g{i}"))).collect();
+    let start = |i: usize| {
+        let script = format!("echo in; read x < {}", gates[i].path());
+        Zksh::new(server)
+            .args([
+                "lock",
+                "--semaphore",
+                "2",
+                "--id",
+                &format!("z{i}"),
+                &path,
+                "--",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .spawn()
+    };
+    let mut first = start(0);
+    first.wait_stdout("in", T);
+    let mut second = start(1);
+    second.wait_stdout("in", T);
+    let mut kazoo = Kazoo::start(server);
+    // Kazoo's Semaphore sees the two leases and finds none free; it agrees on the maximum.
+    assert_eq!(kazoo.ask(&format!("sem {path} 2")), "sem False");
+    assert_eq!(kazoo.ask(&format!("holders {path} 2")), "holders z0,z1");
+    // A third waits, holding the gate lock `PATH-__lock__`, until a lease is given back.
+    let mut third = start(2);
+    assert_eq!(kazoo.ask(&format!("children {path}-__lock__ 1")), "children 1");
+    assert_eq!(children(server, &path).len(), 2, "still two leases out");
+    gates[0].open();
+    first.finish_within(T).success();
+    third.wait_stdout("in", T);
+    gates[1].open();
+    gates[2].open();
+    second.finish_within(T).success();
+    third.finish_within(T).success();
+    // All given back: Kazoo takes a lease of the same semaphore.
+    assert!(children(server, &path).is_empty());
+    assert_eq!(kazoo.ask(&format!("sem {path} 2")), "sem True");
+}
+
+#[test]
+fn the_lock_goes_when_the_command_ends_fails_or_zksh_is_terminated() {
+    let (server, root) = namespace("lock-release");
+    let path = format!("{root}/l");
+    Zksh::new(server).args(["lock", &path, "--", "true"]).run().success();
+    assert!(children(server, &path).is_empty());
+    Zksh::new(server)
+        .args(["lock", &path, "--", "sh", "-c", "exit 3"])
+        .run()
+        .code(3);
+    assert!(children(server, &path).is_empty());
+    // SIGTERM to zksh goes to the command; zksh exits as it did, then the lock is gone.
+    let mut run = Zksh::new(server)
+        .args([
+            "lock",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo stopping; kill $!; exit 5' TERM; echo in; sleep 60 & wait",
+        ])
+        .spawn();
+    run.wait_stdout("in", T);
+    assert_eq!(children(server, &path).len(), 1, "held while the command runs");
+    run.signal(libc::SIGTERM);
+    run.finish_within(T).code(5).stdout_contains("stopping");
+    assert!(children(server, &path).is_empty());
+    // A command killed by the signal: 128+15, as a shell says.
+    let mut run = Zksh::new(server)
+        .args(["lock", &path, "--", "sh", "-c", "echo in; exec sleep 60"])
+        .spawn();
+    run.wait_stdout("in", T);
+    run.signal(libc::SIGINT);
+    run.finish_within(T).code(130);
+    assert!(children(server, &path).is_empty());
+}
+
+#[test]
+fn a_killed_zksh_loses_the_lock_at_the_session_timeout_and_the_next_proceeds() {
+    let (server, root) = namespace("lock-kill");
+    let path = format!("{root}/l");
+    let mut holder = Zksh::new(server)
+        .args([
+            "--session-timeout",
+            "4s",
+            "lock",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            "echo in; exec sleep 60",
+        ])
+        .spawn();
+    holder.wait_stdout("in", T);
+    let mut next = Zksh::new(server).args(["lock", &path, "--", "echo", "next in"]).spawn();
+    let mut kazoo = Kazoo::start(server);
+    assert_eq!(kazoo.ask(&format!("children {path} 2")), "children 2");
+    let killed = Instant::now();
+    holder.signal(libc::SIGKILL);
+    holder.finish_within(T);
+    // Nothing said goodbye: the node stays until the server expires the session.
+    assert_eq!(children(server, &path).len(), 2, "the killed holder's node outlives it");
+    next.wait_stdout("next in", T);
+    let waited = killed.elapsed();
+    assert!(
+        waited >= Duration::from_secs(3),
+        "the next got in after {waited:?}, before the session timeout"
+    );
+    next.finish_within(T).success();
+    assert!(children(server, &path).is_empty());
+}
+
+#[test]
+fn a_lost_session_stops_the_command() {
+    let server = ZkServer::start_with(&["tickTime=500"]);
+    let cs = server.connect_string();
+    let mut run = Zksh::at(&cs)
+        .args([
+            "--session-timeout",
+            "2s",
+            "lock",
+            "/l",
+            "--",
+            "sh",
+            "-c",
+            "trap 'echo terminated; kill $!; exit 7' TERM; echo in; sleep 60 & wait",
+        ])
+        .spawn();
+    run.wait_stdout("in", T);
+    server.pause();
+    run.wait_stderr("LOCK LOST", T);
+    run.wait_stdout("terminated", T);
+    server.resume();
+    run.finish_within(T).code(7).stderr_contains("--on-lost term");
+}
+
+#[test]
+fn a_timeout_gives_up_and_leaves_no_contender() {
+    let (server, root) = namespace("lock-timeout");
+    let path = format!("{root}/l");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = Gate::new(dir.path(), "g");
+    let mut holder = Zksh::new(server)
+        .args([
+            "lock",
+            &path,
+            "--",
+            "sh",
+            "-c",
+            &format!("echo in; read x < {}", gate.path()),
+        ])
+        .spawn();
+    holder.wait_stdout("in", T);
+    Zksh::new(server)
+        .args(["lock", "--timeout", "300ms", &path, "--", "echo", "never"])
+        .run()
+        .code(1)
+        .stdout_is("")
+        .stderr_contains("not taken within 300ms");
+    assert_eq!(children(server, &path).len(), 1, "only the holder's node");
+    gate.open();
+    holder.finish_within(T).success();
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let (server, root) = namespace("lock-bad");
+    let path = format!("{root}/l");
+    let out = Zksh::new(server)
+        .args(["lock", &path, "--", "no-such-command-zksh"])
+        .run();
+    out.code(127).stderr_contains("cannot start no-such-command-zksh");
+    assert!(children(server, &path).is_empty(), "released");
+    for (args, needle) in [
+        (vec!["lock", "--timeout", "soon", &path, "--", "true"], "not a duration"),
+        (vec!["lock", &path, "true"], "unexpected argument"),
+        (vec!["lock", &path], "after `--`"),
+        (vec!["lock", "--semaphore", "0", &path, "--", "true"], "'0'"),
+        (vec!["lock", "/a//b", "--", "true"], "empty component"),
+        (
+            vec!["lock", "--shared", "--semaphore", "2", &path, "--", "true"],
+            "cannot be used with",
+        ),
+    ] {
+        Zksh::new(server).args(&args).run().code(2).stderr_contains(needle);
+    }
+    assert!(children(server, &path).is_empty());
+    assert!(children(server, &root).iter().all(|c| c == "l"), "nothing else created");
+}
