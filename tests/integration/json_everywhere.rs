@@ -83,6 +83,8 @@ fn every_command_speaks_json() {
         format!("count {root}"),
         format!("getAllChildrenNumber {root}"),
         format!("survey {root}"),
+        "lock".to_string(),
+        format!("elect --list {root}"),
     ]
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
@@ -145,6 +147,8 @@ fn every_command_speaks_json() {
             "top",
             "totals",
         ], // survey
+        vec!["locks"],                                                        // lock (held locks: none in a script)
+        vec![],                                                               // elect --list: an array
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -174,6 +178,7 @@ fn every_command_speaks_json() {
     assert_eq!(docs[29].as_array().map(Vec::len), Some(2));
     assert_eq!(docs[34]["path"], format!("{root}/d/e/f").as_str());
     assert_eq!(docs[37]["deleted"], 3);
+    assert_eq!(docs[docs.len() - 1].as_array().map(Vec::len), Some(0));
 }
 
 #[test]
@@ -203,6 +208,12 @@ fn streams_and_errors_speak_json() {
         vec!["txn".to_string(), "commit".to_string()],
         vec!["find".to_string(), format!("{root}/missing")],
         vec!["grep".to_string(), "(".to_string(), root.clone()],
+        vec![
+            "lock".to_string(),
+            format!("{root}/l"),
+            "--".to_string(),
+            "no-such-command-zksh".to_string(),
+        ],
     ] {
         let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();
         assert_ne!(out.code, 0, "{args:?} fails");

@@ -316,6 +316,13 @@ fn a_semaphore_of_two_lets_two_in_and_counts_kazoo_holders() {
     // All given back: Kazoo takes a lease of the same semaphore.
     assert!(children(server, &path).is_empty());
     assert_eq!(kazoo.ask(&format!("sem {path} 2")), "sem True");
+    // Every holder must agree on the maximum, as Kazoo insists.
+    Zksh::new(server)
+        .args(["lock", "--semaphore", "3", &path, "--", "echo", "never"])
+        .run()
+        .code(1)
+        .stdout_is("")
+        .stderr_contains("holds 2 leases, not 3");
 }
 
 #[test]
@@ -466,4 +473,43 @@ fn bad_input_is_refused_and_changes_nothing() {
     }
     assert!(children(server, &path).is_empty());
     assert!(children(server, &root).iter().all(|c| c == "l"), "nothing else created");
+}
+
+#[test]
+fn the_repl_holds_locks_until_unlock_or_quit() {
+    let (server, root) = namespace("lock-repl");
+    let cs = server.connect_string();
+    let (a, b) = (format!("{root}/a"), format!("{root}/b"));
+    let mut sh = crate::pty::PtyShell::spawn(&["-s", &cs], &[]);
+    sh.wait_for("CONNECTED", T);
+    sh.line(&format!("lock {a}"));
+    sh.wait_for(&format!("locked {a}"), T);
+    sh.line(&format!("lock --shared {b}"));
+    sh.wait_for(&format!("locked {b}"), T);
+    // Held: another holder gives up at its timeout.
+    Zksh::new(server)
+        .args(["lock", "--timeout", "200ms", &a, "--", "true"])
+        .run()
+        .code(1);
+    sh.line("lock");
+    sh.wait_until("both locks listed", T, |s| {
+        s.contains(&format!("{a}  exclusive")) && s.contains(&format!("{b}  shared"))
+    });
+    sh.line(&format!("unlock {a}"));
+    sh.line(&format!("unlock {a}"));
+    sh.wait_for("this shell holds no lock there", T);
+    Zksh::new(server).args(["lock", &a, "--", "true"]).run().success();
+    assert_eq!(children(server, &b).len(), 1, "still held");
+    sh.line("quit");
+    assert_eq!(sh.wait_exit(T), 0);
+    assert!(children(server, &b).is_empty(), "released on quit");
+}
+
+#[test]
+fn no_server_before_the_lock_is_taken_exits_3() {
+    Zksh::at(&crate::support::closed_address())
+        .args(["--connect-timeout", "1s", "lock", "/l", "--", "echo", "never"])
+        .run()
+        .code(3)
+        .stdout_is("");
 }
