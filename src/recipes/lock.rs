@@ -104,7 +104,7 @@ async fn contend(zk: &Zk, session: &RecipeSession, path: &str, role: Role, id: &
         if stat.is_some() {
             // Fires when the predecessor goes, and when the session ends (then the next
             // request says so).
-            watcher.changed().await;
+            woken(watcher.changed(), client).await;
         }
     }
 }
@@ -179,6 +179,16 @@ async fn take_lease(zk: &Zk, client: &Client, path: &str, lease: &str, max: u32,
             zk.call("create", lease, client.create(lease, id, &options)).await?;
             return Ok(());
         }
-        watcher.changed().await;
+        woken(watcher.changed(), client).await;
+    }
+}
+
+/// Waits for a watch to fire, or for the connection to change state: after a reconnect the
+/// line is looked at again rather than trusting that the one-shot watch was re-registered.
+async fn woken(fired: impl std::future::Future, client: &Client) {
+    let mut states = client.state_watcher();
+    tokio::select! {
+        _ = fired => {}
+        _ = states.changed() => {}
     }
 }
