@@ -513,3 +513,29 @@ fn no_server_before_the_lock_is_taken_exits_3() {
         .code(3)
         .stdout_is("");
 }
+
+#[test]
+fn waiting_for_a_lock_in_the_repl_leaves_its_recursive_watch_working() {
+    // ZOOKEEPER-4466: a one-shot watch on a path the same session watches recursively stops
+    // the recursive watch's child events. A semaphore waits with a children watch on PATH;
+    // it is set from the lock's own session, so the shell's recursive watch on PATH goes on.
+    let (server, root) = namespace("lock-zk4466");
+    let pool = format!("{root}/pool");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = Gate::new(dir.path(), "g");
+    let mut holder = Zksh::new(server)
+        .args(["lock", "--semaphore", "1", &pool, "--", "sh", "-c", &format!("echo in; read x < {}", gate.path())])
+        .spawn();
+    holder.wait_stdout("in", T);
+    let mut sh = crate::pty::PtyShell::spawn(&["-s", &server.connect_string()], &[]);
+    sh.wait_for("CONNECTED", T);
+    sh.line(&format!("watch -R {pool}"));
+    sh.wait_for("(recursive)", T);
+    sh.line(&format!("lock --semaphore 1 {pool} -- true"));
+    let mut kazoo = Kazoo::start(server);
+    assert_eq!(kazoo.ask(&format!("children {pool}-__lock__ 1")), "children 1");
+    gate.open();
+    holder.finish_within(T).success();
+    sh.line(&format!("create {pool}/x; create {pool}/x/deep"));
+    sh.wait_for(&format!("{pool}/x/deep created"), T);
+}
