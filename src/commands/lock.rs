@@ -175,7 +175,7 @@ impl Holding {
         let label = format!("{} {}", self.op, self.path);
         let say = |text: String| note(json, &format!("{label}: {text}"));
         let mut loss = held.session.loss();
-        let ended = child::run(words, self.on_lost, async move { loss.lost().await }, &say).await;
+        let ended = child::run(words, self.on_lost, loss.lost(&say), &say).await;
         held.release(shell.zk()).await;
         match ended {
             Ended::Exited(code) => Ok(Reply::Exit(code)),

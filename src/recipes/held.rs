@@ -32,9 +32,14 @@ impl HeldLocks {
         let mut loss = held.session.loss();
         let (lost_path, node) = (path.clone(), held.node.clone());
         let watch = tokio::spawn(async move {
-            let why = loss.lost().await;
-            let text = format!("LOCK LOST: {lost_path} ({node}): {why}; another holder may take it now");
-            events.send(ShellEvent::Notice(text)).ok();
+            let say = |text: String| {
+                events
+                    .send(ShellEvent::Notice(format!("lock {lost_path}: {text}")))
+                    .ok();
+            };
+            let why = loss.lost(&say).await;
+            let text = format!("LOCK LOST ({node}): {why}; another holder may take it now");
+            say(text);
         });
         self.locks.push(HeldLock {
             path,

@@ -74,19 +74,33 @@ pub struct SessionLoss {
 
 impl SessionLoss {
     /// Resolves once the session has ended (expired, closed, or its credentials refused),
-    /// with the words that say so.
-    pub async fn lost(&mut self) -> String {
+    /// with the words that say so. Meanwhile `say` hears when the connection drops (the lock
+    /// is then held only until the session times out) and when it is back.
+    pub async fn lost(&mut self, say: &(dyn Fn(String) + Sync)) -> String {
+        let mut disconnected = false;
         loop {
             let state = self.watcher.peek_state();
-            if state.is_terminated() {
-                return match state {
-                    SessionState::Expired => format!(
+            match state {
+                SessionState::Expired => {
+                    return format!(
                         "the session expired (no server for longer than its {} timeout)",
                         human_duration(self.timeout)
-                    ),
-                    SessionState::AuthFailed => "the server refused the session's credentials".into(),
-                    _ => "the session was closed".into(),
-                };
+                    );
+                }
+                SessionState::AuthFailed => return "the server refused the session's credentials".into(),
+                _ if state.is_terminated() => return "the session was closed".into(),
+                SessionState::Disconnected if !disconnected => {
+                    disconnected = true;
+                    say(format!(
+                        "connection to ZooKeeper lost; the lock is held only until the session times out ({} without a server)",
+                        human_duration(self.timeout)
+                    ));
+                }
+                SessionState::SyncConnected | SessionState::ConnectedReadOnly if disconnected => {
+                    disconnected = false;
+                    say("connected again; the lock is still held".into());
+                }
+                _ => {}
             }
             self.watcher.changed().await;
         }

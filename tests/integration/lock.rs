@@ -415,6 +415,10 @@ fn a_lost_session_stops_the_command() {
         .spawn();
     run.wait_stdout("in", T);
     server.pause();
+    run.wait_stderr(
+        "connection to ZooKeeper lost; the lock is held only until the session times out",
+        T,
+    );
     run.wait_stderr("LOCK LOST", T);
     run.wait_stdout("terminated", T);
     server.resume();
@@ -524,7 +528,16 @@ fn waiting_for_a_lock_in_the_repl_leaves_its_recursive_watch_working() {
     let dir = tempfile::tempdir().expect("tempdir");
     let gate = Gate::new(dir.path(), "g");
     let mut holder = Zksh::new(server)
-        .args(["lock", "--semaphore", "1", &pool, "--", "sh", "-c", &format!("echo in; read x < {}", gate.path())])
+        .args([
+            "lock",
+            "--semaphore",
+            "1",
+            &pool,
+            "--",
+            "sh",
+            "-c",
+            &format!("echo in; read x < {}", gate.path()),
+        ])
         .spawn();
     holder.wait_stdout("in", T);
     let mut sh = crate::pty::PtyShell::spawn(&["-s", &server.connect_string()], &[]);
