@@ -112,6 +112,14 @@ impl Stop {
         !(self.interactive && reason == StopReason::Interrupt)
     }
 
+    /// Whether a signal passed on to a command's child (see [`HeldSignals`]) ends the run:
+    /// the script stops (or the shell leaves) once that command is done, with the child's
+    /// exit code rather than by the signal. Forgets it.
+    pub fn take_passed_on_ending(&self) -> bool {
+        let reason = PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        reason.is_some_and(|reason| self.ends_run(reason))
+    }
+
     /// The signal that ended the run, if one did (seen or not by a waiter).
     pub fn received(&self) -> Option<StopReason> {
         let reason = (*self.signals.borrow())?;
@@ -128,11 +136,19 @@ fn handed_on_slot() -> std::sync::MutexGuard<'static, Option<mpsc::UnboundedSend
     HANDED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The last signal passed on, until the runner looks: one that ends the run still ends it,
+/// once the command that held the signals is done.
+static PASSED_ON: Mutex<Option<StopReason>> = Mutex::new(None);
+
 /// Hands `reason` to whoever holds the signals; false when nobody does.
 fn passed_on(reason: StopReason) -> bool {
-    handed_on_slot()
+    let passed = handed_on_slot()
         .as_ref()
-        .is_some_and(|holder| holder.send(reason).is_ok())
+        .is_some_and(|holder| holder.send(reason).is_ok());
+    if passed {
+        *PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
+    }
+    passed
 }
 
 /// The signals, held by a command that passes them on to a child process: while this lives,

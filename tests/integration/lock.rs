@@ -552,3 +552,21 @@ fn waiting_for_a_lock_in_the_repl_leaves_its_recursive_watch_working() {
     sh.line(&format!("create {pool}/x; create {pool}/x/deep"));
     sh.wait_for(&format!("{pool}/x/deep created"), T);
 }
+
+#[test]
+fn a_terminated_script_stops_after_the_command_it_passed_the_signal_to() {
+    let (server, root) = namespace("lock-script-term");
+    let path = format!("{root}/l");
+    let script = format!(
+        "lock {path} -- sh -c \"trap 'echo first stopped; kill $!; exit 0' TERM; echo in; sleep 60 & wait\"\n\
+         lock {path} -- echo second ran\n"
+    );
+    let mut run = Zksh::new(server).args(["-c", &script]).spawn();
+    run.wait_stdout("in", T);
+    run.signal(libc::SIGTERM);
+    let out = run.finish_within(T);
+    // The command's code (0) is zksh's, and the script went no further.
+    out.success().stdout_contains("first stopped");
+    assert!(!out.stdout.contains("second ran"), "{}", out.stdout);
+    assert!(children(server, &path).is_empty());
+}
