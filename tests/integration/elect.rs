@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::lock::{Gate, Kazoo, assert_one_at_a_time};
+use crate::kazoo_agent::{Gate, Kazoo, assert_one_at_a_time};
 use crate::support::{Zksh, namespace};
 
 const T: Duration = Duration::from_secs(30);

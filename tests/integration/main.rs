@@ -15,6 +15,7 @@ mod glob;
 mod grep;
 mod interactive;
 mod json_everywhere;
+mod kazoo_agent;
 mod limits;
 mod lock;
 mod oneshot;
