@@ -16,6 +16,7 @@ pub mod local_command;
 pub mod output;
 pub mod path;
 pub mod progress;
+pub mod recipes;
 pub mod repl;
 pub mod sandbox;
 pub mod shell;

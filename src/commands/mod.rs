@@ -24,12 +24,14 @@ pub mod delete;
 pub mod du;
 pub mod each;
 pub mod edit;
+pub mod elect;
 pub mod exists;
 pub mod find;
 pub mod get;
 pub mod grep;
 pub mod help;
 pub mod history;
+pub mod lock;
 pub mod ls;
 pub mod man;
 pub mod pwd;
@@ -87,10 +89,10 @@ impl Group {
             Group::Znodes => "Read and write znodes",
             Group::Search => "Search the tree",
             Group::Watch => "Watch",
-            Group::Recipes => "Recipes",
             Group::Transactions => "Transactions",
             Group::Navigation => "Move around",
             Group::Session => "Session",
+            Group::Recipes => "Coordination recipes",
             Group::Shell => "Shell",
         }
     }
@@ -150,6 +152,9 @@ commands! {
     Watch: #[command(name = "addWatch")] AddWatch(watch::AddWatch),
     Watch: #[command(name = "removewatches")] RemoveWatches(watch::list::RemoveWatches),
     Watch: #[command(name = "printwatches")] PrintWatches(watch::list::PrintWatches),
+    Recipes: Lock(lock::Lock),
+    Recipes: Unlock(lock::Unlock),
+    Recipes: Elect(elect::Elect),
     Recipes: Wait(wait::Wait),
     Recipes: Counter(counter::Counter),
     Transactions: Txn(txn::Txn),

@@ -62,6 +62,9 @@ pub enum Reply {
     Run(Script),
     /// Leave the shell (or end the script).
     Quit,
+    /// Nothing to render, and this exit code: stdout belonged to a command zksh ran
+    /// (`lock PATH -- CMD`), whose code this is.
+    Exit(ExitCode),
 }
 
 impl Reply {
@@ -82,6 +85,7 @@ impl std::fmt::Debug for Reply {
             Reply::Stream(stream) => write!(f, "Reply::Stream({:?})", stream.origin()),
             Reply::Run(script) => write!(f, "Reply::Run({})", script.name),
             Reply::Quit => f.write_str("Reply::Quit"),
+            Reply::Exit(code) => write!(f, "Reply::Exit({})", code.code()),
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender};
 use crate::path::resolve_path;
 use crate::progress::{BulkRun, Progress};
+use crate::recipes::held::HeldLocks;
 use crate::repl::asker::Asker;
 use crate::watch::{WatchRegistry, WatchSink};
 use crate::zk::write::{Applied, WriteOp};
@@ -42,6 +43,8 @@ pub struct Shell {
     /// REPL lines typed by the user: a command may ask them a question. Not in scripts,
     /// sourced files, `-c` or one-shot runs, which never wait for an answer.
     asker: Option<Asker>,
+    /// Locks taken with `lock PATH` (REPL), held until `unlock` or the end of the shell.
+    locks: HeldLocks,
 }
 
 /// What became of a write handed to [`Shell::submit`].
@@ -68,6 +71,7 @@ impl Shell {
             bulk: None,
             output: OutputFormat::Text,
             asker: None,
+            locks: HeldLocks::default(),
         }
     }
 
@@ -242,8 +246,15 @@ impl Shell {
         self.zk.state()
     }
 
-    /// Stops the watches (their tasks hold clients) and closes the session.
+    /// The locks held for the session (`lock PATH` in the REPL).
+    pub fn locks(&mut self) -> &mut HeldLocks {
+        &mut self.locks
+    }
+
+    /// Stops the watches (their tasks hold clients), releases held locks and closes the
+    /// session.
     pub async fn close(&mut self) {
+        self.locks.release_all(&self.zk).await;
         self.watches.remove(|_| true);
         self.zk.close().await;
     }

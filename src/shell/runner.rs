@@ -135,6 +135,9 @@ impl Runner {
             // `-o` on `source` sets the format of the commands inside.
             Ok(Reply::Run(script)) => self.source(script, format, line_number).await,
             Ok(Reply::Quit) => (Flow::Quit, ExitCode::Success),
+            // A signal passed on to the command's child that ends the run ends it now.
+            Ok(Reply::Exit(code)) if self.stop.take_passed_on_ending() => (Flow::Quit, code),
+            Ok(Reply::Exit(code)) => (Flow::Continue, code),
             Err(err) => {
                 self.report_as(&err, line_number, format == OutputFormat::Json);
                 (Flow::Continue, exit_code_of(&err))

@@ -4,8 +4,10 @@
 //! process mid-way; once the session is closed in order, `reraise` ends the process the way
 //! the signal would have, so that a shell loop around zksh stops on Ctrl-C too.
 
+use std::sync::Mutex;
+
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::exit::ExitCode;
 
@@ -28,7 +30,7 @@ impl StopReason {
         }
     }
 
-    fn signal(self) -> libc::c_int {
+    pub fn signal(self) -> libc::c_int {
         match self {
             StopReason::Interrupt => libc::SIGINT,
             StopReason::Terminate => libc::SIGTERM,
@@ -60,6 +62,9 @@ impl Stop {
                     Some(()) = hangup.recv() => StopReason::HangUp,
                     else => return,
                 };
+                if passed_on(reason) {
+                    continue;
+                }
                 // Every signal counts, even the same one twice (a second Ctrl-C).
                 tx.send_replace(Some(reason));
             }
@@ -107,10 +112,73 @@ impl Stop {
         !(self.interactive && reason == StopReason::Interrupt)
     }
 
+    /// Whether a signal passed on to a command's child (see [`HeldSignals`]) ends the run:
+    /// the script stops (or the shell leaves) once that command is done, with the child's
+    /// exit code rather than by the signal. Forgets it.
+    pub fn take_passed_on_ending(&self) -> bool {
+        let reason = PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        reason.is_some_and(|reason| self.ends_run(reason))
+    }
+
     /// The signal that ended the run, if one did (seen or not by a waiter).
     pub fn received(&self) -> Option<StopReason> {
         let reason = (*self.signals.borrow())?;
         self.ends_run(reason).then_some(reason)
+    }
+}
+
+/// Where signals go instead of stopping the run while a command zksh started runs in the
+/// foreground (`lock PATH -- CMD`): to it, passed on. One slot for the process, as signals are.
+static HANDED_ON: Mutex<Option<mpsc::UnboundedSender<StopReason>>> = Mutex::new(None);
+
+fn handed_on_slot() -> std::sync::MutexGuard<'static, Option<mpsc::UnboundedSender<StopReason>>> {
+    // An Option, never left half-written: recover from a poisoned lock.
+    HANDED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The last signal passed on, until the runner looks: one that ends the run still ends it,
+/// once the command that held the signals is done.
+static PASSED_ON: Mutex<Option<StopReason>> = Mutex::new(None);
+
+/// Hands `reason` to whoever holds the signals; false when nobody does.
+fn passed_on(reason: StopReason) -> bool {
+    let passed = handed_on_slot()
+        .as_ref()
+        .is_some_and(|holder| holder.send(reason).is_ok());
+    if passed {
+        *PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
+    }
+    passed
+}
+
+/// The signals, held by a command that passes them on to a child process: while this lives,
+/// a signal neither cancels the running command nor ends the run (the child decides, and its
+/// exit code stands), so that a lock is released only after the child has exited.
+#[derive(Debug)]
+pub struct HeldSignals {
+    signals: mpsc::UnboundedReceiver<StopReason>,
+}
+
+impl HeldSignals {
+    /// Takes the signals from now until dropped.
+    pub fn take() -> HeldSignals {
+        let (tx, signals) = mpsc::unbounded_channel();
+        *handed_on_slot() = Some(tx);
+        HeldSignals { signals }
+    }
+
+    /// The next signal zksh received.
+    pub async fn next(&mut self) -> StopReason {
+        match self.signals.recv().await {
+            Some(reason) => reason,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+impl Drop for HeldSignals {
+    fn drop(&mut self) {
+        *handed_on_slot() = None;
     }
 }
 

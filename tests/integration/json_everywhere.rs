@@ -86,6 +86,8 @@ fn every_command_speaks_json() {
         format!("wait {root}/a --timeout 10s"),
         format!("counter {root}/cnt --add 2"),
         format!("counter {root}/cnt"),
+        "lock".to_string(),
+        format!("elect --list {root}"),
     ]
     .join("\n");
     let docs = json_lines(server, &script, &[("EDITOR", "true"), ("VISUAL", "")]);
@@ -151,6 +153,8 @@ fn every_command_speaks_json() {
         vec!["condition", "elapsedMs", "met", "path", "stat"],                // wait
         vec!["path", "previous", "value"],                                    // counter --add
         vec!["path", "value"],                                                // counter
+        vec!["locks"],                                                        // lock (held locks: none in a script)
+        vec![],                                                               // elect --list: an array
     ];
     assert_eq!(docs.len(), expected.len(), "one document per command:\n{docs:#?}");
     for (i, (doc, want)) in docs.iter().zip(&expected).enumerate() {
@@ -180,6 +184,7 @@ fn every_command_speaks_json() {
     assert_eq!(docs[29].as_array().map(Vec::len), Some(2));
     assert_eq!(docs[34]["path"], format!("{root}/d/e/f").as_str());
     assert_eq!(docs[37]["deleted"], 3);
+    assert_eq!(docs[docs.len() - 1].as_array().map(Vec::len), Some(0));
 }
 
 #[test]
@@ -220,6 +225,12 @@ fn streams_and_errors_speak_json() {
             root.clone(),
             "--add".to_string(),
             "1".to_string(),
+        ],
+        vec![
+            "lock".to_string(),
+            format!("{root}/l"),
+            "--".to_string(),
+            "no-such-command-zksh".to_string(),
         ],
     ] {
         let out = Zksh::new(server).args(["-o", "json"]).args(&args).run();

@@ -297,12 +297,9 @@ impl Connection {
     /// One connect attempt: a new session, or `resume` (the session's id and password).
     async fn open(&self, resume: Option<SessionInfo>) -> Result<Client, OpenError> {
         let s = &self.settings;
-        let mut connector = s.connector();
+        let mut connector = self.connector();
         if let Some(session) = resume {
             connector = connector.with_session(session);
-        }
-        for c in self.credentials_lock().iter() {
-            connector = connector.with_auth(&c.scheme, &c.secret);
         }
         match tokio::time::timeout(s.connect_timeout, connector.connect(&s.server)).await {
             Ok(Ok(client)) => Ok(client),
@@ -330,6 +327,16 @@ impl Connection {
             message,
         }
         .into()
+    }
+
+    /// A connector for a new session of this shell's user: the profile, with the credentials
+    /// given so far. A lock holds a session of its own (`recipes::session`).
+    pub fn connector(&self) -> zk::Connector {
+        let mut connector = self.settings.connector();
+        for c in self.credentials_lock().iter() {
+            connector = connector.with_auth(&c.scheme, &c.secret);
+        }
+        connector
     }
 
     /// Adds credentials to the live session and remembers them for the next one. A credential
