@@ -1,0 +1,7 @@
+//! Subtrees moving between clusters and files: a live subtree read as a stream of
+//! [`NodeRecord`](crate::tree::NodeRecord)s (`read`), the export file format that holds one
+//! (`file`), and two record streams compared by merging them (`compare`).
+
+pub mod read;
+
+pub use read::{ReadOptions, ReadTally, SubtreeReader};
