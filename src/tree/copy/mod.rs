@@ -2,6 +2,8 @@
 //! [`NodeRecord`](crate::tree::NodeRecord)s (`read`), the export file format that holds one
 //! (`file`), and two record streams compared by merging them (`compare`).
 
+pub mod file;
 pub mod read;
 
+pub use file::{ExportReader, ExportWriter};
 pub use read::{ReadOptions, ReadTally, SubtreeReader};
