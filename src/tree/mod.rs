@@ -3,7 +3,8 @@
 //! globs expanded against the tree (`glob`), and what is worked out from a walk in one pass
 //! with flat memory: subtree totals (`totals`), top-N lists (`top`) and the survey of a
 //! subtree's shape (`survey`). A node detached from its cluster, as it moves between trees
-//! (export, import, cp, diff, mirror), is a `record`; `copy` reads and writes them.
+//! (export, import, cp, diff, mirror), is a `record`; subtrees read, written to export files
+//! and compared as record streams are in `copy`.
 
 pub mod batcher;
 pub mod copy;
