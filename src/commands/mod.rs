@@ -17,6 +17,7 @@ pub mod cd;
 pub mod check;
 pub mod completions;
 pub mod count;
+pub mod cp;
 pub mod create;
 pub mod data_input;
 pub mod delete;
@@ -29,8 +30,10 @@ pub mod get;
 pub mod grep;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod ls;
 pub mod man;
+pub mod mv;
 pub mod pwd;
 pub mod quit;
 pub mod session;
@@ -138,6 +141,9 @@ commands! {
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
+    Znodes: Cp(cp::Cp),
+    Znodes: Mv(mv::Mv),
+    Znodes: Import(import::Import),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),

@@ -12,6 +12,7 @@ mod edit;
 mod find;
 mod glob;
 mod grep;
+mod import;
 mod interactive;
 mod json_everywhere;
 mod limits;

@@ -13,6 +13,8 @@ use std::cmp::Ordering;
 
 use zookeeper_client::{Client, Stat};
 
+use crate::tree::copy::file::walk_order;
+use crate::tree::copy::read::relative;
 use crate::tree::walk::{Visit, Walk, WalkOptions};
 use crate::zk::Zk;
 
@@ -65,11 +67,10 @@ impl Existing {
     /// every node before `rel`, which no later record may ask about.
     pub async fn find(&mut self, rel: &str) -> anyhow::Result<Found> {
         loop {
-            let root_len = self.root.len();
-            let Some(visit) = self.peek().await? else {
+            let Some(visit) = peek(&mut self.walk, &mut self.peeked).await? else {
                 return Ok(Found::Absent);
             };
-            match walk_order(rel_at(root_len, &visit.path), rel) {
+            match walk_order(relative(&self.root, &visit.path), rel) {
                 Ordering::Less => self.peeked = None,
                 Ordering::Greater => return Ok(Found::Absent),
                 Ordering::Equal => {
@@ -84,59 +85,18 @@ impl Existing {
             }
         }
     }
+}
 
-    async fn peek(&mut self) -> anyhow::Result<Option<&Visit>> {
-        if self.peeked.is_none() {
-            let Some(walk) = self.walk.as_mut() else {
-                return Ok(None);
-            };
-            match walk.next().await? {
-                Some(visit) => self.peeked = Some(visit),
-                None => self.walk = None,
-            }
+/// The next node of the walk, read if not read yet.
+async fn peek<'v>(walk: &mut Option<Walk>, peeked: &'v mut Option<Visit>) -> anyhow::Result<Option<&'v Visit>> {
+    if peeked.is_none() {
+        let Some(running) = walk.as_mut() else {
+            return Ok(None);
+        };
+        match running.next().await? {
+            Some(visit) => *peeked = Some(visit),
+            None => *walk = None,
         }
-        Ok(self.peeked.as_ref())
     }
-}
-
-/// `path` relative to `root` ("" for the root itself).
-pub fn rel_of<'p>(root: &str, path: &'p str) -> &'p str {
-    rel_at(root.len(), path)
-}
-
-/// `path` without its first `root_len` bytes (its root) and the slash after them.
-fn rel_at(root_len: usize, path: &str) -> &str {
-    let rest = path.get(root_len..).unwrap_or("");
-    rest.strip_prefix('/').unwrap_or(rest)
-}
-
-/// The order of a depth-first walk with sorted siblings: component by component, a parent
-/// before its children (`a` < `a/b` < `a-c`, where plain string order would put `a-c` first).
-pub fn walk_order(a: &str, b: &str) -> Ordering {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => a.split('/').cmp(b.split('/')),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn walk_order_puts_parents_first_and_compares_names_not_strings() {
-        let mut rels = vec!["a-c", "a/b", "", "a", "b", "a/b/c", "a/a"];
-        rels.sort_by(|x, y| walk_order(x, y));
-        assert_eq!(rels, ["", "a", "a/a", "a/b", "a/b/c", "a-c", "b"]);
-    }
-
-    #[test]
-    fn paths_are_made_relative_to_any_root() {
-        assert_eq!(rel_of("/x", "/x"), "");
-        assert_eq!(rel_of("/x", "/x/a/b"), "a/b");
-        assert_eq!(rel_of("/", "/a"), "a");
-        assert_eq!(rel_of("/", "/"), "");
-    }
+    Ok(peeked.as_ref())
 }

@@ -2,8 +2,8 @@
 //! `cversion` (every child create or delete bumps it), so a parent created afresh would hand
 //! out `-0000000000` again, colliding with the sequential children just restored under it.
 //! After the children are written, each such parent's `cversion` is advanced past the
-//! highest restored suffix by creating and deleting a throwaway child (2 per pair), in multi
-//! batches.
+//! highest restored suffix by creating and deleting a throwaway child, in multi batches
+//! (ZooKeeper 3.8 bumps `cversion` on the create only, so a pair is one step: checked).
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -21,8 +21,8 @@ use crate::zk::write::{MultiError, NewNode, WriteOp};
 const THROWAWAY: &str = "zksh-advancing-sequence";
 /// Create+delete pairs per multi request.
 const PAIRS_PER_BATCH: usize = 100;
-/// A counter further behind than this many pairs (10 million bumps) is left as it is, and
-/// said so: advancing it would take minutes of writes.
+/// A counter further behind than this many pairs is left as it is, and said so: advancing
+/// it would take minutes of writes.
 const MOST_PAIRS: i64 = 5_000_000;
 
 /// The highest sequential suffix restored under each parent (absolute destination paths).
@@ -71,25 +71,39 @@ impl Counters {
             };
             let short = highest + 1 - i64::from(stat.cversion);
             if short > 0 {
-                behind.push((parent.clone(), (short + 1) / 2));
+                behind.push((parent.clone(), short));
             }
         }
         Ok(behind)
     }
 
-    /// Advances every counter that is behind; `parallel` batches in flight.
+    /// Advances every counter that is behind; `parallel` batches in flight. A pair is
+    /// counted as one step (ZooKeeper 3.8 bumps `cversion` on the create only), and the
+    /// counters are read again after: a server that also counts the delete has just gone
+    /// further, which is as good.
     pub async fn advance(&self, zk: &Zk, client: &Client, parallel: usize) -> anyhow::Result<Advanced> {
         let mut advanced = Advanced::default();
-        for (parent, pairs) in self.behind(zk, client).await? {
-            if pairs > MOST_PAIRS {
-                advanced.left.push(format!(
-                    "{parent}: its sequential counter is {pairs} create+delete pairs behind the restored children (more than {MOST_PAIRS}): left as it is"
-                ));
-                continue;
+        let mut moved = std::collections::HashSet::new();
+        for _pass in 0..3 {
+            let behind = self.behind(zk, client).await?;
+            if behind.is_empty() {
+                break;
             }
-            bump(zk, client, &parent, pairs as usize, parallel).await?;
-            advanced.parents += 1;
+            for (parent, pairs) in behind {
+                if pairs > MOST_PAIRS {
+                    advanced.left.push(format!(
+                        "{parent}: its sequential counter is {pairs} behind the restored children (more than {MOST_PAIRS} create+delete pairs): left as it is"
+                    ));
+                    continue;
+                }
+                bump(zk, client, &parent, pairs as usize, parallel).await?;
+                moved.insert(parent);
+            }
+            if !advanced.left.is_empty() {
+                break;
+            }
         }
+        advanced.parents = moved.len();
         Ok(advanced)
     }
 }
