@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod bulk;
 mod completions;
+mod cp_mv;
 mod delete_tree;
 mod display;
 mod edit;
