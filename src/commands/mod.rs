@@ -33,6 +33,7 @@ pub mod history;
 pub mod import;
 pub mod ls;
 pub mod man;
+pub mod mirror;
 pub mod mv;
 pub mod pwd;
 pub mod quit;
@@ -144,6 +145,7 @@ commands! {
     Znodes: Cp(cp::Cp),
     Znodes: Mv(mv::Mv),
     Znodes: Import(import::Import),
+    Znodes: Mirror(mirror::Mirror),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),
