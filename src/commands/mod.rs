@@ -18,6 +18,7 @@ pub mod check;
 pub mod completions;
 pub mod count;
 pub mod counter;
+pub mod cp;
 pub mod create;
 pub mod data_input;
 pub mod delete;
@@ -31,9 +32,12 @@ pub mod get;
 pub mod grep;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod lock;
 pub mod ls;
 pub mod man;
+pub mod mirror;
+pub mod mv;
 pub mod pwd;
 pub mod quit;
 pub mod session;
@@ -144,6 +148,10 @@ commands! {
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
+    Znodes: Cp(cp::Cp),
+    Znodes: Mv(mv::Mv),
+    Znodes: Import(import::Import),
+    Znodes: Mirror(mirror::Mirror),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),

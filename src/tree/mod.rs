@@ -3,8 +3,11 @@
 //! globs expanded against the tree (`glob`), and what is worked out from a walk in one pass
 //! with flat memory: subtree totals (`totals`), top-N lists (`top`) and the survey of a
 //! subtree's shape (`survey`). A node detached from its cluster, as it moves between trees
-//! (export, import, cp, diff, mirror), is a `record`.
+//! (export, import, cp, diff, mirror), is a `record`; subtrees read, written to export files
+//! and compared as record streams are in `copy`.
 
+pub mod batcher;
+pub mod copy;
 pub mod delete;
 pub mod glob;
 pub mod order;

@@ -1,0 +1,382 @@
+//! A live subtree read as a stream of [`NodeRecord`]s: the tree engine's walk (children, data
+//! and stat in multi-read batches) with each node's ACL fetched beside it. getACL is not in
+//! multi-read, so it costs one request per node: those are pipelined, a bounded window of them
+//! in flight, and records come out in the walk's order (parents before children, siblings
+//! sorted) with memory flat in the tree's size.
+//!
+//! Why every node's ACL is asked for: nothing a client sees proves a node's ACL without
+//! asking. `aclVersion` 0 says the ACL was never *changed*, not what it was created with, and
+//! a node's ACL owes nothing to its parent's.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use zookeeper_client::{self as zk, Acl, Client, Stat};
+
+use crate::errors::{ZkError, is_connection_error};
+use crate::tree::{AclEntry, NodeRecord, Visit, Walk, WalkOptions};
+use crate::zk::Zk;
+
+/// getACL requests in flight at once. The server stops reading a connection that has more
+/// than its `globalOutstandingLimit` (1,000) requests waiting, so more buys nothing.
+const ACL_WINDOW: usize = 1000;
+/// Records handed over at once (fewer channel hand-offs on a fast read).
+const HANDOFF: usize = 512;
+/// Node paths kept to name in a report (redacted, unreadable): the count is always exact.
+const NAMED: usize = 20;
+/// Attempts at a getACL whose connection dropped (a read is safe to repeat).
+const ATTEMPTS: u8 = 3;
+
+/// What a subtree read takes.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Multi-read batches of the walk in flight at once.
+    pub parallel: usize,
+    /// Keep ephemeral nodes (else they are skipped and counted).
+    pub include_ephemeral: bool,
+}
+
+/// What a read met besides the records it handed out. Counts are exact; paths are the first
+/// few, for a message.
+#[derive(Debug, Clone, Default)]
+pub struct ReadTally {
+    pub records: usize,
+    pub ephemerals_skipped: usize,
+    /// Nodes deleted between the walk listing them and their ACL being read.
+    pub vanished: usize,
+    /// Records with at least one redacted ACL entry.
+    pub redacted: Named,
+    /// Nodes the server would not let us read (no READ permission): not in the stream.
+    pub unreadable: Named,
+    /// The lowest and highest zxid in any record's czxid, mzxid or pzxid.
+    pub zxids: Option<(i64, i64)>,
+}
+
+/// A count and the first few paths it counts.
+#[derive(Debug, Clone, Default)]
+pub struct Named {
+    pub count: usize,
+    pub paths: Vec<String>,
+}
+
+impl Named {
+    fn add(&mut self, path: &str) {
+        self.count += 1;
+        if self.paths.len() < NAMED {
+            self.paths.push(path.to_string());
+        }
+    }
+
+    /// `/a, /b and 3 more`.
+    pub fn listed(&self) -> String {
+        let mut text = self.paths.join(", ");
+        if self.count > self.paths.len() {
+            text.push_str(&format!(" and {} more", self.count - self.paths.len()));
+        }
+        text
+    }
+}
+
+impl ReadTally {
+    fn saw(&mut self, stat: &Stat) {
+        let low = stat.czxid.min(stat.mzxid).min(stat.pzxid);
+        let high = stat.czxid.max(stat.mzxid).max(stat.pzxid);
+        self.zxids = Some(match self.zxids {
+            Some((min, max)) => (min.min(low), max.max(high)),
+            None => (low, high),
+        });
+    }
+}
+
+/// A subtree being read: records come out of [`SubtreeReader::next`] in walk order.
+/// Dropping it stops the read.
+pub struct SubtreeReader {
+    records: mpsc::Receiver<anyhow::Result<Vec<NodeRecord>>>,
+    ready: std::vec::IntoIter<NodeRecord>,
+    task: Option<JoinHandle<()>>,
+    tally: Arc<Mutex<ReadTally>>,
+    seen: Arc<AtomicUsize>,
+}
+
+impl SubtreeReader {
+    /// Starts reading `root`'s subtree; `op` names the command in errors.
+    pub fn start(zk: &Zk, client: Client, op: &'static str, root: &str, options: ReadOptions) -> SubtreeReader {
+        let (tx, records) = mpsc::channel(4);
+        let tally = Arc::new(Mutex::new(ReadTally::default()));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let walk_options = WalkOptions {
+            parallel: options.parallel,
+            data: true,
+            ..WalkOptions::default()
+        };
+        let walk = Walk::start(zk, client.clone(), op, root, walk_options);
+        let reading = Reading {
+            zk: zk.clone(),
+            op,
+            options,
+            tally: Arc::clone(&tally),
+            seen: Arc::clone(&seen),
+            root: root.to_string(),
+        };
+        let task = tokio::spawn(async move {
+            // The getACL requests in flight borrow the client: it lives in this task.
+            let client = client;
+            if let Err(err) = reading.run(&client, walk, &tx).await {
+                tx.send(Err(err)).await.ok();
+            }
+        });
+        SubtreeReader {
+            records,
+            ready: Vec::new().into_iter(),
+            task: Some(task),
+            tally,
+            seen,
+        }
+    }
+
+    /// The next record, or None when the subtree has been read.
+    pub async fn next(&mut self) -> anyhow::Result<Option<NodeRecord>> {
+        loop {
+            if let Some(record) = self.ready.next() {
+                return Ok(Some(record));
+            }
+            match self.next_batch().await? {
+                Some(batch) => self.ready = batch.into_iter(),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The records read since the last call, in order, or None when the read is over.
+    pub async fn next_batch(&mut self) -> anyhow::Result<Option<Vec<NodeRecord>>> {
+        let rest: Vec<NodeRecord> = self.ready.by_ref().collect();
+        if !rest.is_empty() {
+            return Ok(Some(rest));
+        }
+        match self.records.recv().await {
+            Some(batch) => batch.map(Some),
+            None => match self.task.take() {
+                Some(task) => match task.await {
+                    Ok(()) => Ok(None),
+                    Err(err) => Err(anyhow::anyhow!("the subtree read stopped unexpectedly ({err})")),
+                },
+                None => Ok(None),
+            },
+        }
+    }
+
+    /// What the read met so far (complete once `next` returned None).
+    pub fn tally(&self) -> ReadTally {
+        self.tally.lock().map(|tally| tally.clone()).unwrap_or_default()
+    }
+
+    /// Records handed out so far (for a progress line).
+    pub fn seen(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.seen)
+    }
+}
+
+impl Drop for SubtreeReader {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+type AclReply<'c> = Pin<Box<dyn Future<Output = Result<(Vec<Acl>, Stat), zk::Error>> + Send + 'c>>;
+
+/// A node whose ACL was asked for: its visit and the request in flight.
+struct Pending<'c> {
+    path: String,
+    data: Vec<u8>,
+    stat: Stat,
+    acl: AclReply<'c>,
+    attempt: u8,
+}
+
+/// The read in its task.
+struct Reading {
+    zk: Zk,
+    op: &'static str,
+    options: ReadOptions,
+    tally: Arc<Mutex<ReadTally>>,
+    seen: Arc<AtomicUsize>,
+    root: String,
+}
+
+impl Reading {
+    async fn run<'c>(
+        self,
+        client: &'c Client,
+        mut walk: Walk,
+        tx: &mpsc::Sender<anyhow::Result<Vec<NodeRecord>>>,
+    ) -> anyhow::Result<()> {
+        let mut pending: VecDeque<Pending<'c>> = VecDeque::with_capacity(ACL_WINDOW + 1024);
+        let mut out = Vec::with_capacity(HANDOFF);
+        let mut walked = false;
+        loop {
+            // Keep the window full: every request goes out when it is made.
+            while !walked && pending.len() < ACL_WINDOW {
+                match walk.next_batch().await? {
+                    Some(visits) => {
+                        for visit in visits {
+                            if let Some(next) = self.ask(client, visit) {
+                                pending.push_back(next);
+                            }
+                        }
+                    }
+                    None => walked = true,
+                }
+                // Records ready go out while the walk is read: the first ones show at once.
+                if out.len() >= HANDOFF && !self.hand_over(tx, &mut out).await {
+                    return Ok(());
+                }
+            }
+            let Some(next) = pending.pop_front() else {
+                break;
+            };
+            if let Some(record) = self.answer(client, next, &mut pending).await? {
+                out.push(record);
+                if out.len() >= HANDOFF && !self.hand_over(tx, &mut out).await {
+                    return Ok(());
+                }
+            }
+        }
+        self.hand_over(tx, &mut out).await;
+        Ok(())
+    }
+
+    /// Sends the records ready; false once nobody reads them.
+    async fn hand_over(&self, tx: &mpsc::Sender<anyhow::Result<Vec<NodeRecord>>>, out: &mut Vec<NodeRecord>) -> bool {
+        if out.is_empty() {
+            return true;
+        }
+        let ready = std::mem::replace(out, Vec::with_capacity(HANDOFF));
+        self.seen.fetch_add(ready.len(), Ordering::Relaxed);
+        tx.send(Ok(ready)).await.is_ok()
+    }
+
+    /// Asks for a visited node's ACL; None for a node that gets no record (skipped or
+    /// unreadable).
+    fn ask<'c>(&self, client: &'c Client, visit: Visit) -> Option<Pending<'c>> {
+        let Some((data, stat)) = visit.node else {
+            // The walk reads data, so only a refused read leaves a node without it.
+            if visit.refused.is_some() {
+                self.with_tally(|tally| tally.unreadable.add(&visit.path));
+            }
+            return None;
+        };
+        if stat.ephemeral_owner != 0 && !self.options.include_ephemeral {
+            self.with_tally(|tally| tally.ephemerals_skipped += 1);
+            return None;
+        }
+        let acl = Box::pin(client.get_acl(&visit.path));
+        Some(Pending {
+            path: visit.path,
+            data,
+            stat,
+            acl,
+            attempt: 1,
+        })
+    }
+
+    /// Waits for the ACL of the node next in order; its record, or None for a node deleted
+    /// meanwhile. A request lost with the connection is sent again at the front.
+    async fn answer<'c>(
+        &self,
+        client: &'c Client,
+        next: Pending<'c>,
+        pending: &mut VecDeque<Pending<'c>>,
+    ) -> anyhow::Result<Option<NodeRecord>> {
+        let Pending {
+            path,
+            data,
+            stat,
+            acl,
+            attempt,
+        } = next;
+        let acl = match tokio::time::timeout(self.zk.request_timeout(), acl).await {
+            Err(_) => return Err(self.zk.deadline_error(self.op, &path)),
+            Ok(Ok((acl, _))) => acl,
+            Ok(Err(zk::Error::NoNode)) => {
+                self.with_tally(|tally| tally.vanished += 1);
+                return Ok(None);
+            }
+            Ok(Err(zk::Error::NoAuth)) => {
+                self.with_tally(|tally| tally.unreadable.add(&path));
+                return Ok(None);
+            }
+            Ok(Err(err)) if is_connection_error(&err) && attempt < ATTEMPTS => {
+                let acl = Box::pin(client.get_acl(&path));
+                pending.push_front(Pending {
+                    path,
+                    data,
+                    stat,
+                    acl,
+                    attempt: attempt + 1,
+                });
+                return Ok(None);
+            }
+            Ok(Err(err)) => return Err(ZkError::new(self.op, &path, err).into()),
+        };
+        let rel = relative(&self.root, &path).to_string();
+        let record = NodeRecord {
+            rel,
+            data,
+            acl: acl.iter().map(AclEntry::from_acl).collect(),
+            stat,
+        };
+        self.with_tally(|tally| {
+            tally.records += 1;
+            tally.saw(&record.stat);
+            if record.has_redacted_acl() {
+                tally.redacted.add(&path);
+            }
+        });
+        Ok(Some(record))
+    }
+
+    fn with_tally(&self, update: impl FnOnce(&mut ReadTally)) {
+        if let Ok(mut tally) = self.tally.lock() {
+            update(&mut tally);
+        }
+    }
+}
+
+/// `path` relative to `root`: "" for the root, "a/b" for `<root>/a/b`.
+pub fn relative<'p>(root: &str, path: &'p str) -> &'p str {
+    if path.len() <= root.len() {
+        return "";
+    }
+    let rest = &path[root.len()..];
+    rest.strip_prefix('/').unwrap_or(rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_relative_to_any_root() {
+        assert_eq!(relative("/x", "/x"), "");
+        assert_eq!(relative("/x", "/x/a/b"), "a/b");
+        assert_eq!(relative("/", "/"), "");
+        assert_eq!(relative("/", "/a"), "a");
+    }
+
+    #[test]
+    fn a_few_paths_are_named_and_all_counted() {
+        let mut named = Named::default();
+        for i in 0..NAMED + 3 {
+            named.add(&format!("/n{i}"));
+        }
+        assert_eq!(named.count, NAMED + 3);
+        assert!(named.listed().ends_with("/n19 and 3 more"), "{}", named.listed());
+    }
+}
