@@ -26,23 +26,40 @@ const FLUSH_ROWS: usize = 4096;
 /// Bytes of rows written (and flushed) at once.
 const FLUSH_BYTES: usize = 32 * 1024;
 
+/// Rows sent together: handed over, and freed, as one allocation (a walk of a million nodes
+/// sends them a thousand at a time), rendered one by one.
+trait RowBatch: Send {
+    fn len(&self) -> usize;
+    fn row(&self, index: usize) -> &dyn Document;
+}
+
+impl<D: Document + 'static> RowBatch for Vec<D> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn row(&self, index: usize) -> &dyn Document {
+        &self[index]
+    }
+}
+
 /// The producing end of a stream.
 #[derive(Clone)]
 pub struct RowSender {
-    tx: mpsc::Sender<Vec<Box<dyn Document>>>,
+    tx: mpsc::Sender<Box<dyn RowBatch>>,
 }
 
 impl RowSender {
     /// Sends one row, waiting for room; false once nobody renders the stream any more.
     pub async fn send(&self, row: impl Document + 'static) -> bool {
-        self.tx.send(vec![Box::new(row)]).await.is_ok()
+        self.tx.send(Box::new(vec![row])).await.is_ok()
     }
 
     /// Sends rows that are ready together: one hand-off (and one write) for all of them,
     /// which is what lets a walk of a million nodes print at the speed of the server.
     pub async fn send_all<D: Document + 'static>(&self, rows: impl IntoIterator<Item = D>) -> bool {
-        let rows: Vec<Box<dyn Document>> = rows.into_iter().map(|row| Box::new(row) as Box<dyn Document>).collect();
-        rows.is_empty() || self.tx.send(rows).await.is_ok()
+        let rows: Vec<D> = rows.into_iter().collect();
+        rows.is_empty() || self.tx.send(Box::new(rows)).await.is_ok()
     }
 }
 
@@ -53,7 +70,7 @@ pub struct RowStream {
     path: String,
     /// What a row is, for the summary: `event`, `node` (an `s` is added for several).
     noun: &'static str,
-    rows: mpsc::Receiver<Vec<Box<dyn Document>>>,
+    rows: mpsc::Receiver<Box<dyn RowBatch>>,
     /// Ends the stream, successfully, after this long.
     limit: Option<Duration>,
     /// Runs when the stream is dropped, however it ended (stops the producer's work).
@@ -205,8 +222,10 @@ impl RowStream {
         // also when a signal drops this future.
         let progress = self.progress.take();
         let mut buffer = Vec::new();
-        // Rows received, not written yet: a walk sends them a thousand at a time.
-        let mut pending: VecDeque<Box<dyn Document>> = VecDeque::new();
+        // Batches received, not all written yet (the first from its row `next`), and how
+        // many rows they hold.
+        let mut pending: VecDeque<Box<dyn RowBatch>> = VecDeque::new();
+        let (mut next, mut waiting) = (0, 0);
         loop {
             if pending.is_empty() {
                 let first = tokio::select! {
@@ -216,21 +235,34 @@ impl RowStream {
                 let Some(first) = first else {
                     return Ok(StreamEnd::Finished);
                 };
-                pending.extend(first);
+                (next, waiting) = (0, first.len());
+                pending.push_back(first);
             }
             // Rows already waiting go out with these, in one write and one flush.
-            while pending.len() < FLUSH_ROWS {
+            while waiting < FLUSH_ROWS {
                 let Ok(rows) = self.rows.try_recv() else { break };
-                pending.extend(rows);
+                waiting += rows.len();
+                pending.push_back(rows);
             }
             // A write to a slow terminal blocks; kept short, a signal is never far behind it.
             buffer.clear();
             let mut batch: u64 = 0;
             while buffer.len() < FLUSH_BYTES
-                && let Some(row) = pending.pop_front()
+                && let Some(rows) = pending.front()
             {
-                write_document(row.as_ref(), format, &mut buffer)?;
+                if next == rows.len() {
+                    pending.pop_front();
+                    next = 0;
+                    continue;
+                }
+                write_document(rows.row(next), format, &mut buffer)?;
+                next += 1;
+                waiting -= 1;
                 batch += 1;
+            }
+            if pending.front().is_some_and(|rows| next == rows.len()) {
+                pending.pop_front();
+                next = 0;
             }
             let mut write = || out.write_all(&buffer).and_then(|()| out.flush());
             let written = match &progress {
@@ -296,6 +328,28 @@ mod tests {
         assert_eq!(lines.len(), 300);
         assert_eq!(lines[0], r#"{"n":0}"#);
         assert_eq!(lines[299], r#"{"n":299}"#);
+    }
+
+    #[tokio::test]
+    async fn batches_of_rows_render_in_order_across_writes() {
+        let (tx, mut stream) = RowStream::channel("test", "/t", "row");
+        let producer = tokio::spawn(async move {
+            let mut n = 0;
+            // Empty, single and large batches, together past one write's worth of bytes.
+            for size in [0, 1, 5000, 0, 3, 2500] {
+                assert!(tx.send_all((n..n + size).map(|n| Line { n })).await);
+                n += size;
+            }
+            assert!(tx.send(Line { n }).await);
+        });
+        let (mut out, mut rendered) = (Vec::new(), 0);
+        let end = stream.render(OutputFormat::Text, &mut out, &mut rendered).await;
+        producer.await.expect("producer");
+        assert_eq!(end.expect("rendered"), StreamEnd::Finished);
+        assert_eq!(rendered, 7505);
+        let text = String::from_utf8(out).expect("utf8");
+        let expected: Vec<String> = (0..7505).map(|n| format!("row {n}")).collect();
+        assert_eq!(text.lines().collect::<Vec<_>>(), expected);
     }
 
     #[tokio::test]

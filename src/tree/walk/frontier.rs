@@ -17,6 +17,9 @@ pub(super) struct Group {
     pub(super) next: usize,
     /// The next name to ask the server about.
     pub(super) sent: usize,
+    /// Every name before this one was settled for reading ahead: its reply is in and its
+    /// children were all asked about (or need not be). Where `next_keys` looks from.
+    pub(super) settled: usize,
     /// Replies for the names from `next` on, as they come in (in any order).
     pub(super) ready: VecDeque<Option<Fetched>>,
 }
@@ -29,6 +32,7 @@ impl Group {
             names,
             next: 0,
             sent: 0,
+            settled: 0,
             ready: VecDeque::new(),
         }
     }
@@ -47,6 +51,7 @@ impl Group {
             names,
             next: 0,
             sent,
+            settled: 0,
             ready: early,
         }
     }
@@ -102,12 +107,16 @@ impl Key {
     }
 }
 
+/// A getData reply: the data and stat, or why the node could not be read.
+pub(super) type NodeRead = Result<(Vec<u8>, Stat), zk::Error>;
+
 /// What the server said about one node.
 pub(super) struct Fetched {
     pub(super) path: String,
     /// Sorted as they come in: early replies are filed by a child's place in this order.
     pub(super) children: Option<Result<Vec<String>, zk::Error>>,
-    pub(super) node: Option<Result<(Vec<u8>, Stat), zk::Error>>,
+    /// Boxed: most walks read no data, and a reply is moved several times on its way out.
+    pub(super) node: Option<Box<NodeRead>>,
     /// What it weighs while it waits to be handed out.
     pub(super) bytes: usize,
     /// Replies for its first children, asked before it was handed out (`Slot::Early`), and

@@ -6,19 +6,16 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 
-use zookeeper_client::{self as zk, Client, MultiReadResult, Stat};
+use zookeeper_client::{self as zk, Client, MultiReadResult};
 
 use super::frontier::{Fetched, Key};
 use super::walker::{ATTEMPTS, Walker};
 use crate::errors::{ZkError, is_connection_error};
 
-pub(super) enum Reply {
-    Children(Vec<String>),
-    Data(Vec<u8>, Stat),
-}
-
-pub(super) type Replies<'c> =
-    Pin<Box<dyn Future<Output = Result<Vec<Result<Reply, zk::Error>>, zk::Error>> + Send + 'c>>;
+/// The replies to a batch, in the order of its reads: a multi-read's own results (kept as
+/// they come: a walk of a million nodes copies each reply as few times as it can), or single
+/// replies in the same shape.
+pub(super) type Replies<'c> = Pin<Box<dyn Future<Output = Result<Vec<MultiReadResult>, zk::Error>> + Send + 'c>>;
 
 pub(super) struct InFlight<'c> {
     pub(super) keys: Vec<Key>,
@@ -36,19 +33,21 @@ impl Walker {
     /// Sends the reads for `keys`: one multi-read, or one request per read.
     pub(super) fn send<'c>(&self, client: &'c Client, keys: &[Key], single: bool) -> anyhow::Result<Replies<'c>> {
         if single {
-            type One<'c> = Pin<Box<dyn Future<Output = Result<Reply, zk::Error>> + Send + 'c>>;
+            type One<'c> = Pin<Box<dyn Future<Output = Result<MultiReadResult, zk::Error>> + Send + 'c>>;
             let mut requests: Vec<One<'c>> = Vec::with_capacity(keys.len() * 2);
             for key in keys {
                 // Each request goes out when it is made: all of them are in flight at once.
                 if key.data {
                     let request = client.get_data(&key.path);
                     requests.push(Box::pin(async move {
-                        request.await.map(|(data, stat)| Reply::Data(data, stat))
+                        request.await.map(|(data, stat)| MultiReadResult::Data { data, stat })
                     }));
                 }
                 if key.children {
                     let request = client.list_children(&key.path);
-                    requests.push(Box::pin(async move { request.await.map(Reply::Children) }));
+                    requests.push(Box::pin(async move {
+                        request.await.map(|children| MultiReadResult::Children { children })
+                    }));
                 }
             }
             return Ok(Box::pin(async move {
@@ -56,7 +55,8 @@ impl Walker {
                 for request in requests {
                     match request.await {
                         Err(err) if is_connection_error(&err) => return Err(err),
-                        reply => replies.push(reply),
+                        Err(err) => replies.push(MultiReadResult::Error { err }),
+                        Ok(reply) => replies.push(reply),
                     }
                 }
                 Ok(replies)
@@ -75,20 +75,7 @@ impl Walker {
                     .map_err(|e| ZkError::new(self.op, &key.path, e))?;
             }
         }
-        let request = reader.commit();
-        Ok(Box::pin(async move {
-            let results = request.await?;
-            Ok(results
-                .into_iter()
-                .map(|result| match result {
-                    MultiReadResult::Data { data, stat } => Ok(Reply::Data(data, stat)),
-                    MultiReadResult::Children { children } => Ok(Reply::Children(children)),
-                    MultiReadResult::Error { err } => Err(err),
-                    // The client's enum is non-exhaustive; nothing else answers a read.
-                    _ => Err(zk::Error::Unimplemented),
-                })
-                .collect())
-        }))
+        Ok(Box::pin(reader.commit()))
     }
 
     /// Waits for a batch and files its replies; a batch that failed whole is sent again,
@@ -165,24 +152,27 @@ impl Walker {
         for key in keys {
             let mut fetched = Fetched::new(key.path);
             if key.data {
-                fetched.node = replies.next().map(|reply| match reply {
-                    Ok(Reply::Data(data, stat)) => Ok((data, stat)),
-                    Ok(Reply::Children(_)) => Err(zk::Error::MarshallingError),
-                    Err(err) => Err(err),
+                fetched.node = replies.next().map(|reply| {
+                    Box::new(match reply {
+                        MultiReadResult::Data { data, stat } => Ok((data, stat)),
+                        MultiReadResult::Error { err } => Err(err),
+                        // The client's enum is non-exhaustive; nothing else answers a read.
+                        _ => Err(zk::Error::MarshallingError),
+                    })
                 });
             }
             if key.children {
                 fetched.children = replies.next().map(|reply| match reply {
                     // Sorted now: children read early are filed by their place in this order.
-                    Ok(Reply::Children(mut names)) => {
+                    MultiReadResult::Children { children: mut names } => {
                         names.sort_unstable();
                         Ok(names)
                     }
-                    Ok(Reply::Data(..)) => Err(zk::Error::MarshallingError),
-                    Err(err) => Err(err),
+                    MultiReadResult::Error { err } => Err(err),
+                    _ => Err(zk::Error::MarshallingError),
                 });
             }
-            let data_bytes = match &fetched.node {
+            let data_bytes = match fetched.node.as_deref() {
                 Some(Ok((data, _))) => data.len() + 80,
                 _ => 16,
             };

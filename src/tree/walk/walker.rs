@@ -162,6 +162,7 @@ impl Walker {
                 early,
                 early_sent,
             } = fetched;
+            let node = node.map(|node| *node);
             self.held -= bytes;
             top.next += 1;
             let last = top.next == top.names.len();
@@ -259,10 +260,12 @@ impl Walker {
     }
 
     /// The next nodes to ask about, in the order they will be handed out: the deepest group
-    /// first, then the ones below it on the stack; in each, its names not asked about yet,
-    /// then the first children of the nodes whose replies wait to be handed out (read early,
-    /// so that the next sibling's subtree is under way while this one finishes). Nodes that
-    /// need no request (at the depth limit, no data asked) are settled here.
+    /// first, then the ones below it on the stack; in each, name by name, the name itself if
+    /// it was not asked about yet, or the first children of a name whose reply waits to be
+    /// handed out (read early, so that the next sibling's subtree is under way while this one
+    /// finishes). Asking about siblings far ahead first would spend the read-ahead budget on
+    /// replies that wait longest: the window of requests in flight would run half empty.
+    /// Nodes that need no request (at the depth limit, no data asked) are settled here.
     ///
     /// Replies are read ahead within a byte budget, from what nodes at each depth were seen
     /// to weigh. A depth not seen yet is probed with one small batch first (a level of
@@ -289,27 +292,37 @@ impl Walker {
             idle: nothing_in_flight,
         };
         for group in (0..self.stack.len()).rev() {
-            while self.stack[group].sent < self.stack[group].names.len() {
+            let depth = self.stack[group].depth;
+            let descends = self.descends(depth);
+            // In the order the group is handed out: a name not asked about yet, or the first
+            // children of a name whose reply waits (so reading ahead goes to what is handed
+            // out soonest, not to siblings far ahead).
+            let mut index = self.stack[group].next.max(self.stack[group].settled);
+            // Whether every name from `settled` to `index` is settled: then so far is.
+            let mut settled_so_far = true;
+            while index < self.stack[group].names.len() {
+                if settled_so_far {
+                    self.stack[group].settled = index;
+                }
                 let g = &self.stack[group];
-                let (index, depth, path) = (g.sent, g.depth, g.path(g.sent));
-                let slot = Slot::Node { group, index };
-                if !self.asks(depth) {
-                    // Listed by its parent a moment ago; nothing more to ask.
-                    self.stack[group].sent += 1;
-                    self.file(slot, Fetched::new(path));
+                if index == g.sent {
+                    let path = g.path(index);
+                    let slot = Slot::Node { group, index };
+                    if !self.asks(depth) {
+                        // Listed by its parent a moment ago; nothing more to ask.
+                        self.stack[group].sent += 1;
+                        self.file(slot, Fetched::new(path));
+                    } else if self.admit(&mut batch, slot, depth, path) {
+                        self.stack[group].sent += 1;
+                        settled_so_far = false;
+                    } else {
+                        return batch.keys;
+                    }
+                    index += 1;
                     continue;
                 }
-                if !self.admit(&mut batch, slot, depth, path) {
-                    return batch.keys;
-                }
-                self.stack[group].sent += 1;
-            }
-            let (next, depth) = (self.stack[group].next, self.stack[group].depth);
-            if !self.descends(depth) {
-                continue;
-            }
-            for waiting in 0..self.stack[group].ready.len() {
-                while let Some(Some(parent)) = self.stack[group].ready.get(waiting) {
+                let waiting = index - g.next;
+                while descends && let Some(Some(parent)) = self.stack[group].ready.get(waiting) {
                     let Some(Ok(names)) = &parent.children else {
                         break;
                     };
@@ -318,11 +331,7 @@ impl Walker {
                         break;
                     };
                     let path = child_path(&parent.path, name);
-                    let slot = Slot::Early {
-                        group,
-                        index: next + waiting,
-                        child,
-                    };
+                    let slot = Slot::Early { group, index, child };
                     let asks = self.asks(depth + 1);
                     if asks && !self.admit(&mut batch, slot, depth + 1, path.clone()) {
                         return batch.keys;
@@ -334,6 +343,18 @@ impl Walker {
                         self.file(slot, Fetched::new(path));
                     }
                 }
+                settled_so_far &= !descends
+                    || match self.stack[group].ready.get(waiting) {
+                        Some(Some(parent)) => match &parent.children {
+                            Some(Ok(names)) => parent.early_sent == names.len(),
+                            _ => true,
+                        },
+                        _ => false,
+                    };
+                index += 1;
+            }
+            if settled_so_far {
+                self.stack[group].settled = index;
             }
         }
         batch.keys
@@ -359,6 +380,10 @@ impl Walker {
     /// limit, the operations per batch, the read-ahead budget, a depth being probed).
     fn admit(&self, batch: &mut Batch, slot: Slot, depth: usize, path: String) -> bool {
         let first = batch.keys.is_empty();
+        if first {
+            // Built once per batch, not grown one key at a time.
+            batch.keys.reserve(BATCH_OPS);
+        }
         if self.weight.get(depth).copied().flatten().is_none() {
             let probes_here = batch.keys.iter().filter(|key| key.depth == depth).count();
             let probed_elsewhere = self.probes.get(depth).is_some_and(|n| *n > 0);
