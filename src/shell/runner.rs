@@ -93,6 +93,11 @@ impl Runner {
 
     /// Runs one parsed command and renders what it hands back.
     pub async fn run_command(&mut self, command: Command, line_number: Option<usize>) -> (Flow, ExitCode) {
+        // A signal that came while the last command was finishing ends the run here:
+        // `cancelled` below sees only the signals from when it starts waiting.
+        if let Some(reason) = self.stop.received() {
+            return self.stopped(reason);
+        }
         let format = command.output().unwrap_or(self.format);
         self.shell.set_output_format(format);
         let mut stop = self.stop.clone();
