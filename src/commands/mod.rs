@@ -24,6 +24,7 @@ pub mod du;
 pub mod each;
 pub mod edit;
 pub mod exists;
+pub mod export;
 pub mod find;
 pub mod get;
 pub mod grep;
@@ -138,6 +139,7 @@ commands! {
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
+    Znodes: Export(export::Export),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),

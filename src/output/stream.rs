@@ -62,6 +62,9 @@ pub struct RowStream {
     /// A progress line on stderr while the rows come (`ls -R`): moved out of the way for
     /// each write, erased once rendering ends, however it ends.
     progress: Option<ProgressLine>,
+    /// Says how far the stream got when a signal stops it, for a stream whose work is not
+    /// its rows (`export --out` writes a file): given the rows rendered.
+    stopped: Option<Box<dyn Fn(u64) -> String + Send>>,
 }
 
 /// A stream that ended without meeting its condition (`grep` matched nothing): it exits as
@@ -107,6 +110,7 @@ impl RowStream {
             on_end: None,
             producer: None,
             progress: None,
+            stopped: None,
         };
         (RowSender { tx }, stream)
     }
@@ -164,8 +168,17 @@ impl RowStream {
         (self.op, &self.path)
     }
 
+    /// Says `stopped(rendered)` when a signal stops the stream, instead of the rows counted.
+    pub fn on_stop(mut self, stopped: impl Fn(u64) -> String + Send + 'static) -> RowStream {
+        self.stopped = Some(Box::new(stopped));
+        self
+    }
+
     /// The one line said when a signal stops the stream after `rendered` rows.
     pub fn stopped_message(&self, rendered: u64) -> String {
+        if let Some(stopped) = &self.stopped {
+            return stopped(rendered);
+        }
         let plural = if rendered == 1 { "" } else { "s" };
         format!("stopped after {rendered} {}{plural}", self.noun)
     }
