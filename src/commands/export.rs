@@ -119,7 +119,7 @@ impl Run for Export {
             written: Arc::clone(&written),
         };
         let stream = match self.out {
-            None => RowStream::spawn(OP, root, "line", move |rows| job.to_stdout(reader, header, rows)),
+            None => RowStream::spawn(OP, root, "line", move |rows| job.stream_out(reader, header, rows)),
             Some(out) => {
                 let file = ExportFile::create(&out, gzip).map_err(|err| {
                     ShellError::refused(OP, out.display().to_string(), format!("cannot write: {err}"))
@@ -127,7 +127,7 @@ impl Run for Export {
                 let name = out.display().to_string();
                 let stopped = format!("interrupted: nothing written to {name}");
                 RowStream::spawn(OP, root, "node", move |rows| {
-                    job.to_file(reader, header, file, name, gzip, rows)
+                    job.write_file(reader, header, file, name, gzip, rows)
                 })
                 .on_stop(move |_| {
                     let nodes = written.load(Ordering::Relaxed);
@@ -148,7 +148,7 @@ struct Job {
 
 impl Job {
     /// The file as rows on stdout: the end line goes out only when the export succeeded.
-    async fn to_stdout(
+    async fn stream_out(
         self,
         mut reader: SubtreeReader,
         header: Header,
@@ -173,7 +173,7 @@ impl Job {
         Ok(self.notes(&tally, None))
     }
 
-    async fn to_file(
+    async fn write_file(
         self,
         mut reader: SubtreeReader,
         header: Header,
