@@ -20,6 +20,7 @@ pub mod count;
 pub mod create;
 pub mod data_input;
 pub mod delete;
+pub mod diff;
 pub mod du;
 pub mod each;
 pub mod edit;
@@ -140,6 +141,7 @@ commands! {
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
     Znodes: Export(export::Export),
+    Znodes: Diff(diff::Diff),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),

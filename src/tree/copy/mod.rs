@@ -2,8 +2,10 @@
 //! [`NodeRecord`](crate::tree::NodeRecord)s (`read`), the export file format that holds one
 //! (`file`), and two record streams compared by merging them (`compare`).
 
+pub mod compare;
 pub mod file;
 pub mod read;
 
+pub use compare::{AclCompared, Compare, Difference, Source};
 pub use file::{ExportReader, ExportWriter};
 pub use read::{ReadOptions, ReadTally, SubtreeReader};
