@@ -205,7 +205,10 @@ mod tests {
             compare_acls(&[world.clone(), alice.clone()], &[alice.clone(), world.clone()]),
             AclCompared::Same
         );
-        assert_eq!(compare_acls(&[world.clone()], &[alice.clone()]), AclCompared::Different);
+        assert_eq!(
+            compare_acls(std::slice::from_ref(&world), std::slice::from_ref(&alice)),
+            AclCompared::Different
+        );
         assert_eq!(
             compare_acls(&[world.clone(), alice.clone()], &[world.clone(), hidden.clone()]),
             AclCompared::Uncomparable
@@ -213,7 +216,7 @@ mod tests {
         let bob = entry("digest", "bob:x", "cdrwa");
         assert_eq!(compare_acls(&[alice], &[bob]), AclCompared::Different);
         assert_eq!(
-            compare_acls(&[hidden.clone()], &[entry("digest", "alice:x", "r")]),
+            compare_acls(std::slice::from_ref(&hidden), &[entry("digest", "alice:x", "r")]),
             AclCompared::Different
         );
     }
