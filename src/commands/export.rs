@@ -242,9 +242,10 @@ impl Job {
             note.push_str(&format!(" to {file}"));
         }
         if tally.ephemerals_skipped > 0 {
+            let plural = if tally.ephemerals_skipped == 1 { "" } else { "s" };
             note.push_str(&format!(
-                "; skipped {} ephemeral (--include-ephemeral keeps them)",
-                nodes(tally.ephemerals_skipped)
+                "; skipped {} ephemeral node{plural} (--include-ephemeral keeps them)",
+                tally.ephemerals_skipped
             ));
         }
         if tally.redacted.count > 0 {

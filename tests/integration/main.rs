@@ -9,6 +9,7 @@ mod completions;
 mod delete_tree;
 mod display;
 mod edit;
+mod export;
 mod find;
 mod glob;
 mod grep;
