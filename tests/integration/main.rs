@@ -7,6 +7,7 @@ mod bad_input;
 mod bulk;
 mod completions;
 mod delete_tree;
+mod diff;
 mod display;
 mod edit;
 mod export;
