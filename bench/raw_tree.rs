@@ -5,11 +5,13 @@
 //!       create PATH (and its missing ancestors), PARENTS children `p0000..` under it and
 //!       CHILDREN children `n0000..` under each of those; every znode's data is
 //!       `zksh-bench NAME` (NAME: its own name, the last path segment)
-//!   `raw_tree walk [--data] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH`
+//!   `raw_tree walk [--data] [--acl] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH`
 //!       walk PATH and everything below it breadth first; print every path (`ls -R`), or only
 //!       the paths whose name matches GLOB (`*` and `?`: `find --name`), or only those whose
 //!       data contains TEXT (`grep`; implies --data); --count prints a one-line summary
-//!       instead (znodes, and with --data the bytes of data: `du`, `count`, `survey`)
+//!       instead (znodes, and with --data the bytes of data: `du`, `count`, `survey`);
+//!       --acl (implies --data) also reads every znode's ACL with one getACL each, `ACL_WINDOW`
+//!       of them in flight (ACLs are not in multi-read): the floor for `export`
 //!
 //! Both use multi requests of up to `BATCH_OPS` operations, `WINDOW` of them in flight: the client
 //! sends a request as soon as `commit()` is called, so the next ones are sent before the oldest
@@ -33,6 +35,8 @@ use zookeeper_client::{Acls, Client, CreateMode, Error as ZkError, MultiReadResu
 const BATCH_OPS: usize = 200;
 /// Requests in flight at once.
 const WINDOW: usize = 8;
+/// getACL requests in flight at once with --acl (the server's globalOutstandingLimit).
+const ACL_WINDOW: usize = 1000;
 /// Prefix of every created znode's data, followed by the znode's name.
 const DATA_PREFIX: &str = "zksh-bench ";
 /// How long to wait for the server to acknowledge the session close before exiting anyway.
@@ -41,11 +45,12 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 type BoxError = Box<dyn std::error::Error>;
 
 const USAGE: &str = "usage: raw_tree build HOST:PORT PATH PARENTS CHILDREN\n       \
-                     raw_tree walk [--data] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH";
+                     raw_tree walk [--data] [--acl] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH";
 
 #[derive(Default)]
 struct WalkOptions {
     data: bool,
+    acl: bool,
     name: Option<String>,
     grep: Option<Vec<u8>>,
     count: bool,
@@ -92,6 +97,10 @@ fn parse(args: &[String]) -> Option<(Command, String, String)> {
             while let Some(arg) = rest.next() {
                 match arg.as_str() {
                     "--data" => options.data = true,
+                    "--acl" => {
+                        options.acl = true;
+                        options.data = true;
+                    }
                     "--count" => options.count = true,
                     "--name" => options.name = Some(rest.next()?.clone()),
                     "--grep" => {
@@ -230,7 +239,8 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
     let ops_per_path = if options.data { 2 } else { 1 };
     let paths_per_batch = BATCH_OPS / ops_per_path;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let (mut znodes, mut bytes) = (0usize, 0usize);
+    let (mut znodes, mut bytes, mut acl_entries) = (0usize, 0usize, 0usize);
+    let mut acls = VecDeque::with_capacity(ACL_WINDOW + 1);
     let mut queue: VecDeque<String> = VecDeque::from([root.to_string()]);
     let mut in_flight = VecDeque::with_capacity(WINDOW);
     loop {
@@ -282,6 +292,12 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
             };
             znodes += 1;
             bytes += data.as_ref().map_or(0, Vec::len);
+            if options.acl {
+                acls.push_back((path.clone(), client.get_acl(&path)));
+                while acls.len() > ACL_WINDOW {
+                    acl_entries += acl_reply(acls.pop_front()).await?;
+                }
+            }
             let shown = if options.count {
                 false
             } else if let Some(text) = &options.grep {
@@ -298,8 +314,13 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
             queue.extend(children.iter().map(|name| child_path(&path, name)));
         }
     }
+    while !acls.is_empty() {
+        acl_entries += acl_reply(acls.pop_front()).await?;
+    }
     if options.count {
-        if options.data {
+        if options.acl {
+            writeln!(out, "{znodes} znodes, {bytes} bytes of data, {acl_entries} ACL entries")?;
+        } else if options.data {
             writeln!(out, "{znodes} znodes, {bytes} bytes of data")?;
         } else {
             writeln!(out, "{znodes} znodes")?;
@@ -307,6 +328,19 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
     }
     out.flush()?;
     Ok(())
+}
+
+/// The number of entries of one getACL reply (a node deleted meanwhile has none).
+async fn acl_reply<F>(request: Option<(String, F)>) -> Result<usize, BoxError>
+where
+    F: std::future::Future<Output = Result<(Vec<zookeeper_client::Acl>, zookeeper_client::Stat), ZkError>>,
+{
+    let Some((path, request)) = request else { return Ok(0) };
+    match request.await {
+        Ok((acl, _)) => Ok(acl.len()),
+        Err(ZkError::NoNode) => Ok(0),
+        Err(err) => Err(format!("getACL {path}: {err}").into()),
+    }
 }
 
 #[cfg(test)]
