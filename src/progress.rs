@@ -3,6 +3,8 @@
 
 mod line;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -121,6 +123,19 @@ pub struct BulkRun {
     pub verb: &'static str,
     pub progress: Progress,
     pub zk: Zk,
+    /// How a run that cannot be re-counted as "what remains of a subtree" (a copy writes
+    /// into a tree that may hold more) settles its batches in doubt and words its report.
+    pub report: Option<StopReport>,
+}
+
+/// A stopped run's own report: settles what it can and returns the message.
+#[derive(Clone)]
+pub struct StopReport(pub Arc<dyn Fn() -> Pin<Box<dyn Future<Output = String> + Send>> + Send + Sync>);
+
+impl std::fmt::Debug for StopReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StopReport")
+    }
 }
 
 impl BulkRun {
@@ -130,6 +145,20 @@ impl BulkRun {
     /// every batch sent before it. A further signal, or a server that does not answer within
     /// `RECOUNT_LIMIT`, leaves the bounds as they are.
     pub async fn stopped(&self, stop: &mut Stop) -> ShellError {
+        if let Some(StopReport(report)) = &self.report {
+            let message = tokio::select! {
+                message = tokio::time::timeout(RECOUNT_LIMIT, report()) => message.unwrap_or_else(|_| {
+                    let why = format!("no answer within {}", human_duration(RECOUNT_LIMIT));
+                    self.progress.stopped_message(self.verb, Some(&why))
+                }),
+                _ = stop.cancelled() => self.progress.stopped_message(self.verb, Some("a second signal")),
+            };
+            return ShellError::Stopped {
+                op: self.op,
+                path: self.path.clone(),
+                message,
+            };
+        }
         let mut unsure = None;
         if self.progress.anything_sent() {
             let counted = tokio::select! {

@@ -17,6 +17,7 @@ pub mod cd;
 pub mod check;
 pub mod completions;
 pub mod count;
+pub mod cp;
 pub mod create;
 pub mod data_input;
 pub mod delete;
@@ -31,8 +32,10 @@ pub mod get;
 pub mod grep;
 pub mod help;
 pub mod history;
+pub mod import;
 pub mod ls;
 pub mod man;
+pub mod mv;
 pub mod pwd;
 pub mod quit;
 pub mod session;
@@ -141,6 +144,9 @@ commands! {
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
     Znodes: Export(export::Export),
+    Znodes: Import(import::Import),
+    Znodes: Cp(cp::Cp),
+    Znodes: Mv(mv::Mv),
     Znodes: Diff(diff::Diff),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),

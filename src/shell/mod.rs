@@ -225,8 +225,15 @@ impl Shell {
             verb,
             progress: progress.clone(),
             zk: self.zk.clone(),
+            report: None,
         });
         progress
+    }
+
+    /// As [`Shell::start_bulk`], for a run that says itself how far it got when stopped
+    /// (`import`, `cp`: what they wrote, not what remains of a subtree).
+    pub fn start_bulk_reported(&mut self, run: BulkRun) {
+        self.bulk = Some(run);
     }
 
     pub fn finish_bulk(&mut self) {

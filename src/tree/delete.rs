@@ -13,10 +13,10 @@ use zookeeper_client::{self as zk, Client};
 
 use crate::errors::{ShellError, ZkError, is_connection_error};
 use crate::progress::Progress;
+use crate::tree::batcher::Batcher;
 use crate::tree::order::PostOrder;
 use crate::tree::walk::{DEFAULT_PARALLEL, Visit, Walk, WalkOptions};
 use crate::zk::Zk;
-use crate::zk::limits;
 use crate::zk::write::{MultiError, WriteOp};
 
 /// Operations per multi request; long paths make a batch smaller still (its encoded size stays
@@ -167,54 +167,6 @@ fn cut_short(root: &str, progress: &Progress, err: anyhow::Error) -> anyhow::Err
     }
 }
 
-/// Deletes cut into multi batches as they come: at most `BATCH_OPS` each, within the
-/// request-size limit.
-struct Batcher {
-    current: Vec<WriteOp>,
-    bytes: usize,
-    room: usize,
-    chroot: usize,
-    full: VecDeque<Vec<WriteOp>>,
-}
-
-impl Batcher {
-    /// Batches for requests of at most `limit` bytes, paths reaching the server `chroot` bytes
-    /// longer.
-    fn new(limit: usize, chroot: usize) -> Batcher {
-        Batcher {
-            current: Vec::with_capacity(BATCH_OPS),
-            bytes: 0,
-            // What an empty multi costs is what is left of the limit for its operations.
-            room: limit.saturating_sub(limits::multi_size(&[], chroot)),
-            chroot,
-            full: VecDeque::new(),
-        }
-    }
-
-    fn push(&mut self, path: String) {
-        let op = WriteOp::Delete { path, version: None };
-        let cost = limits::multi_op_size(&op, self.chroot);
-        if !self.current.is_empty() && self.bytes + cost > self.room {
-            self.cut();
-        }
-        self.bytes += cost;
-        self.current.push(op);
-        // A full batch goes at once: it waits for no node still to be found.
-        if self.current.len() == BATCH_OPS {
-            self.cut();
-        }
-    }
-
-    /// The batch being filled is complete (full, or nothing more will come soon).
-    fn cut(&mut self) {
-        if !self.current.is_empty() {
-            let batch = std::mem::replace(&mut self.current, Vec::with_capacity(BATCH_OPS));
-            self.full.push_back(batch);
-            self.bytes = 0;
-        }
-    }
-}
-
 /// A batch sent, and its answer to come.
 type Settling<'c> = Pin<Box<dyn Future<Output = (Vec<WriteOp>, Result<(), MultiError>)> + Send + 'c>>;
 
@@ -238,7 +190,11 @@ async fn delete_pass(
     let mut walk = Some(started);
     let mut order = PostOrder::default();
     let profile = zk.profile();
-    let mut batches = Batcher::new(profile.max_request_size, profile.chroot().map_or(0, str::len));
+    let mut batches = Batcher::new(
+        BATCH_OPS,
+        profile.max_request_size,
+        profile.chroot().map_or(0, str::len),
+    );
     let mut complete = Vec::new();
     let mut in_flight: VecDeque<Settling<'_>> = VecDeque::new();
     let mut failure: Option<anyhow::Error> = None;
@@ -292,13 +248,13 @@ async fn delete_pass(
                             break;
                         }
                         order.visit(visit.path, visit.depth, &mut complete);
-                        complete.drain(..).for_each(|path| batches.push(path));
+                        complete.drain(..).for_each(|path| batches.push(WriteOp::Delete { path, version: None }));
                     }
                 }
                 Ok(None) => {
                     walk = None;
                     order.finish(&mut complete);
-                    complete.drain(..).for_each(|path| batches.push(path));
+                    complete.drain(..).for_each(|path| batches.push(WriteOp::Delete { path, version: None }));
                     batches.cut();
                 }
                 Err(err) => {
@@ -349,44 +305,4 @@ fn settle(
     };
     failure.get_or_insert_with(|| err.into_error(zk, OP, ops, false));
     !changed
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sizes(batches: &Batcher) -> Vec<usize> {
-        batches.full.iter().map(Vec::len).collect()
-    }
-
-    #[test]
-    fn a_batch_goes_once_full_and_within_the_request_limit() {
-        let mut batches = Batcher::new(limits::DEFAULT_MAX_REQUEST, 0);
-        for n in 0..450 {
-            batches.push(format!("/a/n{n:03}"));
-        }
-        // Full batches are cut at once, without waiting for a next node.
-        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS]);
-        assert_eq!(batches.current.len(), 50);
-        batches.cut();
-        assert_eq!(sizes(&batches), [BATCH_OPS, BATCH_OPS, 50]);
-        batches.cut();
-        assert_eq!(sizes(&batches).len(), 3, "nothing left to cut");
-
-        // Long paths: fewer per batch, each batch within the limit, in order.
-        let mut batches = Batcher::new(10_000, 4);
-        let long = "x".repeat(1_000);
-        for n in 0..25 {
-            batches.push(format!("/{long}/{n:02}"));
-        }
-        batches.cut();
-        let all: Vec<&WriteOp> = batches.full.iter().flatten().collect();
-        assert_eq!(all.len(), 25);
-        assert_eq!(all[0].path(), format!("/{long}/00"));
-        assert_eq!(all[24].path(), format!("/{long}/24"));
-        for batch in &batches.full {
-            assert!(limits::multi_size(batch, 4) <= 10_000, "{} ops", batch.len());
-        }
-        assert!(batches.full.len() >= 3);
-    }
 }

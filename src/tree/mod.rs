@@ -6,6 +6,7 @@
 //! (export, import, cp, diff, mirror), is a `record`; subtrees read, written to export files
 //! and compared as record streams are in `copy`.
 
+pub mod batcher;
 pub mod copy;
 pub mod delete;
 pub mod glob;

@@ -294,4 +294,43 @@ fn export_and_diff_speak_json() {
     out.code(1);
     let row: Value = serde_json::from_str(out.lines()[0]).expect("json");
     assert_eq!(keys(&row), vec!["acl", "change", "data", "path"]);
+
+fn cp_mv_and_import_speak_json() {
+    let (server, root) = namespace("json-moves");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("one.ndjson");
+    let nodes = [crate::import::node("", b"v")];
+    std::fs::write(&file, crate::import::export_text("/x", &nodes)).expect("write");
+    let script = [
+        format!("create {root}/a v"),
+        format!("cp --dry-run {root}/a {root}/b"),
+        format!("cp {root}/a {root}/b"),
+        format!("mv {root}/b {root}/c"),
+        format!("import {} {root}/i", file.display()),
+        format!("import --dry-run {} {root}/j", file.display()),
+    ]
+    .join("\n");
+    let docs = json_lines(server, &script, &[]);
+    let report = vec![
+        "belowRefused",
+        "changed",
+        "countersAdvanced",
+        "created",
+        "dryRun",
+        "ephemeral",
+        "path",
+        "refused",
+        "refusedNodes",
+        "skipped",
+    ];
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["path"],           // create
+        vec!["action", "path"], // cp --dry-run: a row per change
+        report.clone(),         // cp
+        vec!["from", "moved", "to"],
+        report,                 // import
+        vec!["action", "path"], // import --dry-run
+    ];
+    assert_eq!(docs.iter().map(keys).collect::<Vec<_>>(), expected);
+    assert_eq!(docs[1]["action"], "create");
 }

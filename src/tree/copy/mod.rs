@@ -1,6 +1,9 @@
 //! Subtrees moving between clusters and files: a live subtree read as a stream of
 //! [`NodeRecord`](crate::tree::NodeRecord)s (`read`), the export file format that holds one
-//! (`file`), and two record streams compared by merging them (`compare`).
+//! (`file`), and two record streams compared by merging them (`compare`); the destination
+//! writer (`apply`) with what it reads of the destination (`existing`), its decisions and
+//! report (`plan`), its counts (`tally`) and the sequential counters of restored parents
+//! (`sequence`).
 
 pub mod compare;
 pub mod file;
@@ -9,3 +12,9 @@ pub mod read;
 pub use compare::{AclCompared, Compare, Difference, Source};
 pub use file::{ExportReader, ExportWriter};
 pub use read::{ReadOptions, ReadTally, SubtreeReader};
+
+pub mod apply;
+pub mod existing;
+pub mod plan;
+pub mod sequence;
+pub mod tally;

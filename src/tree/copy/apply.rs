@@ -1,0 +1,485 @@
+//! The destination writer of `import`, `cp`, `mv` and `mirror`: node records in walk order
+//! (parents before children) made to exist under a destination root. Absent nodes are
+//! created with their data and ACL in multi batches, several in flight; nodes already
+//! identical (data and ACL) are skipped, so a rerun after an interruption finishes the job;
+//! nodes that differ are refused, or replaced with `overwrite` (setData, setACL). What the
+//! destination holds is read by a walk merged with the records (`existing`). A redacted ACL
+//! is never written. Afterwards, restored parents' sequential counters are advanced.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use zookeeper_client::{Acl, Client, CreateMode, Stat};
+
+use crate::errors::ShellError;
+use crate::path::{base_name, is_within, parent_of};
+use crate::progress::Progress;
+use crate::tree::batcher::Batcher;
+use crate::tree::copy::existing::{Existing, Found};
+use crate::tree::copy::file::walk_order;
+use crate::tree::copy::plan::{Change, Refusal, Report, acl_matches, differences};
+use crate::tree::copy::sequence::Counters;
+use crate::tree::copy::tally::Tally;
+use crate::tree::{BATCH_OPS, NodeRecord};
+use crate::zk::Zk;
+use crate::zk::write::{MultiError, NewNode, WriteOp};
+
+/// Records in walk order, a batch at a time; an error ends them (a bad line of a file), and
+/// what came before it is still written.
+pub type Records = mpsc::Receiver<anyhow::Result<Vec<NodeRecord>>>;
+
+/// ACL reads of nodes already there, in flight at once.
+const CHECK_WINDOW: usize = 512;
+/// Overwrites (setData, setACL) in flight at once.
+const OVERWRITE_WINDOW: usize = 64;
+
+/// How records are written.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// The command, in errors: `import`, `cp`.
+    pub op: &'static str,
+    /// Replace nodes that differ (data and ACL) instead of refusing them.
+    pub overwrite: bool,
+    /// Decide everything, write nothing: each create or change goes to the sink.
+    pub dry_run: bool,
+    /// Create the destination root's missing parents.
+    pub parents: bool,
+    /// Multi requests in flight at once.
+    pub parallel: usize,
+}
+
+/// Where each decision goes as it is made (a dry run's rows, mirror's lines).
+pub type Sink = mpsc::UnboundedSender<Change>;
+
+type Pending<'c, T> = VecDeque<Pin<Box<dyn Future<Output = T> + Send + 'c>>>;
+
+/// A node already there, with its ACL read.
+struct Checked {
+    record: NodeRecord,
+    dest: String,
+    data: Vec<u8>,
+    stat: Stat,
+    acl: anyhow::Result<Vec<Acl>>,
+}
+
+/// One run of the writer.
+pub struct Apply<'c> {
+    zk: &'c Zk,
+    client: &'c Client,
+    root: String,
+    options: ApplyOptions,
+    progress: Progress,
+    tally: Tally,
+    sink: Option<Sink>,
+    report: Report,
+    batches: Batcher,
+    counters: Counters,
+    /// The subtree (relative) below a refused node that is not there: nothing under it can go.
+    blocked: Option<String>,
+    previous: Option<String>,
+    failure: Option<anyhow::Error>,
+}
+
+impl<'c> Apply<'c> {
+    pub fn new(
+        zk: &'c Zk,
+        client: &'c Client,
+        root: &str,
+        options: ApplyOptions,
+        progress: Progress,
+        tally: Tally,
+    ) -> Apply<'c> {
+        let profile = zk.profile();
+        Apply {
+            zk,
+            client,
+            root: root.to_string(),
+            progress,
+            tally,
+            sink: None,
+            report: Report::new(options.op, root, options.dry_run),
+            batches: Batcher::new(
+                BATCH_OPS,
+                profile.max_request_size,
+                profile.chroot().map_or(0, str::len),
+            ),
+            counters: Counters::default(),
+            blocked: None,
+            previous: None,
+            failure: None,
+            options,
+        }
+    }
+
+    /// Sends each decision to `sink` as it is made.
+    pub fn with_sink(mut self, sink: Sink) -> Apply<'c> {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Checks (and with `parents`, creates) the destination root's parent: nothing is
+    /// written before this succeeds.
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        if self.root == "/" {
+            return Ok(());
+        }
+        let parent = parent_of(&self.root);
+        let op = self.options.op;
+        if self
+            .zk
+            .call(op, parent, self.client.check_stat(parent))
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        if !self.options.parents {
+            return Err(ShellError::refused(
+                op,
+                &self.root,
+                format!("parent {parent} does not exist (-p creates it)"),
+            ));
+        }
+        if self.options.dry_run {
+            return Ok(());
+        }
+        let options = CreateMode::Persistent.with_acls(zookeeper_client::Acls::anyone_all());
+        self.zk.call(op, parent, self.client.mkdir(parent, &options)).await
+    }
+
+    /// Writes `records` and returns what was done. An error after anything was written says
+    /// how much.
+    pub async fn run(mut self, mut records: Records) -> anyhow::Result<Report> {
+        self.prepare().await?;
+        let op = self.options.op;
+        let mut existing = match self.zk.call(op, &self.root, self.client.check_stat(&self.root)).await? {
+            Some(_) => Existing::start(self.zk, self.client.clone(), op, &self.root, self.options.parallel),
+            None => Existing::empty(&self.root),
+        };
+        let (zk, client) = (self.zk, self.client);
+        let mut creates: Pending<'c, (Vec<WriteOp>, u64, Result<(), MultiError>)> = VecDeque::new();
+        let mut checks: Pending<'c, Checked> = VecDeque::new();
+        let mut overwrites: Pending<'c, (String, anyhow::Result<()>)> = VecDeque::new();
+        let mut input_error = None;
+        let mut input_open = true;
+        loop {
+            while creates.len() < self.options.parallel.max(1)
+                && let Some(ops) = self.batches.full.pop_front()
+            {
+                match zk.send_multi(client, &ops) {
+                    Ok(pending) => {
+                        let last = ops.last().map_or("", WriteOp::path);
+                        let id = self.tally.sent(last, ops.len());
+                        creates.push_back(Box::pin(async move {
+                            let answer = zk.finish_multi(&ops, pending).await.map(|_| ());
+                            (ops, id, answer)
+                        }));
+                    }
+                    Err(err) => self.fail(err.into_error(zk, op, &ops, false)),
+                }
+            }
+            if self.failure.is_some() {
+                input_open = false;
+                self.batches.clear();
+            }
+            let room = self.batches.full.len() < self.options.parallel
+                && checks.len() < CHECK_WINDOW
+                && overwrites.len() < OVERWRITE_WINDOW;
+            let idle = input_open && creates.is_empty() && !self.batches.current.is_empty();
+            tokio::select! {
+                biased;
+                (ops, id, answer) = oldest(&mut creates), if !creates.is_empty() => {
+                    creates.pop_front();
+                    self.tally.answered(id, answer.is_ok());
+                    match answer {
+                        Ok(()) => self.progress.confirmed(ops.len()),
+                        Err(err) => {
+                            self.progress.refused(ops.len());
+                            self.fail(err.into_error(zk, op, &ops, false));
+                        }
+                    }
+                }
+                checked = oldest(&mut checks), if !checks.is_empty() => {
+                    checks.pop_front();
+                    if let Some(write) = self.decide(checked) {
+                        overwrites.push_back(write);
+                    }
+                }
+                (dest, done) = oldest(&mut overwrites), if !overwrites.is_empty() => {
+                    overwrites.pop_front();
+                    match done {
+                        Ok(()) => {
+                            self.tally.changed.fetch_add(1, Ordering::Relaxed);
+                            self.progress.confirmed(1);
+                        }
+                        Err(err) => {
+                            self.progress.refused(1);
+                            self.fail(err.context(format!("{op} {dest}: could not replace it")));
+                        }
+                    }
+                }
+                batch = records.recv(), if input_open && room => match batch {
+                    Some(Ok(batch)) => {
+                        for record in batch {
+                            match self.take(record, &mut existing).await {
+                                Ok(Some(check)) => checks.push_back(check),
+                                Ok(None) => {}
+                                Err(err) => {
+                                    self.fail(err);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Some(Err(err)) => {
+                        input_error = Some(err);
+                        input_open = false;
+                        self.batches.cut();
+                    }
+                    None => {
+                        input_open = false;
+                        self.batches.cut();
+                    }
+                },
+                // Nothing in flight and no record ready: what is waiting goes now.
+                () = std::future::ready(()), if idle => self.batches.cut(),
+                else => break,
+            }
+        }
+        if let Some(err) = self.failure.take().or(input_error) {
+            let written = self.tally.summary(true);
+            return Err(err.context(format!("{written} before this")));
+        }
+        self.finish().await
+    }
+
+    /// The counters, and the report.
+    async fn finish(mut self) -> anyhow::Result<Report> {
+        if !self.counters.is_empty() {
+            if self.options.dry_run {
+                self.report.counters_advanced = self.counters.behind(self.zk, self.client).await?.len();
+            } else {
+                let advanced = self.counters.advance(self.zk, self.client, self.options.parallel).await;
+                let advanced =
+                    advanced.map_err(|err| err.context(format!("{} before this", self.tally.summary(false))))?;
+                self.report.counters_advanced = advanced.parents;
+                self.report.notes.extend(advanced.left);
+            }
+        }
+        self.report.created = self.tally.created();
+        self.report.changed = self.tally.changed();
+        self.report.skipped = self.tally.skipped();
+        Ok(self.report)
+    }
+
+    fn fail(&mut self, err: anyhow::Error) {
+        self.failure.get_or_insert(err);
+    }
+
+    /// One incoming record: queued for creation, counted, refused, or (when its node is
+    /// there) returned as an ACL read to compare with once answered.
+    async fn take(
+        &mut self,
+        record: NodeRecord,
+        existing: &mut Existing,
+    ) -> anyhow::Result<Option<Pin<Box<dyn Future<Output = Checked> + Send + 'c>>>> {
+        let dest = record.path_under(&self.root);
+        if let Some(previous) = &self.previous
+            && walk_order(previous, &record.rel).is_ge()
+        {
+            return Err(ShellError::refused(
+                self.options.op,
+                dest,
+                format!(
+                    "records out of order: {:?} came after {previous:?} (parents must come before children, siblings sorted)",
+                    record.rel
+                ),
+            ));
+        }
+        self.previous = Some(record.rel.clone());
+        self.progress.found(self.progress.total() + 1);
+        self.progress.sent(1);
+        if let Some(blocked) = &self.blocked {
+            if is_below(&record.rel, blocked) {
+                self.report.below_refused += 1;
+                self.progress.refused(1);
+                return Ok(None);
+            }
+            self.blocked = None;
+        }
+        if dest == "/zookeeper" || is_within(&dest, "/zookeeper") || record.is_ephemeral() {
+            // ZooKeeper's own tree is the server's; an ephemeral node belongs to its session.
+            if record.is_ephemeral() {
+                self.report.ephemeral += 1;
+            } else {
+                self.tally.skipped.fetch_add(1, Ordering::Relaxed);
+            }
+            self.progress.confirmed(1);
+            return Ok(None);
+        }
+        if !record.rel.is_empty() {
+            self.counters.note(parent_of(&dest), base_name(&dest));
+        }
+        match existing.find(&record.rel).await? {
+            Found::Absent => {
+                self.create(record, dest);
+                Ok(None)
+            }
+            Found::Unreadable => {
+                self.refuse(dest, "it exists and may not be read here (not authorized)".into());
+                Ok(None)
+            }
+            Found::Present { data, stat } => {
+                let (zk, client) = (self.zk, self.client);
+                Ok(Some(Box::pin(async move {
+                    let acl = zk
+                        .call("getAcl", &dest, client.get_acl(&dest))
+                        .await
+                        .map(|(acl, _)| acl);
+                    Checked {
+                        record,
+                        dest,
+                        data,
+                        stat,
+                        acl,
+                    }
+                })))
+            }
+        }
+    }
+
+    fn create(&mut self, record: NodeRecord, dest: String) {
+        if record.has_redacted_acl() {
+            let why = "its ACL came back redacted from the source (read it as a user with ADMIN permission); a redacted ACL is never written";
+            self.blocked = Some(record.rel.clone());
+            return self.refuse(dest, why.into());
+        }
+        let acls: Option<Vec<Acl>> = record.acl.iter().map(|entry| entry.to_acl()).collect();
+        let Some(acls) = acls.filter(|acls| !acls.is_empty()) else {
+            self.blocked = Some(record.rel.clone());
+            return self.refuse(dest, "its ACL is empty or not readable".into());
+        };
+        self.emit(Change::create(&dest));
+        if self.options.dry_run {
+            self.tally.created.fetch_add(1, Ordering::Relaxed);
+            self.progress.confirmed(1);
+            return;
+        }
+        self.batches.push(WriteOp::Create(NewNode {
+            path: dest,
+            data: record.data,
+            mode: CreateMode::Persistent,
+            acls,
+            ttl: None,
+        }));
+    }
+
+    /// A node already there, its ACL read: skipped, refused, or an overwrite to send.
+    fn decide(
+        &mut self,
+        checked: Checked,
+    ) -> Option<Pin<Box<dyn Future<Output = (String, anyhow::Result<()>)> + Send + 'c>>> {
+        let Checked {
+            record,
+            dest,
+            data,
+            stat,
+            acl,
+        } = checked;
+        let acl = match acl {
+            Ok(acl) => acl,
+            Err(err) => {
+                self.refuse(dest, format!("its ACL could not be read ({err:#})"));
+                return None;
+            }
+        };
+        let same_data = data == record.data;
+        let same_acl = acl_matches(&record.acl, &acl);
+        if same_data && same_acl {
+            self.tally.skipped.fetch_add(1, Ordering::Relaxed);
+            self.progress.confirmed(1);
+            return None;
+        }
+        let what = differences(same_data, same_acl);
+        if !self.options.overwrite {
+            self.refuse(dest, format!("it differs ({what}); --overwrite replaces it"));
+            return None;
+        }
+        if !same_acl && record.has_redacted_acl() {
+            let why = format!("it differs ({what}) and its ACL came back redacted from the source: never written");
+            self.refuse(dest, why);
+            return None;
+        }
+        let acls: Option<Vec<Acl>> = record.acl.iter().map(|entry| entry.to_acl()).collect();
+        let acls = acls.filter(|acls| !acls.is_empty() || same_acl);
+        let Some(acls) = acls else {
+            self.refuse(dest, "its ACL is empty or not readable".into());
+            return None;
+        };
+        self.emit(Change::change(&dest, what));
+        if self.options.dry_run {
+            self.tally.changed.fetch_add(1, Ordering::Relaxed);
+            self.progress.confirmed(1);
+            return None;
+        }
+        let (zk, client) = (self.zk, self.client);
+        Some(Box::pin(async move {
+            let result = async {
+                if !same_data {
+                    let set = client.set_data(&dest, &record.data, Some(stat.version));
+                    zk.call_versioned("set", &dest, Some(stat.version), set).await?;
+                }
+                if !same_acl {
+                    let set = client.set_acl(&dest, &acls, Some(stat.aversion));
+                    zk.call_versioned("setAcl", &dest, Some(stat.aversion), set).await?;
+                }
+                Ok(())
+            }
+            .await;
+            (dest, result)
+        }))
+    }
+
+    fn refuse(&mut self, path: String, reason: String) {
+        self.emit(Change::refuse(&path, &reason));
+        self.progress.refused(1);
+        self.report.refuse(Refusal { path, reason });
+    }
+
+    fn emit(&self, change: Change) {
+        if let Some(sink) = &self.sink {
+            // A sink gone (nobody renders any more) stops nothing here: the run ends anyway.
+            sink.send(change).ok();
+        }
+    }
+}
+
+/// Whether relative path `rel` is below `above` (not equal to it).
+fn is_below(rel: &str, above: &str) -> bool {
+    above.is_empty() && !rel.is_empty() || rel.strip_prefix(above).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The oldest future of a queue, awaited (pending forever when there is none).
+async fn oldest<T>(queue: &mut Pending<'_, T>) -> T {
+    match queue.front_mut() {
+        Some(future) => future.await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_means_strictly_inside() {
+        assert!(is_below("a/b", "a"));
+        assert!(!is_below("a", "a"));
+        assert!(!is_below("ab", "a"));
+        assert!(is_below("a", ""));
+        assert!(!is_below("", ""));
+    }
+}

@@ -1,0 +1,282 @@
+//! What a copy decides and reports: one change per node written or refused (a dry run's
+//! rows, mirror's lines), the report at the end, and how a node already at the destination
+//! is compared with its record (data bytes; ACL entries as a set, a redacted entry matching
+//! the same user with the same permissions, since its hash cannot be seen).
+
+use std::io::Write;
+
+use serde::Serialize;
+use zookeeper_client::Acl;
+
+use crate::errors::ShellError;
+use crate::output::Render;
+use crate::tree::AclEntry;
+
+/// At most this many refused nodes are named in a report (all are counted).
+const NAMED_REFUSALS: usize = 100;
+
+/// One node written, to be written (dry run) or refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// `create`, `change`, `delete` or `refuse`.
+    pub action: &'static str,
+    pub path: String,
+    /// What differs, for a change: `data`, `acl`, `data and acl`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what: Option<&'static str>,
+    /// Why, for a refusal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Change {
+    pub fn create(path: &str) -> Change {
+        Change::new("create", path)
+    }
+
+    pub fn delete(path: &str) -> Change {
+        Change::new("delete", path)
+    }
+
+    pub fn change(path: &str, what: &'static str) -> Change {
+        Change {
+            what: Some(what),
+            ..Change::new("change", path)
+        }
+    }
+
+    pub fn refuse(path: &str, reason: &str) -> Change {
+        Change {
+            reason: Some(reason.to_string()),
+            ..Change::new("refuse", path)
+        }
+    }
+
+    fn new(action: &'static str, path: &str) -> Change {
+        Change {
+            action,
+            path: path.to_string(),
+            what: None,
+            reason: None,
+        }
+    }
+}
+
+impl Render for Change {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        match (&self.what, &self.reason) {
+            (Some(what), _) => writeln!(out, "{} {} ({what})", self.action, self.path),
+            (_, Some(reason)) => writeln!(out, "{} {}: {reason}", self.action, self.path),
+            _ => writeln!(out, "{} {}", self.action, self.path),
+        }
+    }
+}
+
+/// A node not written, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What a copy did (or, in a dry run, would do).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The destination root.
+    pub path: String,
+    pub created: usize,
+    pub changed: usize,
+    /// Already identical (data and ACL), or ZooKeeper's own nodes.
+    pub skipped: usize,
+    pub refused: usize,
+    /// The first refused nodes.
+    pub refused_nodes: Vec<Refusal>,
+    /// Not written because a node above them was refused and is not there.
+    pub below_refused: usize,
+    /// Ephemeral nodes in the input, never created (they belong to a session).
+    pub ephemeral: usize,
+    /// Parents whose sequential counter was advanced past the restored children.
+    pub counters_advanced: usize,
+    pub dry_run: bool,
+    /// Said on stderr after the result (a counter left behind).
+    #[serde(skip)]
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub op: &'static str,
+}
+
+impl Report {
+    pub fn new(op: &'static str, root: &str, dry_run: bool) -> Report {
+        Report {
+            path: root.to_string(),
+            created: 0,
+            changed: 0,
+            skipped: 0,
+            refused: 0,
+            refused_nodes: Vec::new(),
+            below_refused: 0,
+            ephemeral: 0,
+            counters_advanced: 0,
+            dry_run,
+            notes: Vec::new(),
+            op,
+        }
+    }
+
+    pub fn refuse(&mut self, refusal: Refusal) {
+        self.refused += 1;
+        if self.refused_nodes.len() < NAMED_REFUSALS {
+            self.refused_nodes.push(refusal);
+        }
+    }
+}
+
+impl Render for Report {
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let verb = if self.dry_run { "would be " } else { "" };
+        write!(
+            out,
+            "{}: {} created, {} changed, {} skipped (already there), {verb}",
+            self.path, self.created, self.changed, self.skipped
+        )?;
+        writeln!(out, "{} refused", self.refused)?;
+        for refusal in &self.refused_nodes {
+            writeln!(out, "refused {}: {}", refusal.path, refusal.reason)?;
+        }
+        if self.refused > self.refused_nodes.len() {
+            writeln!(out, "... and {} more refused", self.refused - self.refused_nodes.len())?;
+        }
+        if self.below_refused > 0 {
+            writeln!(out, "{} nodes below refused ones not written", self.below_refused)?;
+        }
+        if self.ephemeral > 0 {
+            writeln!(
+                out,
+                "{} ephemeral nodes not created (they belong to a session)",
+                self.ephemeral
+            )?;
+        }
+        if self.counters_advanced > 0 {
+            let advanced = if self.dry_run { "would be advanced" } else { "advanced" };
+            writeln!(
+                out,
+                "sequential counters of {} parents {advanced} past the restored children",
+                self.counters_advanced
+            )?;
+        }
+        for note in &self.notes {
+            writeln!(out, "note: {note}")?;
+        }
+        Ok(())
+    }
+
+    fn unmet(&self) -> Option<anyhow::Error> {
+        (self.refused > 0).then(|| {
+            let nodes = if self.refused == 1 { "node was" } else { "nodes were" };
+            ShellError::refused(
+                self.op,
+                self.path.as_str(),
+                format!("{} {nodes} refused (listed above)", self.refused),
+            )
+        })
+    }
+}
+
+/// `data`, `acl`, or `data and acl`: what differs.
+pub fn differences(same_data: bool, same_acl: bool) -> &'static str {
+    match (same_data, same_acl) {
+        (false, false) => "data and acl",
+        (false, true) => "data",
+        _ => "acl",
+    }
+}
+
+/// Whether a node's ACL as read at the destination is the record's: the same entries in any
+/// order. A redacted entry on either side stands for the same user with the same
+/// permissions (its hash is hidden).
+pub fn acl_matches(record: &[AclEntry], found: &[Acl]) -> bool {
+    let found: Vec<AclEntry> = found.iter().map(AclEntry::from_acl).collect();
+    record.len() == found.len()
+        && record
+            .iter()
+            .all(|wanted| found.iter().any(|have| same_entry(wanted, have)))
+        && found
+            .iter()
+            .all(|have| record.iter().any(|wanted| same_entry(wanted, have)))
+}
+
+fn same_entry(a: &AclEntry, b: &AclEntry) -> bool {
+    if a.scheme != b.scheme || a.perms != b.perms {
+        return false;
+    }
+    if a.redacted || b.redacted {
+        return user_of(&a.id) == user_of(&b.id);
+    }
+    a.id == b.id
+}
+
+/// `alice` of a digest id `alice:hash`.
+fn user_of(id: &str) -> &str {
+    id.split(':').next().unwrap_or(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use zookeeper_client::{AuthId, Permission};
+
+    use super::*;
+    use crate::output::both;
+
+    fn entry(scheme: &str, id: &str, perms: &str) -> AclEntry {
+        AclEntry {
+            scheme: scheme.into(),
+            id: id.into(),
+            perms: perms.into(),
+            redacted: id.ends_with(":x"),
+        }
+    }
+
+    #[test]
+    fn acls_compare_as_sets_and_a_redacted_entry_matches_its_user() {
+        let open = Acl::new(Permission::ALL, AuthId::new("world", "anyone"));
+        let alice = Acl::new(Permission::READ, AuthId::new("digest", "alice:abc="));
+        let both_acl = [alice.clone(), open.clone()];
+        let record = [entry("world", "anyone", "cdrwa"), entry("digest", "alice:abc=", "r")];
+        assert!(acl_matches(&record, &both_acl));
+        assert!(!acl_matches(&record[..1], &both_acl));
+        assert!(!acl_matches(&[entry("digest", "alice:abc=", "rw")], &[alice.clone()]));
+        assert!(acl_matches(&[entry("digest", "alice:x", "r")], &[alice.clone()]));
+        assert!(!acl_matches(&[entry("digest", "bob:x", "r")], &[alice]));
+    }
+
+    #[test]
+    fn a_change_is_one_line_or_one_object() {
+        insta::assert_snapshot!(both(&Change::change("/b/x", "data")), @r#"
+        --- text
+        change /b/x (data)
+        --- json
+        {"action":"change","path":"/b/x","what":"data"}
+        "#);
+        insta::assert_snapshot!(both(&Change::refuse("/b/y", "it differs (acl)")), @r#"
+        --- text
+        refuse /b/y: it differs (acl)
+        --- json
+        {"action":"refuse","path":"/b/y","reason":"it differs (acl)"}
+        "#);
+    }
+
+    #[test]
+    fn a_report_counts_and_names_the_refused() {
+        let mut report = Report::new("import", "/restore", false);
+        report.created = 120;
+        report.skipped = 3;
+        report.counters_advanced = 1;
+        report.refuse(Refusal {
+            path: "/restore/a".into(),
+            reason: "it differs (data); --overwrite replaces it".into(),
+        });
+        insta::assert_snapshot!(both(&report), @"");
+        assert!(report.unmet().is_some());
+    }
+}
