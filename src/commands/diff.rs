@@ -15,6 +15,8 @@ use crate::output::{Render, Reply, RowStream};
 use crate::shell::Shell;
 use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::copy::{AclCompared, Compare, Difference, ExportReader, ReadOptions, Source, SubtreeReader};
+use crate::zk::Zk;
+use crate::zk::remote::Place;
 
 const OP: &str = "diff";
 /// What marks an export file among diff's arguments.
@@ -178,11 +180,12 @@ impl Run for Diff {
             parallel: self.parallel,
             include_ephemeral: false,
         };
-        let (a, a_shown) = open(shell, &self.a, &options).await?;
-        let (b, b_shown) = open(shell, &self.b, &options).await?;
+        let (a, a_shown, a_cluster) = open(shell, &self.a, &options).await?;
+        let (b, b_shown, b_cluster) = open(shell, &self.b, &options).await?;
         let shown = format!("{a_shown} {b_shown}");
         let only_stat = self.stat;
         let stream = RowStream::spawn(OP, shown.clone(), "difference", move |rows| async move {
+            let _clusters = (a_cluster, b_cluster);
             let mut compare = Compare::new(a, b);
             let mut stat = DiffStat::default();
             while let Some(difference) = compare.next().await? {
@@ -224,18 +227,30 @@ impl Run for Diff {
     }
 }
 
-/// One side: its records, and how it is named in messages.
-async fn open(shell: &mut Shell, input: &str, options: &ReadOptions) -> anyhow::Result<(Source, String)> {
+/// One side: its records, how it is named in messages, and the handle on another cluster
+/// (kept for as long as the compare reads from it).
+async fn open(shell: &mut Shell, input: &str, options: &ReadOptions) -> anyhow::Result<(Source, String, Option<Zk>)> {
     if let Some(file) = input.strip_prefix(FILE_PREFIX) {
         if file.is_empty() {
             return Err(ShellError::usage("diff: file: needs a file name (file:backup.ndjson)"));
         }
         let reader = ExportReader::open(OP, Path::new(file))?;
-        return Ok((Source::File(Box::new(reader)), input.to_string()));
+        return Ok((Source::File(Box::new(reader)), input.to_string(), None));
     }
-    let (root, client) = shell.target(input).await?;
-    let reader = SubtreeReader::start(shell.zk(), client, OP, &root, options.clone());
-    Ok((Source::Live(reader), root))
+    match Place::parse(input, shell.zk().profile())? {
+        Place::Here(path) => {
+            let (root, client) = shell.target(&path).await?;
+            let reader = SubtreeReader::start(shell.zk(), client, OP, &root, options.clone());
+            Ok((Source::Live(reader), root, None))
+        }
+        Place::Remote(remote) => {
+            // Unreachable: exit 3 before anything is compared.
+            let zk = remote.connect().await?;
+            let client = zk.client().await?;
+            let reader = SubtreeReader::start(&zk, client, OP, &remote.path, options.clone());
+            Ok((Source::Live(reader), remote.shown(), Some(zk)))
+        }
+    }
 }
 
 #[cfg(test)]

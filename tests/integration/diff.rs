@@ -106,3 +106,26 @@ fn redacted_acls_are_reported_as_not_comparable() {
         .stdout_is("~ s  acl? (redacted: cannot compare)\n")
         .stderr_contains("1 with ACLs that cannot be compared (redacted)");
 }
+
+#[test]
+fn a_subtree_against_another_cluster() {
+    let (server, root) = namespace("diff-remote");
+    let other = crate::support::ZkServer::start();
+    for side in [server, &other] {
+        zksh(side, &format!("create -p {root}/a x; create {root}/a/b y")).success();
+    }
+    let there = format!("zk://{}{root}", other.connect_string());
+    Zksh::new(server).args(["diff", &root, &there]).run().success();
+    zksh(&other, &format!("set {root}/a/b z")).success();
+    Zksh::new(server)
+        .args(["diff", &root, &there])
+        .run()
+        .code(1)
+        .stdout_is("~ a/b  data\n");
+    let nowhere = format!("zk://{}/x", crate::support::closed_address());
+    Zksh::new(server)
+        .args(["--connect-timeout", "2s", "diff", &root, &nowhere])
+        .run()
+        .code(3)
+        .one_line_error();
+}

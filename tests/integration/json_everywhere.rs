@@ -294,7 +294,9 @@ fn export_and_diff_speak_json() {
     out.code(1);
     let row: Value = serde_json::from_str(out.lines()[0]).expect("json");
     assert_eq!(keys(&row), vec!["acl", "change", "data", "path"]);
+}
 
+#[test]
 fn cp_mv_and_import_speak_json() {
     let (server, root) = namespace("json-moves");
     let dir = tempfile::tempdir().expect("tempdir");
