@@ -166,6 +166,7 @@ pub fn apply_options(op: &'static str, flags: &WriteFlags, parents: bool) -> App
         dry_run: flags.dry_run,
         parents,
         parallel: flags.parallel,
+        prune: false,
     }
 }
 

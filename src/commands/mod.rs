@@ -35,6 +35,7 @@ pub mod history;
 pub mod import;
 pub mod ls;
 pub mod man;
+pub mod mirror;
 pub mod mv;
 pub mod pwd;
 pub mod quit;
@@ -148,6 +149,7 @@ commands! {
     Znodes: Cp(cp::Cp),
     Znodes: Mv(mv::Mv),
     Znodes: Diff(diff::Diff),
+    Znodes: Mirror(mirror::Mirror),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),

@@ -190,6 +190,10 @@ mod tests {
             to: "/b".into(),
             moved: 3,
         };
-        insta::assert_snapshot!(both(&moved), @"");
+        insta::assert_snapshot!(both(&moved), @r#"
+        --- text
+        --- json
+        {"from":"/a","moved":3,"to":"/b"}
+        "#);
     }
 }

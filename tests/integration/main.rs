@@ -19,6 +19,7 @@ mod import;
 mod interactive;
 mod json_everywhere;
 mod limits;
+mod mirror;
 mod oneshot;
 mod oneshot_data;
 mod progress_line;

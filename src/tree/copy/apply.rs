@@ -49,12 +49,16 @@ pub struct ApplyOptions {
     pub parents: bool,
     /// Multi requests in flight at once.
     pub parallel: usize,
+    /// Delete what the destination holds and no record names (a mirror's sync).
+    pub prune: bool,
 }
 
 /// Where each decision goes as it is made (a dry run's rows, mirror's lines).
 pub type Sink = mpsc::UnboundedSender<Change>;
 
 type Pending<'c, T> = VecDeque<Pin<Box<dyn Future<Output = T> + Send + 'c>>>;
+/// An overwrite on its way: the node, and how it went.
+type Overwrite<'c> = Pin<Box<dyn Future<Output = (String, anyhow::Result<()>)> + Send + 'c>>;
 
 /// A node already there, with its ACL read.
 struct Checked {
@@ -159,6 +163,9 @@ impl<'c> Apply<'c> {
             Some(_) => Existing::start(self.zk, self.client.clone(), op, &self.root, self.options.parallel),
             None => Existing::empty(&self.root),
         };
+        if self.options.prune {
+            existing = existing.keeping_extras();
+        }
         let (zk, client) = (self.zk, self.client);
         let mut creates: Pending<'c, (Vec<WriteOp>, u64, Result<(), MultiError>)> = VecDeque::new();
         let mut checks: Pending<'c, Checked> = VecDeque::new();
@@ -253,6 +260,9 @@ impl<'c> Apply<'c> {
             let written = self.tally.summary(true);
             return Err(err.context(format!("{written} before this")));
         }
+        if self.options.prune {
+            self.prune(existing).await?;
+        }
         self.finish().await
     }
 
@@ -273,6 +283,29 @@ impl<'c> Apply<'c> {
         self.report.changed = self.tally.changed();
         self.report.skipped = self.tally.skipped();
         Ok(self.report)
+    }
+
+    /// Deletes what no record named, children first, a multi batch at a time.
+    async fn prune(&mut self, existing: Existing) -> anyhow::Result<()> {
+        let extras = existing.extras().await?;
+        let profile = self.zk.profile();
+        let mut batches = Batcher::new(
+            BATCH_OPS,
+            profile.max_request_size,
+            profile.chroot().map_or(0, str::len),
+        );
+        for path in extras.into_iter().rev() {
+            self.emit(Change::delete(&path));
+            batches.push(WriteOp::Delete { path, version: None });
+        }
+        batches.cut();
+        for ops in batches.full {
+            if !self.options.dry_run {
+                self.zk.commit(self.options.op, &ops).await?;
+            }
+            self.report.deleted += ops.len();
+        }
+        Ok(())
     }
 
     fn fail(&mut self, err: anyhow::Error) {
@@ -381,7 +414,7 @@ impl<'c> Apply<'c> {
     fn decide(
         &mut self,
         checked: Checked,
-    ) -> Option<Pin<Box<dyn Future<Output = (String, anyhow::Result<()>)> + Send + 'c>>> {
+    ) -> Option<Overwrite<'c>> {
         let Checked {
             record,
             dest,
@@ -419,7 +452,7 @@ impl<'c> Apply<'c> {
             self.refuse(dest, "its ACL is empty or not readable".into());
             return None;
         };
-        self.emit(Change::change(&dest, what));
+        self.emit(Change::changed(&dest, what));
         if self.options.dry_run {
             self.tally.changed.fetch_add(1, Ordering::Relaxed);
             self.progress.confirmed(1);

@@ -36,6 +36,8 @@ pub struct Existing {
     root: String,
     /// The next node of the walk, not yet matched.
     peeked: Option<Visit>,
+    /// When kept (a mirror's sync): the nodes passed over, that no record named, in order.
+    extras: Option<Vec<String>>,
 }
 
 impl Existing {
@@ -51,6 +53,7 @@ impl Existing {
             walk: Some(Walk::start(zk, client, op, root, options)),
             root: root.to_string(),
             peeked: None,
+            extras: None,
         }
     }
 
@@ -60,6 +63,7 @@ impl Existing {
             walk: None,
             root: root.to_string(),
             peeked: None,
+            extras: None,
         }
     }
 
@@ -71,7 +75,12 @@ impl Existing {
                 return Ok(Found::Absent);
             };
             match walk_order(relative(&self.root, &visit.path), rel) {
-                Ordering::Less => self.peeked = None,
+                Ordering::Less => {
+                    if let (Some(extras), Some(visit)) = (self.extras.as_mut(), self.peeked.take()) {
+                        extras.push(visit.path);
+                    }
+                    self.peeked = None;
+                }
                 Ordering::Greater => return Ok(Found::Absent),
                 Ordering::Equal => {
                     let Some(visit) = self.peeked.take() else {
@@ -84,6 +93,27 @@ impl Existing {
                 }
             }
         }
+    }
+}
+
+impl Existing {
+    /// Keeps the nodes no record names (for [`Existing::extras`]).
+    pub fn keeping_extras(mut self) -> Existing {
+        self.extras = Some(Vec::new());
+        self
+    }
+
+    /// Every node no record named, in walk order (parents first), the rest of the walk
+    /// included: what a sync deletes, in reverse.
+    pub async fn extras(mut self) -> anyhow::Result<Vec<String>> {
+        while let Some(visit) = peek(&mut self.walk, &mut self.peeked).await? {
+            let path = visit.path.clone();
+            self.peeked = None;
+            if let Some(extras) = self.extras.as_mut() {
+                extras.push(path);
+            }
+        }
+        Ok(self.extras.unwrap_or_default())
     }
 }
 

@@ -3,7 +3,7 @@
 //! (`file`), and two record streams compared by merging them (`compare`); the destination
 //! writer (`apply`) with what it reads of the destination (`existing`), its decisions and
 //! report (`plan`), its counts (`tally`) and the sequential counters of restored parents
-//! (`sequence`).
+//! (`sequence`); a mirror's live events applied one node at a time (`mirror`).
 
 pub mod compare;
 pub mod file;
@@ -15,6 +15,7 @@ pub use read::{ReadOptions, ReadTally, SubtreeReader};
 
 pub mod apply;
 pub mod existing;
+pub mod mirror;
 pub mod plan;
 pub mod sequence;
 pub mod tally;

@@ -38,7 +38,7 @@ impl Change {
         Change::new("delete", path)
     }
 
-    pub fn change(path: &str, what: &'static str) -> Change {
+    pub fn changed(path: &str, what: &'static str) -> Change {
         Change {
             what: Some(what),
             ..Change::new("change", path)
@@ -90,6 +90,9 @@ pub struct Report {
     /// Already identical (data and ACL), or ZooKeeper's own nodes.
     pub skipped: usize,
     pub refused: usize,
+    /// Deleted because the source does not have them (mirror only).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deleted: usize,
     /// The first refused nodes.
     pub refused_nodes: Vec<Refusal>,
     /// Not written because a node above them was refused and is not there.
@@ -114,6 +117,7 @@ impl Report {
             changed: 0,
             skipped: 0,
             refused: 0,
+            deleted: 0,
             refused_nodes: Vec::new(),
             below_refused: 0,
             ephemeral: 0,
@@ -183,6 +187,10 @@ impl Render for Report {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// `data`, `acl`, or `data and acl`: what differs.
 pub fn differences(same_data: bool, same_acl: bool) -> &'static str {
     match (same_data, same_acl) {
@@ -245,14 +253,14 @@ mod tests {
         let record = [entry("world", "anyone", "cdrwa"), entry("digest", "alice:abc=", "r")];
         assert!(acl_matches(&record, &both_acl));
         assert!(!acl_matches(&record[..1], &both_acl));
-        assert!(!acl_matches(&[entry("digest", "alice:abc=", "rw")], &[alice.clone()]));
-        assert!(acl_matches(&[entry("digest", "alice:x", "r")], &[alice.clone()]));
+        assert!(!acl_matches(&[entry("digest", "alice:abc=", "rw")], std::slice::from_ref(&alice)));
+        assert!(acl_matches(&[entry("digest", "alice:x", "r")], std::slice::from_ref(&alice)));
         assert!(!acl_matches(&[entry("digest", "bob:x", "r")], &[alice]));
     }
 
     #[test]
     fn a_change_is_one_line_or_one_object() {
-        insta::assert_snapshot!(both(&Change::change("/b/x", "data")), @r#"
+        insta::assert_snapshot!(both(&Change::changed("/b/x", "data")), @r#"
         --- text
         change /b/x (data)
         --- json
@@ -276,7 +284,14 @@ mod tests {
             path: "/restore/a".into(),
             reason: "it differs (data); --overwrite replaces it".into(),
         });
-        insta::assert_snapshot!(both(&report), @"");
+        insta::assert_snapshot!(both(&report), @r#"
+        --- text
+        /restore: 120 created, 0 changed, 3 skipped (already there), 1 refused
+        refused /restore/a: it differs (data); --overwrite replaces it
+        sequential counters of 1 parents advanced past the restored children
+        --- json
+        {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3}
+        "#);
         assert!(report.unmet().is_some());
     }
 }
