@@ -312,3 +312,45 @@ fn damaged_files_are_stopped_with_one_line_naming_the_line() {
             .stderr_contains(&file.display().to_string());
     }
 }
+
+#[test]
+fn a_stopped_export_says_how_far_it_got_and_leaves_nothing_that_looks_complete() {
+    let (server, root) = namespace("export-stop");
+    let total = crate::support::tree::build_tree(server, &root, 40, 1000);
+    // To stdout: the lines written are counted, and none of them is the end line.
+    let mut running = Zksh::new(server).args(["export", &root, "--parallel", "1"]).spawn();
+    running.wait_stdout("zksh-export", std::time::Duration::from_secs(20));
+    running.signal(libc::SIGINT);
+    let out = running.finish_within(std::time::Duration::from_secs(20));
+    out.code(130);
+    let said: usize = out
+        .stderr
+        .split("stopped after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {:?}", out.stderr));
+    assert_eq!(said, out.lines().len(), "the count is of the lines written");
+    assert!(said < total + 2, "stopped before the end: {said} lines");
+    assert!(!out.stdout.contains("\"end\""));
+    // To a file: nothing is left under its name, nor under a temporary one.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("big.ndjson");
+    let running = Zksh::new(server)
+        .args(["export", &root, "--parallel", "1", "--out", &file.display().to_string()])
+        .spawn();
+    // The temporary file appears when the export starts writing.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().count() == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no temporary file"
+        );
+        std::thread::yield_now();
+    }
+    running.signal(libc::SIGINT);
+    let out = running.finish_within(std::time::Duration::from_secs(20));
+    out.code(130)
+        .stderr_contains(&format!("interrupted: nothing written to {}", file.display()));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
+}

@@ -411,10 +411,7 @@ impl<'c> Apply<'c> {
     }
 
     /// A node already there, its ACL read: skipped, refused, or an overwrite to send.
-    fn decide(
-        &mut self,
-        checked: Checked,
-    ) -> Option<Overwrite<'c>> {
+    fn decide(&mut self, checked: Checked) -> Option<Overwrite<'c>> {
         let Checked {
             record,
             dest,

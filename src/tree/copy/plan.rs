@@ -253,8 +253,14 @@ mod tests {
         let record = [entry("world", "anyone", "cdrwa"), entry("digest", "alice:abc=", "r")];
         assert!(acl_matches(&record, &both_acl));
         assert!(!acl_matches(&record[..1], &both_acl));
-        assert!(!acl_matches(&[entry("digest", "alice:abc=", "rw")], std::slice::from_ref(&alice)));
-        assert!(acl_matches(&[entry("digest", "alice:x", "r")], std::slice::from_ref(&alice)));
+        assert!(!acl_matches(
+            &[entry("digest", "alice:abc=", "rw")],
+            std::slice::from_ref(&alice)
+        ));
+        assert!(acl_matches(
+            &[entry("digest", "alice:x", "r")],
+            std::slice::from_ref(&alice)
+        ));
         assert!(!acl_matches(&[entry("digest", "bob:x", "r")], &[alice]));
     }
 
