@@ -27,6 +27,9 @@ use crate::errors::{ZkError, is_connection_error};
 use crate::tree::{AclEntry, NodeRecord, Visit, Walk, WalkOptions};
 use crate::zk::Zk;
 use crate::zk::connection::Connection;
+pub use tally::{Named, ReadTally};
+
+mod tally;
 
 /// getACL requests in flight at once per session. The server stops reading a connection that
 /// has more than its `globalOutstandingLimit` (1,000) requests waiting, so more buys nothing.
@@ -37,8 +40,6 @@ const ACL_WINDOW: usize = 1000;
 const ACL_SESSIONS: usize = 4;
 /// Records handed over at once (fewer channel hand-offs on a fast read).
 const HANDOFF: usize = 512;
-/// Node paths kept to name in a report (redacted, unreadable): the count is always exact.
-const NAMED: usize = 20;
 /// Attempts at a getACL whose connection dropped (a read is safe to repeat).
 const ATTEMPTS: u8 = 3;
 
@@ -49,58 +50,6 @@ pub struct ReadOptions {
     pub parallel: usize,
     /// Keep ephemeral nodes (else they are skipped and counted).
     pub include_ephemeral: bool,
-}
-
-/// What a read met besides the records it handed out. Counts are exact; paths are the first
-/// few, for a message.
-#[derive(Debug, Clone, Default)]
-pub struct ReadTally {
-    pub records: usize,
-    pub ephemerals_skipped: usize,
-    /// Nodes deleted between the walk listing them and their ACL being read.
-    pub vanished: usize,
-    /// Records with at least one redacted ACL entry.
-    pub redacted: Named,
-    /// Nodes the server would not let us read (no READ permission): not in the stream.
-    pub unreadable: Named,
-    /// The lowest and highest zxid in any record's czxid, mzxid or pzxid.
-    pub zxids: Option<(i64, i64)>,
-}
-
-/// A count and the first few paths it counts.
-#[derive(Debug, Clone, Default)]
-pub struct Named {
-    pub count: usize,
-    pub paths: Vec<String>,
-}
-
-impl Named {
-    fn add(&mut self, path: &str) {
-        self.count += 1;
-        if self.paths.len() < NAMED {
-            self.paths.push(path.to_string());
-        }
-    }
-
-    /// `/a, /b and 3 more`.
-    pub fn listed(&self) -> String {
-        let mut text = self.paths.join(", ");
-        if self.count > self.paths.len() {
-            text.push_str(&format!(" and {} more", self.count - self.paths.len()));
-        }
-        text
-    }
-}
-
-impl ReadTally {
-    fn saw(&mut self, stat: &Stat) {
-        let low = stat.czxid.min(stat.mzxid).min(stat.pzxid);
-        let high = stat.czxid.max(stat.mzxid).max(stat.pzxid);
-        self.zxids = Some(match self.zxids {
-            Some((min, max)) => (min.min(low), max.max(high)),
-            None => (low, high),
-        });
-    }
 }
 
 /// A subtree being read: records come out of [`SubtreeReader::next`] in walk order.
@@ -426,15 +375,5 @@ mod tests {
         assert_eq!(relative("/x", "/x/a/b"), "a/b");
         assert_eq!(relative("/", "/"), "");
         assert_eq!(relative("/", "/a"), "a");
-    }
-
-    #[test]
-    fn a_few_paths_are_named_and_all_counted() {
-        let mut named = Named::default();
-        for i in 0..NAMED + 3 {
-            named.add(&format!("/n{i}"));
-        }
-        assert_eq!(named.count, NAMED + 3);
-        assert!(named.listed().ends_with("/n19 and 3 more"), "{}", named.listed());
     }
 }
