@@ -5,11 +5,14 @@
 //!       create PATH (and its missing ancestors), PARENTS children `p0000..` under it and
 //!       CHILDREN children `n0000..` under each of those; every znode's data is
 //!       `zksh-bench NAME` (NAME: its own name, the last path segment)
-//!   `raw_tree walk [--data] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH`
+//!   `raw_tree walk [--data] [--acl [--acl-sessions N]] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH`
 //!       walk PATH and everything below it breadth first; print every path (`ls -R`), or only
 //!       the paths whose name matches GLOB (`*` and `?`: `find --name`), or only those whose
 //!       data contains TEXT (`grep`; implies --data); --count prints a one-line summary
-//!       instead (znodes, and with --data the bytes of data: `du`, `count`, `survey`)
+//!       instead (znodes, and with --data the bytes of data: `du`, `count`, `survey`);
+//!       --acl (implies --data) also reads every znode's ACL with one getACL each, `ACL_WINDOW`
+//!       of them in flight per session (ACLs are not in multi-read): the floor for `export`;
+//!       --acl-sessions N spreads them over N sessions (as `export` does)
 //!
 //! Both use multi requests of up to `BATCH_OPS` operations, `WINDOW` of them in flight: the client
 //! sends a request as soon as `commit()` is called, so the next ones are sent before the oldest
@@ -33,6 +36,8 @@ use zookeeper_client::{Acls, Client, CreateMode, Error as ZkError, MultiReadResu
 const BATCH_OPS: usize = 200;
 /// Requests in flight at once.
 const WINDOW: usize = 8;
+/// getACL requests in flight at once with --acl (the server's globalOutstandingLimit).
+const ACL_WINDOW: usize = 1000;
 /// Prefix of every created znode's data, followed by the znode's name.
 const DATA_PREFIX: &str = "zksh-bench ";
 /// How long to wait for the server to acknowledge the session close before exiting anyway.
@@ -41,11 +46,13 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 type BoxError = Box<dyn std::error::Error>;
 
 const USAGE: &str = "usage: raw_tree build HOST:PORT PATH PARENTS CHILDREN\n       \
-                     raw_tree walk [--data] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH";
+                     raw_tree walk [--data] [--acl [--acl-sessions N]] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH";
 
 #[derive(Default)]
 struct WalkOptions {
     data: bool,
+    acl: bool,
+    acl_sessions: usize,
     name: Option<String>,
     grep: Option<Vec<u8>>,
     count: bool,
@@ -86,12 +93,20 @@ fn parse(args: &[String]) -> Option<(Command, String, String)> {
             Some((Command::Build { parents, children }, addr.clone(), path.clone()))
         }
         [cmd, rest @ ..] if cmd == "walk" => {
-            let mut options = WalkOptions::default();
+            let mut options = WalkOptions {
+                acl_sessions: 1,
+                ..WalkOptions::default()
+            };
             let mut positional = Vec::new();
             let mut rest = rest.iter();
             while let Some(arg) = rest.next() {
                 match arg.as_str() {
                     "--data" => options.data = true,
+                    "--acl" => {
+                        options.acl = true;
+                        options.data = true;
+                    }
+                    "--acl-sessions" => options.acl_sessions = rest.next()?.parse().ok().filter(|&n| n > 0)?,
                     "--count" => options.count = true,
                     "--name" => options.name = Some(rest.next()?.clone()),
                     "--grep" => {
@@ -118,7 +133,7 @@ async fn run(command: Command, addr: &str, path: &str) -> Result<(), BoxError> {
         Command::Build { parents, children } => build(&client, path, parents, children)
             .await
             .map(|n| println!("created {n} znodes under and including {path}")),
-        Command::Walk(options) => walk(&client, path, &options).await,
+        Command::Walk(options) => walk(&client, addr, path, &options).await,
     };
 
     // Dropping the last client handle makes the session task send CloseSession; wait until the
@@ -226,11 +241,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Walks the subtree under `root` breadth first and prints what `options` ask for.
-async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), BoxError> {
+async fn walk(client: &Client, addr: &str, root: &str, options: &WalkOptions) -> Result<(), BoxError> {
     let ops_per_path = if options.data { 2 } else { 1 };
     let paths_per_batch = BATCH_OPS / ops_per_path;
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let (mut znodes, mut bytes) = (0usize, 0usize);
+    let (mut znodes, mut bytes, mut acl_entries) = (0usize, 0usize, 0usize);
+    // More sessions for the getACL requests (--acl-sessions N): the server answers one
+    // session's reads in order, several sessions' side by side.
+    let mut extra = Vec::new();
+    for _ in 1..options.acl_sessions {
+        extra.push(Client::connector().connect(addr).await?);
+    }
+    let clients: Vec<&Client> = std::iter::once(client).chain(extra.iter()).collect();
+    let window = ACL_WINDOW * clients.len();
+    let mut acls = VecDeque::with_capacity(window + 1);
     let mut queue: VecDeque<String> = VecDeque::from([root.to_string()]);
     let mut in_flight = VecDeque::with_capacity(WINDOW);
     loop {
@@ -282,6 +306,12 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
             };
             znodes += 1;
             bytes += data.as_ref().map_or(0, Vec::len);
+            if options.acl {
+                acls.push_back((path.clone(), clients[znodes % clients.len()].get_acl(&path)));
+                while acls.len() > window {
+                    acl_entries += acl_reply(acls.pop_front()).await?;
+                }
+            }
             let shown = if options.count {
                 false
             } else if let Some(text) = &options.grep {
@@ -298,8 +328,13 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
             queue.extend(children.iter().map(|name| child_path(&path, name)));
         }
     }
+    while !acls.is_empty() {
+        acl_entries += acl_reply(acls.pop_front()).await?;
+    }
     if options.count {
-        if options.data {
+        if options.acl {
+            writeln!(out, "{znodes} znodes, {bytes} bytes of data, {acl_entries} ACL entries")?;
+        } else if options.data {
             writeln!(out, "{znodes} znodes, {bytes} bytes of data")?;
         } else {
             writeln!(out, "{znodes} znodes")?;
@@ -307,6 +342,19 @@ async fn walk(client: &Client, root: &str, options: &WalkOptions) -> Result<(), 
     }
     out.flush()?;
     Ok(())
+}
+
+/// The number of entries of one getACL reply (a node deleted meanwhile has none).
+async fn acl_reply<F>(request: Option<(String, F)>) -> Result<usize, BoxError>
+where
+    F: std::future::Future<Output = Result<(Vec<zookeeper_client::Acl>, zookeeper_client::Stat), ZkError>>,
+{
+    let Some((path, request)) = request else { return Ok(0) };
+    match request.await {
+        Ok((acl, _)) => Ok(acl.len()),
+        Err(ZkError::NoNode) => Ok(0),
+        Err(err) => Err(format!("getACL {path}: {err}").into()),
+    }
 }
 
 #[cfg(test)]

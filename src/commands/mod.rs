@@ -22,11 +22,13 @@ pub mod cp;
 pub mod create;
 pub mod data_input;
 pub mod delete;
+pub mod diff;
 pub mod du;
 pub mod each;
 pub mod edit;
 pub mod elect;
 pub mod exists;
+pub mod export;
 pub mod find;
 pub mod get;
 pub mod grep;
@@ -148,9 +150,11 @@ commands! {
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
     Znodes: Sync(sync::Sync),
+    Znodes: Export(export::Export),
+    Znodes: Import(import::Import),
     Znodes: Cp(cp::Cp),
     Znodes: Mv(mv::Mv),
-    Znodes: Import(import::Import),
+    Znodes: Diff(diff::Diff),
     Znodes: Mirror(mirror::Mirror),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),

@@ -81,9 +81,10 @@ pub struct RowStream {
     /// A progress line on stderr while the rows come (`ls -R`): moved out of the way for
     /// each write, erased once rendering ends, however it ends.
     progress: Option<ProgressLine>,
-    /// What the stream did when it is not rows (`watch --exec` runs a command per event):
-    /// the count and its nouns, for the line said when it is stopped.
-    done: Option<(Arc<AtomicU64>, &'static str, &'static str)>,
+    /// Says how far the stream got when a signal stops it, for a stream whose work is not
+    /// its rows (`export --out` writes a file, `watch --exec` runs commands): given the rows
+    /// rendered.
+    stopped: Option<Box<dyn Fn(u64) -> String + Send>>,
 }
 
 /// A stream that ended without meeting its condition (`grep` matched nothing): it exits as
@@ -129,7 +130,7 @@ impl RowStream {
             on_end: None,
             producer: None,
             progress: None,
-            done: None,
+            stopped: None,
         };
         (RowSender { tx }, stream)
     }
@@ -177,9 +178,11 @@ impl RowStream {
     }
 
     /// Says how far the stream got by `done` (`run`, `runs`) rather than by rows rendered.
-    pub fn counting(mut self, done: Arc<AtomicU64>, one: &'static str, many: &'static str) -> RowStream {
-        self.done = Some((done, one, many));
-        self
+    pub fn counting(self, done: Arc<AtomicU64>, one: &'static str, many: &'static str) -> RowStream {
+        self.on_stop(move |_| {
+            let done = done.load(Ordering::SeqCst);
+            format!("stopped after {done} {}", if done == 1 { one } else { many })
+        })
     }
 
     /// Runs `on_end` when the stream goes, whatever ended it.
@@ -193,11 +196,16 @@ impl RowStream {
         (self.op, &self.path)
     }
 
+    /// Says `stopped(rendered)` when a signal stops the stream, instead of the rows counted.
+    pub fn on_stop(mut self, stopped: impl Fn(u64) -> String + Send + 'static) -> RowStream {
+        self.stopped = Some(Box::new(stopped));
+        self
+    }
+
     /// The one line said when a signal stops the stream after `rendered` rows.
     pub fn stopped_message(&self, rendered: u64) -> String {
-        if let Some((done, one, many)) = &self.done {
-            let done = done.load(Ordering::SeqCst);
-            return format!("stopped after {done} {}", if done == 1 { one } else { many });
+        if let Some(stopped) = &self.stopped {
+            return stopped(rendered);
         }
         let plural = if rendered == 1 { "" } else { "s" };
         format!("stopped after {rendered} {}{plural}", self.noun)

@@ -290,7 +290,7 @@ mod tests {
         assert!(all.contains(&"get ".to_string()) && all.contains(&"addauth ".to_string()));
         assert!(!all.contains(&"cat ".to_string()) && !all.contains(&"add-auth ".to_string()));
         assert_eq!(replacements(&h, "ca"), vec!["cat "]);
-        assert_eq!(replacements(&h, "ex"), vec!["exists ", "exit "]);
+        assert_eq!(replacements(&h, "exi"), vec!["exists ", "exit "]);
         let flags = replacements(&h, "get --r");
         assert_eq!(flags, vec!["--raw "]);
         assert!(replacements(&h, "create -").contains(&"-e ".to_string()));

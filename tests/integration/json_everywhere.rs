@@ -286,6 +286,46 @@ fn usage_errors_come_as_json_errors() {
 }
 
 #[test]
+fn export_and_diff_speak_json() {
+    let (server, root) = namespace("json-export");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("e.ndjson");
+    let script = [
+        format!("create {root}/a v"),
+        format!("export {root}/a"),
+        format!("export {root}/a --out {}", file.display()),
+        format!("diff --stat {root}/a file:{}", file.display()),
+    ]
+    .join("\n");
+    let docs = json_lines(server, &script, &[]);
+    let expected: Vec<Vec<&str>> = vec![
+        vec!["path"],                                                            // create
+        vec!["format", "includeEphemeral", "root", "source", "time", "version"], // export: header
+        vec!["acl", "data", "path", "stat"],                                     // export: the node
+        vec!["end"],                                                             // export: end line
+        vec!["ephemeralsSkipped", "file", "gzip", "nodes", "redacted", "root"],  // export --out
+        vec![
+            "aclChanged",
+            "aclUncomparable",
+            "added",
+            "changed",
+            "dataChanged",
+            "removed",
+            "same",
+        ], // diff --stat
+    ];
+    let got: Vec<Vec<&str>> = docs.iter().map(keys).collect();
+    assert_eq!(got, expected, "{docs:#?}");
+    // A difference is a row.
+    let out = Zksh::new(server)
+        .args(["-o", "json", "diff", &format!("{root}/a"), &root])
+        .run();
+    out.code(1);
+    let row: Value = serde_json::from_str(out.lines()[0]).expect("json");
+    assert_eq!(keys(&row), vec!["acl", "change", "data", "path"]);
+}
+
+#[test]
 fn cp_mv_and_import_speak_json() {
     let (server, root) = namespace("json-moves");
     let dir = tempfile::tempdir().expect("tempdir");

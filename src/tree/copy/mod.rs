@@ -5,9 +5,11 @@
 //! report (`plan`), its counts (`tally`) and the sequential counters of restored parents
 //! (`sequence`); a mirror's live events applied one node at a time (`mirror`).
 
+pub mod compare;
 pub mod file;
 pub mod read;
 
+pub use compare::{AclCompared, Compare, Difference, Source};
 pub use file::{ExportReader, ExportWriter};
 pub use read::{ReadOptions, ReadTally, SubtreeReader};
 

@@ -294,6 +294,15 @@ impl Connection {
         self.credentials.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A second session beside the shell's, with the same server list, options and
+    /// credentials, for reads that one session would serialize (a subtree's getACL requests:
+    /// the server answers one session's reads in order, several sessions' side by side).
+    /// None when it cannot be had: the caller makes do with the main session. It closes when
+    /// its last handle is dropped.
+    pub async fn side_session(&self) -> Option<Client> {
+        self.open(None).await.ok()
+    }
+
     /// One connect attempt: a new session, or `resume` (the session's id and password).
     async fn open(&self, resume: Option<SessionInfo>) -> Result<Client, OpenError> {
         let s = &self.settings;
