@@ -151,4 +151,5 @@ pub async fn count_subtree(
 
 mod frontier;
 mod requests;
+mod schedule;
 mod walker;
