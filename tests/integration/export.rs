@@ -13,11 +13,11 @@ use serde_json::Value;
 use crate::support::{ZkServer, Zksh, namespace};
 
 /// zksh's `addauth` line for the fixture's digest user (a test may carry its password).
-const AUTH: &str = "addauth digest alice:secret";
+pub(crate) const AUTH: &str = "addauth digest alice:secret";
 
 /// Builds, with Kazoo authenticated as alice: `root/a` (text), `root/a/bin` (every byte
 /// value), `root/sec` (alice may do anything, the world may read), `root/seq-0000000007`.
-fn build_fixture(server: &ZkServer, root: &str) {
+pub(crate) fn build_fixture(server: &ZkServer, root: &str) {
     const SCRIPT: &str = r#"
 import sys
 from kazoo.client import KazooClient
@@ -36,7 +36,7 @@ zk.stop()
 
 /// What Kazoo (authenticated) reads of every node under `root`, by relative path: data as
 /// base64, ACL entries as sorted `scheme:id:perms`, and the stat.
-fn kazoo_view(server: &ZkServer, root: &str) -> BTreeMap<String, Value> {
+pub(crate) fn kazoo_view(server: &ZkServer, root: &str) -> BTreeMap<String, Value> {
     const SCRIPT: &str = r#"
 import sys, json, base64
 from kazoo.client import KazooClient

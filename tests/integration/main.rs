@@ -29,6 +29,7 @@ mod oneshot_data;
 mod progress_line;
 mod recovery;
 mod repl;
+mod round_trip;
 mod sandbox;
 mod script;
 mod seed;

@@ -163,11 +163,11 @@ impl Render for Report {
         }
         if self.counters_advanced > 0 {
             let advanced = if self.dry_run { "would be advanced" } else { "advanced" };
-            writeln!(
-                out,
-                "sequential counters of {} parents {advanced} past the restored children",
-                self.counters_advanced
-            )?;
+            let counters = match self.counters_advanced {
+                1 => "the sequential counter of 1 parent".to_string(),
+                n => format!("the sequential counters of {n} parents"),
+            };
+            writeln!(out, "{counters} {advanced} past the restored children")?;
         }
         for note in &self.notes {
             writeln!(out, "note: {note}")?;
@@ -294,7 +294,7 @@ mod tests {
         --- text
         /restore: 120 created, 0 changed, 3 skipped (already there), 1 refused
         refused /restore/a: it differs (data); --overwrite replaces it
-        sequential counters of 1 parents advanced past the restored children
+        the sequential counter of 1 parent advanced past the restored children
         --- json
         {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3}
         "#);
