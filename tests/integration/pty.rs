@@ -41,7 +41,7 @@ impl PtyShell {
         PtyShell::spawn_command_sized(command, ROWS, COLS)
     }
 
-    fn spawn_command_sized(command: Command, rows: u16, cols: u16) -> PtyShell {
+    pub fn spawn_command_sized(command: Command, rows: u16, cols: u16) -> PtyShell {
         let mut session = Session::spawn(command).expect("spawn a program on a pty");
         session
             .get_process_mut()
