@@ -90,6 +90,9 @@ impl SubtreeReader {
             if let Err(err) = reading.run(&clients, walk, &tx).await {
                 tx.send(Err(err)).await.ok();
             }
+            // Before the read says it is over: a one-shot run exits right after, and a session
+            // not closed lingers on the server until it times out.
+            close_side_sessions(clients.split_off(1)).await;
         });
         SubtreeReader {
             records,
@@ -173,6 +176,25 @@ async fn side_sessions(connection: &Arc<Connection>, root: &str) -> Vec<Client> 
         clients.extend(opened.ok().flatten());
     }
     clients
+}
+
+/// How long closing the side sessions may take (the server answers at once; a lost one
+/// expires on its own).
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Closes side sessions: dropping a client's last handle sends CloseSession; this waits,
+/// bounded, for the server to confirm.
+async fn close_side_sessions(clients: Vec<Client>) {
+    let mut states: Vec<_> = clients.iter().map(Client::state_watcher).collect();
+    drop(clients);
+    let closed = async {
+        for state in &mut states {
+            while !state.peek_state().is_terminated() {
+                state.changed().await;
+            }
+        }
+    };
+    tokio::time::timeout(CLOSE_LIMIT, closed).await.ok();
 }
 
 type AclReply<'c> = Pin<Box<dyn Future<Output = Result<(Vec<Acl>, Stat), zk::Error>> + Send + 'c>>;
