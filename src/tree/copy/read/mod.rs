@@ -210,6 +210,12 @@ struct Pending<'c> {
     via: usize,
 }
 
+/// What a getACL reply comes to: the ACL, or the node asked about again (attempt number).
+enum Answer {
+    Acl(Vec<Acl>),
+    AskAgain(u8),
+}
+
 /// The read in its task.
 struct Reading {
     zk: Zk,
@@ -316,11 +322,28 @@ impl Reading {
             attempt,
             via,
         } = next;
-        let acl = match tokio::time::timeout(self.zk.request_timeout(), acl).await {
+        // Asked again on the walk's own session, first in line.
+        let again = match tokio::time::timeout(self.zk.request_timeout(), acl).await {
             Err(_) => return Err(self.zk.deadline_error(self.op, &path)),
-            Ok(Ok((acl, _))) => acl,
+            Ok(Ok((acl, _))) => Answer::Acl(acl),
             // A side session lost, or on a server behind the walk's: the walk's session asks.
             Ok(Err(err)) if via != 0 && (err == zk::Error::NoNode || is_connection_error(&err)) => {
+                Answer::AskAgain(attempt)
+            }
+            Ok(Err(zk::Error::NoNode)) => {
+                self.with_tally(|tally| tally.vanished += 1);
+                return Ok(None);
+            }
+            Ok(Err(zk::Error::NoAuth)) => {
+                self.with_tally(|tally| tally.unreadable.add(&path));
+                return Ok(None);
+            }
+            Ok(Err(err)) if is_connection_error(&err) && attempt < ATTEMPTS => Answer::AskAgain(attempt + 1),
+            Ok(Err(err)) => return Err(ZkError::new(self.op, &path, err).into()),
+        };
+        let acl = match again {
+            Answer::Acl(acl) => acl,
+            Answer::AskAgain(attempt) => {
                 let acl = Box::pin(clients[0].get_acl(&path));
                 pending.push_front(Pending {
                     path,
@@ -332,27 +355,6 @@ impl Reading {
                 });
                 return Ok(None);
             }
-            Ok(Err(zk::Error::NoNode)) => {
-                self.with_tally(|tally| tally.vanished += 1);
-                return Ok(None);
-            }
-            Ok(Err(zk::Error::NoAuth)) => {
-                self.with_tally(|tally| tally.unreadable.add(&path));
-                return Ok(None);
-            }
-            Ok(Err(err)) if is_connection_error(&err) && attempt < ATTEMPTS => {
-                let acl = Box::pin(clients[0].get_acl(&path));
-                pending.push_front(Pending {
-                    path,
-                    data,
-                    stat,
-                    acl,
-                    attempt: attempt + 1,
-                    via: 0,
-                });
-                return Ok(None);
-            }
-            Ok(Err(err)) => return Err(ZkError::new(self.op, &path, err).into()),
         };
         let rel = relative(&self.root, &path).to_string();
         let record = NodeRecord {
