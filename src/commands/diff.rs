@@ -12,6 +12,7 @@ use crate::commands::Run;
 use crate::errors::ShellError;
 use crate::output::stream::Unmet;
 use crate::output::{Render, Reply, RowStream};
+use crate::progress::ProgressLine;
 use crate::shell::Shell;
 use crate::tree::DEFAULT_PARALLEL;
 use crate::tree::copy::{AclCompared, Compare, Difference, ExportReader, ReadOptions, Source, SubtreeReader};
@@ -183,6 +184,13 @@ impl Run for Diff {
         let (a, a_shown, a_cluster) = open(shell, &self.a, &options).await?;
         let (b, b_shown, b_cluster) = open(shell, &self.b, &options).await?;
         let shown = format!("{a_shown} {b_shown}");
+        // On a terminal, after a second: the nodes read so far from a live side.
+        let line = match (&a, &b) {
+            (Source::Live(reader), _) | (_, Source::Live(reader)) => {
+                ProgressLine::walking(reader.seen(), format!("{OP} {shown}"))
+            }
+            _ => ProgressLine::hidden(),
+        };
         let only_stat = self.stat;
         let stream = RowStream::spawn(OP, shown.clone(), "difference", move |rows| async move {
             let _clusters = (a_cluster, b_cluster);
@@ -223,7 +231,7 @@ impl Run for Diff {
             }
             Ok(notes)
         });
-        Ok(Reply::Stream(stream))
+        Ok(Reply::Stream(stream.with_progress(line)))
     }
 }
 

@@ -426,8 +426,8 @@ fn zsh_on_a_terminal_descends_the_tree_and_lists_command_names() {
         .env("TERM", "xterm")
         .env_remove("ZKSH_SERVER")
         .env("PS1", "zsh> ");
-    // Tall enough for zsh's listing of every command with its summary, one per line.
-    let mut zsh = PtyShell::spawn_command_sized(command, 100, 160);
+    // zsh lists one command per line, with its summary: the whole list must fit on screen.
+    let mut zsh = PtyShell::spawn_command_sized(command, 120, 160);
     zsh.wait_for("zsh> ", T);
     zsh.line(&format!(
         "bindkey -e; fpath=({} $fpath); autoload -Uz compinit; compinit -u -D; echo READY",

@@ -339,18 +339,25 @@ fn a_stopped_export_says_how_far_it_got_and_leaves_nothing_that_looks_complete()
     let running = Zksh::new(server)
         .args(["export", &root, "--parallel", "1", "--out", &file.display().to_string()])
         .spawn();
-    // The temporary file appears when the export starts writing.
+    // The temporary file appears when the export starts, before anything is read.
     let started = std::time::Instant::now();
     while std::fs::read_dir(dir.path()).unwrap().count() == 0 {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),
             "no temporary file"
         );
-        std::thread::yield_now();
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     running.signal(libc::SIGINT);
     let out = running.finish_within(std::time::Duration::from_secs(20));
-    out.code(130)
-        .stderr_contains(&format!("interrupted: nothing written to {}", file.display()));
+    out.code(130);
+    if out.stderr.contains("exported ") {
+        // A machine busy enough to hold this test back for the whole export: the signal
+        // came after the end, so the file is complete, and says so.
+        let lines = file_lines(&file);
+        assert_eq!(lines.last().unwrap()["end"]["nodes"], total as u64, "{}", out.stderr);
+        return;
+    }
+    out.stderr_contains(&format!("interrupted: nothing written to {}", file.display()));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no file left behind");
 }

@@ -90,6 +90,9 @@ impl SubtreeReader {
             if let Err(err) = reading.run(&clients, walk, &tx).await {
                 tx.send(Err(err)).await.ok();
             }
+            // Before the read says it is over: a one-shot run exits right after, and a session
+            // not closed lingers on the server until it times out.
+            close_side_sessions(clients.split_off(1)).await;
         });
         SubtreeReader {
             records,
@@ -175,6 +178,25 @@ async fn side_sessions(connection: &Arc<Connection>, root: &str) -> Vec<Client> 
     clients
 }
 
+/// How long closing the side sessions may take (the server answers at once; a lost one
+/// expires on its own).
+const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Closes side sessions: dropping a client's last handle sends CloseSession; this waits,
+/// bounded, for the server to confirm.
+async fn close_side_sessions(clients: Vec<Client>) {
+    let mut states: Vec<_> = clients.iter().map(Client::state_watcher).collect();
+    drop(clients);
+    let closed = async {
+        for state in &mut states {
+            while !state.peek_state().is_terminated() {
+                state.changed().await;
+            }
+        }
+    };
+    tokio::time::timeout(CLOSE_LIMIT, closed).await.ok();
+}
+
 type AclReply<'c> = Pin<Box<dyn Future<Output = Result<(Vec<Acl>, Stat), zk::Error>> + Send + 'c>>;
 
 /// A node whose ACL was asked for: its visit and the request in flight.
@@ -186,6 +208,12 @@ struct Pending<'c> {
     attempt: u8,
     /// The session asked: an index into the clients, 0 being the walk's own.
     via: usize,
+}
+
+/// What a getACL reply comes to: the ACL, or the node asked about again (attempt number).
+enum Answer {
+    Acl(Vec<Acl>),
+    AskAgain(u8),
 }
 
 /// The read in its task.
@@ -294,11 +322,28 @@ impl Reading {
             attempt,
             via,
         } = next;
-        let acl = match tokio::time::timeout(self.zk.request_timeout(), acl).await {
+        // Asked again on the walk's own session, first in line.
+        let again = match tokio::time::timeout(self.zk.request_timeout(), acl).await {
             Err(_) => return Err(self.zk.deadline_error(self.op, &path)),
-            Ok(Ok((acl, _))) => acl,
+            Ok(Ok((acl, _))) => Answer::Acl(acl),
             // A side session lost, or on a server behind the walk's: the walk's session asks.
             Ok(Err(err)) if via != 0 && (err == zk::Error::NoNode || is_connection_error(&err)) => {
+                Answer::AskAgain(attempt)
+            }
+            Ok(Err(zk::Error::NoNode)) => {
+                self.with_tally(|tally| tally.vanished += 1);
+                return Ok(None);
+            }
+            Ok(Err(zk::Error::NoAuth)) => {
+                self.with_tally(|tally| tally.unreadable.add(&path));
+                return Ok(None);
+            }
+            Ok(Err(err)) if is_connection_error(&err) && attempt < ATTEMPTS => Answer::AskAgain(attempt + 1),
+            Ok(Err(err)) => return Err(ZkError::new(self.op, &path, err).into()),
+        };
+        let acl = match again {
+            Answer::Acl(acl) => acl,
+            Answer::AskAgain(attempt) => {
                 let acl = Box::pin(clients[0].get_acl(&path));
                 pending.push_front(Pending {
                     path,
@@ -310,27 +355,6 @@ impl Reading {
                 });
                 return Ok(None);
             }
-            Ok(Err(zk::Error::NoNode)) => {
-                self.with_tally(|tally| tally.vanished += 1);
-                return Ok(None);
-            }
-            Ok(Err(zk::Error::NoAuth)) => {
-                self.with_tally(|tally| tally.unreadable.add(&path));
-                return Ok(None);
-            }
-            Ok(Err(err)) if is_connection_error(&err) && attempt < ATTEMPTS => {
-                let acl = Box::pin(clients[0].get_acl(&path));
-                pending.push_front(Pending {
-                    path,
-                    data,
-                    stat,
-                    acl,
-                    attempt: attempt + 1,
-                    via: 0,
-                });
-                return Ok(None);
-            }
-            Ok(Err(err)) => return Err(ZkError::new(self.op, &path, err).into()),
         };
         let rel = relative(&self.root, &path).to_string();
         let record = NodeRecord {
