@@ -6,26 +6,28 @@
 //! destination holds is read by a walk merged with the records (`existing`). A redacted ACL
 //! is never written. Afterwards, restored parents' sequential counters are advanced.
 
+mod decide;
+
+use decide::Checked;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
-use zookeeper_client::{Acl, Client, CreateMode, Stat};
+use zookeeper_client::{Client, CreateMode};
 
 use crate::errors::ShellError;
-use crate::path::{base_name, is_within, parent_of};
+use crate::path::parent_of;
 use crate::progress::Progress;
 use crate::tree::batcher::Batcher;
-use crate::tree::copy::existing::{Existing, Found};
-use crate::tree::copy::file::walk_order;
-use crate::tree::copy::plan::{Change, Refusal, Report, acl_matches, differences};
+use crate::tree::copy::existing::Existing;
+use crate::tree::copy::plan::{Change, Report};
 use crate::tree::copy::sequence::Counters;
 use crate::tree::copy::tally::Tally;
 use crate::tree::{BATCH_OPS, NodeRecord};
 use crate::zk::Zk;
-use crate::zk::write::{MultiError, NewNode, WriteOp};
+use crate::zk::write::{MultiError, WriteOp};
 
 /// Records in walk order, a batch at a time; an error ends them (a bad line of a file), and
 /// what came before it is still written.
@@ -59,15 +61,6 @@ pub type Sink = mpsc::UnboundedSender<Change>;
 type Pending<'c, T> = VecDeque<Pin<Box<dyn Future<Output = T> + Send + 'c>>>;
 /// An overwrite on its way: the node, and how it went.
 type Overwrite<'c> = Pin<Box<dyn Future<Output = (String, anyhow::Result<()>)> + Send + 'c>>;
-
-/// A node already there, with its ACL read.
-struct Checked {
-    record: NodeRecord,
-    dest: String,
-    data: Vec<u8>,
-    stat: Stat,
-    acl: anyhow::Result<Vec<Acl>>,
-}
 
 /// One run of the writer.
 pub struct Apply<'c> {
@@ -310,182 +303,6 @@ impl<'c> Apply<'c> {
 
     fn fail(&mut self, err: anyhow::Error) {
         self.failure.get_or_insert(err);
-    }
-
-    /// One incoming record: queued for creation, counted, refused, or (when its node is
-    /// there) returned as an ACL read to compare with once answered.
-    async fn take(
-        &mut self,
-        record: NodeRecord,
-        existing: &mut Existing,
-    ) -> anyhow::Result<Option<Pin<Box<dyn Future<Output = Checked> + Send + 'c>>>> {
-        let dest = record.path_under(&self.root);
-        if let Some(previous) = &self.previous
-            && walk_order(previous, &record.rel).is_ge()
-        {
-            return Err(ShellError::refused(
-                self.options.op,
-                dest,
-                format!(
-                    "records out of order: {:?} came after {previous:?} (parents must come before children, siblings sorted)",
-                    record.rel
-                ),
-            ));
-        }
-        self.previous = Some(record.rel.clone());
-        self.progress.found(self.progress.total() + 1);
-        self.progress.sent(1);
-        if let Some(blocked) = &self.blocked {
-            if is_below(&record.rel, blocked) {
-                self.report.below_refused += 1;
-                self.progress.refused(1);
-                return Ok(None);
-            }
-            self.blocked = None;
-        }
-        if dest == "/zookeeper" || is_within(&dest, "/zookeeper") || record.is_ephemeral() {
-            // ZooKeeper's own tree is the server's; an ephemeral node belongs to its session.
-            if record.is_ephemeral() {
-                self.report.ephemeral += 1;
-            } else {
-                self.tally.skipped.fetch_add(1, Ordering::Relaxed);
-            }
-            self.progress.confirmed(1);
-            return Ok(None);
-        }
-        if !record.rel.is_empty() {
-            self.counters.note(parent_of(&dest), base_name(&dest));
-        }
-        match existing.find(&record.rel).await? {
-            Found::Absent => {
-                self.create(record, dest);
-                Ok(None)
-            }
-            Found::Unreadable => {
-                self.refuse(dest, "it exists and may not be read here (not authorized)".into());
-                Ok(None)
-            }
-            Found::Present { data, stat } => {
-                let (zk, client) = (self.zk, self.client);
-                // Sent now, not when polled: only the oldest check is polled, and the rest
-                // must be in flight meanwhile (a rerun over 100k nodes took 22 s one by one).
-                let request = client.get_acl(&dest);
-                Ok(Some(Box::pin(async move {
-                    let acl = zk.call("getAcl", &dest, request).await.map(|(acl, _)| acl);
-                    Checked {
-                        record,
-                        dest,
-                        data,
-                        stat,
-                        acl,
-                    }
-                })))
-            }
-        }
-    }
-
-    fn create(&mut self, record: NodeRecord, dest: String) {
-        if record.has_redacted_acl() {
-            let why = "its ACL came back redacted from the source (read it as a user with ADMIN permission); a redacted ACL is never written";
-            self.blocked = Some(record.rel.clone());
-            return self.refuse(dest, why.into());
-        }
-        let acls: Option<Vec<Acl>> = record.acl.iter().map(|entry| entry.to_acl()).collect();
-        let Some(acls) = acls.filter(|acls| !acls.is_empty()) else {
-            self.blocked = Some(record.rel.clone());
-            return self.refuse(dest, "its ACL is empty or not readable".into());
-        };
-        self.emit(Change::create(&dest));
-        if self.options.dry_run {
-            self.tally.created.fetch_add(1, Ordering::Relaxed);
-            self.progress.confirmed(1);
-            return;
-        }
-        self.batches.push(WriteOp::Create(NewNode {
-            path: dest,
-            data: record.data,
-            mode: CreateMode::Persistent,
-            acls,
-            ttl: None,
-        }));
-    }
-
-    /// A node already there, its ACL read: skipped, refused, or an overwrite to send.
-    fn decide(&mut self, checked: Checked) -> Option<Overwrite<'c>> {
-        let Checked {
-            record,
-            dest,
-            data,
-            stat,
-            acl,
-        } = checked;
-        let acl = match acl {
-            Ok(acl) => acl,
-            Err(err) => {
-                self.refuse(dest, format!("its ACL could not be read ({err:#})"));
-                return None;
-            }
-        };
-        let same_data = data == record.data;
-        let same_acl = acl_matches(&record.acl, &acl);
-        if same_data && same_acl {
-            self.tally.skipped.fetch_add(1, Ordering::Relaxed);
-            self.progress.confirmed(1);
-            return None;
-        }
-        let what = differences(same_data, same_acl);
-        if !self.options.overwrite {
-            self.refuse(dest, format!("it differs ({what}); --overwrite replaces it"));
-            return None;
-        }
-        if !same_acl && record.has_redacted_acl() {
-            let why = format!("it differs ({what}) and its ACL came back redacted from the source: never written");
-            self.refuse(dest, why);
-            return None;
-        }
-        let acls: Option<Vec<Acl>> = record.acl.iter().map(|entry| entry.to_acl()).collect();
-        let acls = acls.filter(|acls| !acls.is_empty() || same_acl);
-        let Some(acls) = acls else {
-            self.refuse(dest, "its ACL is empty or not readable".into());
-            return None;
-        };
-        self.emit(Change::changed(&dest, what));
-        if self.options.dry_run {
-            self.tally.changed.fetch_add(1, Ordering::Relaxed);
-            self.progress.confirmed(1);
-            return None;
-        }
-        let (zk, client) = (self.zk, self.client);
-        // The data goes now (overwrites are polled oldest first); the ACL only once the data
-        // took, so that a node changed meanwhile keeps its ACL too.
-        let set_data = (!same_data).then(|| client.set_data(&dest, &record.data, Some(stat.version)));
-        Some(Box::pin(async move {
-            let result = async {
-                if let Some(set) = set_data {
-                    zk.call_versioned("set", &dest, Some(stat.version), set).await?;
-                }
-                if !same_acl {
-                    let set = client.set_acl(&dest, &acls, Some(stat.aversion));
-                    zk.call_versioned("setAcl", &dest, Some(stat.aversion), set).await?;
-                }
-                Ok(())
-            }
-            .await;
-            (dest, result)
-        }))
-    }
-
-    fn refuse(&mut self, path: String, reason: String) {
-        self.emit(Change::refuse(&path, &reason));
-        self.progress.refused(1);
-        self.report.refuse(Refusal { path, reason });
-    }
-
-    fn emit(&self, change: Change) {
-        if let Some(sink) = &self.sink {
-            // A sink gone (nobody renders any more) stops nothing here: the run ends anyway.
-            sink.send(change).ok();
-        }
     }
 }
 
