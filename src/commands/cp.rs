@@ -298,8 +298,7 @@ pub fn dry_run(
     let op = options.op;
     let stream = RowStream::spawn(op, dst.shown.clone(), "change", move |rows| async move {
         let client = dst.client().await?;
-        let (sink, mut changes) = mpsc::unbounded_channel();
-        let apply = Apply::new(
+        let report = Apply::new(
             &dst.zk,
             &client,
             &dst.path,
@@ -307,15 +306,8 @@ pub fn dry_run(
             Progress::default(),
             Tally::default(),
         )
-        .with_sink(sink);
-        let forward = async {
-            while let Some(change) = changes.recv().await {
-                if !rows.send(change).await {
-                    break;
-                }
-            }
-        };
-        let (report, ()) = tokio::join!(apply.run(records), forward);
+        .run_shown(records, &rows)
+        .await;
         let report = match reading {
             Some(reading) => with_source_tally(report?, reading).await?,
             None => report?,

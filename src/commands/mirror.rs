@@ -144,8 +144,7 @@ async fn sync(src: &End, dst: &End, parallel: usize, rows: &RowSender) -> anyhow
         parallel,
         prune: true,
     };
-    let (sink, mut changes) = mpsc::unbounded_channel();
-    let apply = Apply::new(
+    let report = Apply::new(
         &dst.zk,
         &client,
         &dst.path,
@@ -153,13 +152,8 @@ async fn sync(src: &End, dst: &End, parallel: usize, rows: &RowSender) -> anyhow
         Progress::default(),
         Tally::default(),
     )
-    .with_sink(sink);
-    let forward = async {
-        while let Some(change) = changes.recv().await {
-            rows.send(change).await;
-        }
-    };
-    let (report, ()) = tokio::join!(apply.run(records), forward);
+    .run_shown(records, rows)
+    .await;
     let report = with_source_tally(report?, reading).await?;
     rows.send(Change {
         action: "synced",

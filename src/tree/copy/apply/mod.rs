@@ -8,7 +8,6 @@
 
 mod decide;
 
-use decide::Checked;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +16,10 @@ use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
 use zookeeper_client::{Client, CreateMode};
 
+use decide::Checked;
+
 use crate::errors::ShellError;
+use crate::output::RowSender;
 use crate::path::parent_of;
 use crate::progress::Progress;
 use crate::tree::batcher::Batcher;
@@ -115,6 +117,22 @@ impl<'c> Apply<'c> {
     pub fn with_sink(mut self, sink: Sink) -> Apply<'c> {
         self.sink = Some(sink);
         self
+    }
+
+    /// Runs, each change it makes (or would make) sent as a row of `rows` as it happens
+    /// (`cp --dry-run`, `mirror`). A reader gone stops the rows, not the writing.
+    pub async fn run_shown(self, records: Records, rows: &RowSender) -> anyhow::Result<Report> {
+        let (sink, mut changes) = mpsc::unbounded_channel();
+        let apply = self.with_sink(sink);
+        let forward = async {
+            while let Some(change) = changes.recv().await {
+                if !rows.send(change).await {
+                    break;
+                }
+            }
+        };
+        let (report, ()) = tokio::join!(apply.run(records), forward);
+        report
     }
 
     /// Checks (and with `parents`, creates) the destination root's parent: nothing is
