@@ -2,6 +2,7 @@
 //! session, and map the result to an exit code.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -10,7 +11,7 @@ use colored::Colorize;
 use crate::cli::{self, Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
 use crate::errors::{ClapUsage, error_json, error_label};
-use crate::events::{self, EventReceiver};
+use crate::events::{self, ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::repl::grammar_index::unknown_command;
 use crate::sandbox::Sandbox;
@@ -184,31 +185,79 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
     shell.set_one_shot(matches!(config.mode, Mode::OneShot(_)));
     let mut runner = Runner::new(shell, config.output, stop.clone());
     runner.keep_going = config.keep_going;
-    let code = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;
+    let (code, printer) = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;
+    let printer = match printer {
+        Some(printer) => Some(printer.stop().await),
+        None => None,
+    };
     runner.shell.close().await;
+    if let Some(printer) = printer {
+        printer.finish().await;
+    }
     if let Some(mut sandbox) = sandbox {
         tokio::task::spawn_blocking(move || sandbox.stop()).await.ok();
     }
     (code, stop.received())
 }
 
-async fn run_mode(runner: &mut Runner, mode: Mode, keep_going: bool, events: EventReceiver) -> ExitCode {
+async fn run_mode(
+    runner: &mut Runner,
+    mode: Mode,
+    keep_going: bool,
+    events: EventReceiver,
+) -> (ExitCode, Option<StderrPrinter>) {
     if matches!(mode, Mode::Repl) {
-        return repl::run(runner, events).await;
+        return (repl::run(runner, events).await, None);
     }
-    spawn_stderr_printer(events);
-    match mode {
+    let printer = StderrPrinter::spawn(events);
+    let code = match mode {
         Mode::Repl => ExitCode::Success,
         Mode::OneShot(command) => runner.run_command(*command, None).await.1,
         Mode::Script { name, text } => script::run_script(runner, &name, text, keep_going).await,
-    }
+    };
+    (code, Some(printer))
 }
 
-/// Outside the REPL, connection events are diagnostics: one line each on stderr.
-fn spawn_stderr_printer(mut events: EventReceiver) {
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            eprintln!("{}", event.render());
+/// Outside the REPL, connection events are diagnostics: one line each on stderr, as they
+/// come, and those still waiting when the run ends (a LOST the session's close settled).
+struct StderrPrinter {
+    events: Arc<tokio::sync::Mutex<EventReceiver>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl StderrPrinter {
+    fn spawn(events: EventReceiver) -> StderrPrinter {
+        let events = Arc::new(tokio::sync::Mutex::new(events));
+        let shared = Arc::clone(&events);
+        let task = tokio::spawn(async move {
+            let mut events = shared.lock().await;
+            while let Some(event) = events.recv().await {
+                eprintln!("{}", event.render());
+            }
+        });
+        StderrPrinter { events, task }
+    }
+
+    /// Stops printing as events come, once the run is over: what comes while the session
+    /// closes is printed by `finish`. The task stops at its wait for the next event, so an
+    /// event is printed by it or left for `finish`, never both.
+    async fn stop(mut self) -> StderrPrinter {
+        self.task.abort();
+        (&mut self.task).await.ok();
+        self
+    }
+
+    /// Prints what is left and still matters once the session is closed: that it was LOST,
+    /// and what watches saw (not that it reconnected or was resumed a moment before the end).
+    async fn finish(self) {
+        let mut events = self.events.lock().await;
+        while let Ok(event) = events.try_recv() {
+            if matches!(
+                event,
+                ShellEvent::State(ConnState::Lost | ConnState::AuthFailed) | ShellEvent::Watch(_)
+            ) {
+                eprintln!("{}", event.render());
+            }
         }
-    });
+    }
 }

@@ -110,8 +110,11 @@ pub fn exec_stream(
             if !wanted {
                 continue;
             }
-            let failure = run_once(&plan.words, input_for(&event)).await;
+            // Counted as it starts: a signal that stops the watch stops this run too, and the
+            // count says how far the watch got (a run that printed and exited just before is
+            // never left out).
             ran.fetch_add(1, Ordering::SeqCst);
+            let failure = run_once(&plan.words, input_for(&event)).await;
             if !initial {
                 changes += 1;
             }

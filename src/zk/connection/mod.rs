@@ -404,6 +404,17 @@ impl Connection {
     /// once rather than at the session timeout. Every other holder of a client must have
     /// dropped it (watch tasks are stopped first).
     pub async fn close(&self) {
+        // A session being resumed is settled first (bounded): whether it lives or is LOST is
+        // what a run that ends now must still say, not what it cuts short.
+        let mut changes = self.current.subscribe();
+        let settled = async {
+            while self.health().standing == Standing::Resuming {
+                if changes.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(2), settled).await.ok();
         self.closing.store(true, Ordering::SeqCst);
         let client = {
             let mut health = self.health();
