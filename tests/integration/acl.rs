@@ -4,6 +4,7 @@
 
 use std::process::{Command, Stdio};
 
+use crate::support::tree::build_tree;
 use crate::support::{ZkServer, Zksh, namespace};
 
 /// Kazoo's id for alice:secret (kazoo.security.make_digest_acl_credential).
@@ -231,4 +232,50 @@ fn digest_ids_let_addauth_read() {
         .success()
         .stdout_is("hidden\n");
     Zksh::bare().args(["digest", "al:ice"]).stdin("secret\n").run().code(2);
+}
+
+#[test]
+fn set_acl_recursive_covers_the_subtree_and_lists_refusals() {
+    let (server, root) = namespace("acl-recursive");
+    let total = build_tree(server, &root, 3, 4);
+    let out = Zksh::new(server)
+        .args(["setAcl", "-R", &root, "world:anyone:cdrwa"])
+        .run();
+    out.success()
+        .stdout_is(&format!("ACL set on {total} nodes, 0 refused\n"));
+    let paths = [root.clone(), format!("{root}/b000"), format!("{root}/b002/n003")];
+    for path in &paths {
+        assert_eq!(kazoo_acl(server, path), "world:anyone:31", "{path}");
+    }
+
+    // A node only alice may administer: refused, listed, counted; the rest is set.
+    let locked = format!("{root}/b001");
+    Zksh::new(server)
+        .args(["setAcl", &locked, &format!("digest:{ALICE}:cdrwa")])
+        .run()
+        .success();
+    let out = Zksh::new(server)
+        .args(["set-acl", "-R", &root, "world:anyone:rwa", "-o", "json"])
+        .run();
+    out.code(1);
+    let done = out.lines()[0].to_string();
+    let done: serde_json::Value = serde_json::from_str(&done).expect("one JSON document");
+    assert_eq!(
+        done["refused"],
+        serde_json::json!([{"path": locked, "reason": "not authorized (needs ADMIN)"}])
+    );
+    // The locked node's children were not listed: the root, two branches and their leaves.
+    assert_eq!(done["set"], 1 + 2 + 2 * 4);
+    assert!(
+        out.stderr.contains("1 of 12 nodes refused (listed above); 1 node could not be read (not authorized): what is below it is unchanged"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(kazoo_acl(server, &format!("{root}/b000/n000")), "world:anyone:19");
+    assert_eq!(kazoo_acl(server, &format!("{locked}/n000")), "world:anyone:31");
+
+    Zksh::new(server)
+        .args(["setAcl", "-R", "-v", "1", &root, "world:anyone:r"])
+        .run()
+        .code(2);
 }

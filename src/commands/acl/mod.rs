@@ -11,6 +11,7 @@ use crate::output::stat::render_stat;
 use crate::tree::record::AclEntry;
 
 pub mod get;
+pub mod recursive;
 pub mod set;
 
 /// One ACL entry in JSON.

@@ -4,10 +4,12 @@ use clap::Args;
 use zookeeper_client::Client;
 
 use crate::commands::Run;
+use crate::commands::acl::recursive::set_subtree;
 use crate::commands::stat::NodeStat;
 use crate::errors::ZkError;
 use crate::output::Reply;
 use crate::shell::Shell;
+use crate::tree::DEFAULT_PARALLEL;
 use crate::zk::acl::parse_acl;
 
 /// Replace a znode's ACL (zkCli's setAcl).
@@ -19,7 +21,14 @@ use crate::zk::acl::parse_acl;
 /// with -v the change happens only if the aclVersion is still VERSION. -s prints the new
 /// stat. setAcl cannot be part of a transaction (ZooKeeper's multi has no setACL).
 ///
+/// -R sets the ACL on the node and every node below it (walked as `tree` walks, setACL
+/// requests pipelined, parents before children, so the walk reads each node before its ACL
+/// changes). Nodes the server refuses are listed, then counted in an error (exit 1); nodes
+/// whose children could not be listed are counted too, and what is below them is unchanged.
+///
 /// Example: setAcl /config digest:alice:XUS5Bm4vZr6tkZtEKUwGyFyEzFM=:cdrwa,world:anyone:r
+///
+/// Example: setAcl -R /app world:anyone:r
 #[derive(Debug, Args)]
 #[command(
     about = "Replace a znode's ACL, optionally only at a given aclVersion",
@@ -27,11 +36,23 @@ use crate::zk::acl::parse_acl;
 )]
 pub struct SetAcl {
     /// Print the new stat
-    #[arg(short = 's', long)]
+    #[arg(short = 's', long, conflicts_with = "recursive")]
     pub stat: bool,
     /// Only change the ACL if the node's aclVersion is VERSION
-    #[arg(short = 'v', long, value_name = "VERSION", allow_negative_numbers = true)]
+    #[arg(
+        short = 'v',
+        long,
+        value_name = "VERSION",
+        allow_negative_numbers = true,
+        conflicts_with = "recursive"
+    )]
     pub version: Option<i32>,
+    /// Set the ACL on every node of the subtree
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Requests in flight at once (with -R)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
+    pub parallel: usize,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
@@ -43,6 +64,9 @@ impl Run for SetAcl {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         shell.refuse_in_txn("setAcl cannot be part of a transaction (ZooKeeper's multi has no setACL)")?;
         let acls = parse_acl(&self.acl)?;
+        if self.recursive {
+            return set_subtree(shell, &self.path, acls, self.parallel).await;
+        }
         let (path, client) = shell.target(&self.path).await?;
         let request = client.set_acl(&path, &acls, self.version);
         let stat = match shell.zk().call_versioned("setAcl", &path, self.version, request).await {
