@@ -4,6 +4,7 @@
 
 use std::process::{Command, Stdio};
 
+use crate::pty::PtyShell;
 use crate::support::tree::build_tree;
 use crate::support::{ZkServer, Zksh, namespace};
 
@@ -278,4 +279,24 @@ fn set_acl_recursive_covers_the_subtree_and_lists_refusals() {
         .args(["setAcl", "-R", "-v", "1", &root, "world:anyone:r"])
         .run()
         .code(2);
+}
+
+#[test]
+fn digest_prompts_with_echo_off_on_a_terminal() {
+    let t = std::time::Duration::from_secs(20);
+    let mut sh = PtyShell::spawn(&["--color", "never", "digest", "alice"], &[]);
+    sh.wait_for("Password for alice:", t);
+    sh.line("secret");
+    sh.wait_for(&format!("digest:{ALICE}"), t);
+    assert!(!sh.transcript_text().contains("secret"), "the password was echoed");
+
+    // In the REPL too: the line editor gives the terminal back between lines.
+    let (server, _root) = namespace("acl-digest-pty");
+    let mut sh = PtyShell::spawn(&["--color", "never", "-s", &server.connect_string()], &[]);
+    sh.wait_for("CONNECTED", t);
+    sh.line("digest bob");
+    sh.wait_for("Password for bob:", t);
+    sh.line("hunter2");
+    sh.wait_for("digest:bob:", t);
+    assert!(!sh.transcript_text().contains("hunter2"), "the password was echoed");
 }
