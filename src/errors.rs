@@ -20,6 +20,10 @@ pub struct ZkError {
     /// Words around the reason when the request was part of something larger (a transaction):
     /// what failed before it, what that meant after it.
     frame: Option<(String, &'static str)>,
+    /// For a refusal: the ACL of the node whose permission was needed, as scheme:id:perms.
+    acl: Option<String>,
+    /// For a version mismatch: the version the node has (read after the refusal).
+    actual_version: Option<i32>,
 }
 
 impl ZkError {
@@ -30,6 +34,8 @@ impl ZkError {
             source,
             expected_version: None,
             frame: None,
+            acl: None,
+            actual_version: None,
         }
     }
 
@@ -48,6 +54,18 @@ impl ZkError {
         }
     }
 
+    /// Adds the ACL that refused the request (read separately after the refusal).
+    pub fn with_acl(mut self, acl: String) -> Self {
+        self.acl = Some(acl);
+        self
+    }
+
+    /// Adds the version the node turned out to have after a mismatch.
+    pub fn with_actual_version(mut self, version: i32) -> Self {
+        self.actual_version = Some(version);
+        self
+    }
+
     pub fn with_version(mut self, version: Option<i32>) -> Self {
         self.expected_version = version;
         self
@@ -59,13 +77,22 @@ impl ZkError {
         match &self.source {
             NoNode => "no such node".into(),
             NodeExists => "node already exists".into(),
-            BadVersion => match self.expected_version {
-                Some(v) => format!("version mismatch (expected {v})"),
-                None => "version mismatch".into(),
-            },
+            BadVersion => {
+                // setAcl's version is the aclVersion, not the data version.
+                let what = if self.op == "setAcl" { "aclVersion" } else { "version" };
+                match (self.expected_version, self.actual_version) {
+                    (Some(v), Some(actual)) => format!("{what} mismatch (expected {v}, is {actual})"),
+                    (Some(v), None) => format!("{what} mismatch (expected {v})"),
+                    _ => format!("{what} mismatch"),
+                }
+            }
             NotEmpty if self.op == "delete" => "not empty (use delete -r)".into(),
             NotEmpty => "not empty".into(),
-            NoAuth => "not authorized".into(),
+            NoAuth => match (needed_permission(self.op), &self.acl) {
+                (Some(need), Some(acl)) => format!("not authorized (needs {}; ACL: {acl})", need.describe()),
+                (Some(need), None) => format!("not authorized (needs {})", need.describe()),
+                (None, _) => "not authorized".into(),
+            },
             NoChildrenForEphemerals => "ephemeral nodes cannot have children".into(),
             InvalidAcl => "invalid ACL".into(),
             AuthFailed => "authentication failed".into(),
@@ -126,6 +153,37 @@ impl fmt::Display for ZkError {
 }
 
 impl std::error::Error for ZkError {}
+
+/// The permission a ZooKeeper operation checks, and on which node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needed {
+    pub permission: &'static str,
+    /// Checked on the parent (create, delete), not on the node itself.
+    pub on_parent: bool,
+}
+
+impl Needed {
+    fn describe(self) -> String {
+        match self.on_parent {
+            true => format!("{} on the parent", self.permission),
+            false => self.permission.to_string(),
+        }
+    }
+}
+
+/// What the server checks for `op` (a command's operation name), when it is known.
+pub fn needed_permission(op: &str) -> Option<Needed> {
+    let (permission, on_parent) = match op {
+        "get" | "ls" | "ls -l" => ("READ", false),
+        "set" => ("WRITE", false),
+        "create" => ("CREATE", true),
+        "delete" => ("DELETE", true),
+        "setAcl" => ("ADMIN", false),
+        "getAcl" => ("READ or ADMIN", false),
+        _ => return None,
+    };
+    Some(Needed { permission, on_parent })
+}
 
 /// Errors that mean "no usable session" rather than "ZooKeeper said no".
 pub fn is_connection_error(err: &zk::Error) -> bool {
@@ -343,7 +401,17 @@ mod tests {
         );
         assert_eq!(
             ZkError::new("get", "/x", zk::Error::NoAuth).to_string(),
-            "get /x: not authorized"
+            "get /x: not authorized (needs READ)"
+        );
+        assert_eq!(
+            ZkError::new("create", "/x/y", zk::Error::NoAuth)
+                .with_acl("digest:alice:x:cdrwa".into())
+                .to_string(),
+            "create /x/y: not authorized (needs CREATE on the parent; ACL: digest:alice:x:cdrwa)"
+        );
+        assert_eq!(
+            ZkError::new("sync", "/x", zk::Error::NoAuth).to_string(),
+            "sync /x: not authorized"
         );
     }
 

@@ -12,6 +12,7 @@ use crate::cli::{OutputArg, OutputFormat};
 use crate::output::Reply;
 use crate::shell::Shell;
 
+pub mod acl;
 pub mod auth;
 pub mod cd;
 pub mod check;
@@ -23,6 +24,7 @@ pub mod create;
 pub mod data_input;
 pub mod delete;
 pub mod diff;
+pub mod digest;
 pub mod du;
 pub mod each;
 pub mod edit;
@@ -156,6 +158,8 @@ commands! {
     Znodes: Mv(mv::Mv),
     Znodes: Diff(diff::Diff),
     Znodes: Mirror(mirror::Mirror),
+    Znodes: #[command(name = "getAcl")] GetAcl(acl::get::GetAcl),
+    Znodes: #[command(name = "setAcl")] SetAcl(acl::set::SetAcl),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),
@@ -175,6 +179,7 @@ commands! {
     Navigation: Pwd(pwd::Pwd),
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
+    Session: Digest(digest::DigestId),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -77,8 +77,29 @@ impl Zk {
         );
         match result {
             Ok(Ok(value)) => Ok(value),
+            Ok(Err(zk::Error::NoAuth)) => Err(self.refusal(op, path).await.into()),
             Ok(Err(err)) => Err(ZkError::new(op, path, err).with_version(version).into()),
             Err(_) => Err(self.deadline_error(op, path)),
+        }
+    }
+
+    /// A NoAuth refusal, with the ACL that refused it when this session may read that ACL
+    /// (one more request, on the error path only).
+    async fn refusal(&self, op: &'static str, path: &str) -> ZkError {
+        let error = ZkError::new(op, path, zk::Error::NoAuth);
+        let Some(needed) = crate::errors::needed_permission(op) else {
+            return error;
+        };
+        let node = match needed.on_parent {
+            true => crate::path::parent_of(path),
+            false => path,
+        };
+        let Ok(client) = self.client().await else {
+            return error;
+        };
+        match tokio::time::timeout(self.request_timeout(), client.get_acl(node)).await {
+            Ok(Ok((acls, _))) => error.with_acl(acl_text(&acls)),
+            _ => error,
         }
     }
 
@@ -117,4 +138,20 @@ pub fn deadline_error(settings: &Profile, op: &'static str, path: &str) -> anyho
         ),
     }
     .into()
+}
+
+/// An ACL as zkCli's setAcl takes it: scheme:id:perms, comma-separated.
+pub fn acl_text(acls: &[zk::Acl]) -> String {
+    let entries: Vec<String> = acls
+        .iter()
+        .map(|acl| {
+            format!(
+                "{}:{}:{}",
+                acl.scheme(),
+                acl.id(),
+                crate::tree::record::perm_letters(acl.permission())
+            )
+        })
+        .collect();
+    entries.join(",")
 }

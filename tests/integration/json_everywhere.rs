@@ -86,6 +86,10 @@ fn every_command_speaks_json() {
         format!("wait {root}/a --timeout 10s"),
         format!("counter {root}/cnt --add 2"),
         format!("counter {root}/cnt"),
+        format!("getAcl {root}/a"),
+        format!("getAcl -s {root}/a"),
+        format!("setAcl {root}/a world:anyone:cdrwa"),
+        format!("setAcl -s {root}/a world:anyone:cdrwa"),
         "lock".to_string(),
         format!("elect --list {root}"),
     ]
@@ -153,6 +157,10 @@ fn every_command_speaks_json() {
         vec!["condition", "elapsedMs", "met", "path", "stat"],                // wait
         vec!["path", "previous", "value"],                                    // counter --add
         vec!["path", "value"],                                                // counter
+        vec![],                                                               // getAcl: an array
+        vec!["acl", "stat"],                                                  // getAcl -s
+        vec!["ok"],                                                           // setAcl
+        vec!["path", "stat"],                                                 // setAcl -s
         vec!["locks"],                                                        // lock (held locks: none in a script)
         vec![],                                                               // elect --list: an array
     ];

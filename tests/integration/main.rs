@@ -3,6 +3,7 @@
 mod pty;
 mod support;
 
+mod acl;
 mod bad_input;
 mod bulk;
 mod completions;
