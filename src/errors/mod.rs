@@ -8,6 +8,12 @@ use zookeeper_client as zk;
 
 use crate::exit::ExitCode;
 
+mod clap_usage;
+mod permission;
+
+pub use clap_usage::ClapUsage;
+pub use permission::{Needed, needed_permission};
+
 /// A ZooKeeper request that failed, with the operation and path it came from: the client's own
 /// error texts carry neither ("node not exists"), and a user needs both.
 #[derive(Debug)]
@@ -154,37 +160,6 @@ impl fmt::Display for ZkError {
 
 impl std::error::Error for ZkError {}
 
-/// The permission a ZooKeeper operation checks, and on which node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Needed {
-    pub permission: &'static str,
-    /// Checked on the parent (create, delete), not on the node itself.
-    pub on_parent: bool,
-}
-
-impl Needed {
-    fn describe(self) -> String {
-        match self.on_parent {
-            true => format!("{} on the parent", self.permission),
-            false => self.permission.to_string(),
-        }
-    }
-}
-
-/// What the server checks for `op` (a command's operation name), when it is known.
-pub fn needed_permission(op: &str) -> Option<Needed> {
-    let (permission, on_parent) = match op {
-        "get" | "ls" | "ls -l" => ("READ", false),
-        "set" => ("WRITE", false),
-        "create" => ("CREATE", true),
-        "delete" => ("DELETE", true),
-        "setAcl" => ("ADMIN", false),
-        "getAcl" => ("READ or ADMIN", false),
-        _ => return None,
-    };
-    Some(Needed { permission, on_parent })
-}
-
 /// Errors that mean "no usable session" rather than "ZooKeeper said no".
 pub fn is_connection_error(err: &zk::Error) -> bool {
     use zk::Error::*;
@@ -276,46 +251,6 @@ impl ShellError {
         .into()
     }
 }
-
-/// A command line clap refused (unknown flag, missing argument), with the command it was for:
-/// reported in the JSON error shape when JSON was asked for.
-#[derive(Debug)]
-pub struct ClapUsage {
-    /// The command's name, or empty when the command itself is unknown.
-    pub op: String,
-    pub error: clap::Error,
-}
-
-impl ClapUsage {
-    /// clap's explanation without its usage block and styling, on one line:
-    /// `unexpected argument '-z' found; tip: ...`.
-    pub fn message(&self) -> String {
-        let rendered = self.error.render().to_string();
-        let mut message = String::new();
-        for line in rendered.lines().map(str::trim) {
-            if line.starts_with("Usage:") || line.starts_with("For more information") {
-                break;
-            }
-            if line.is_empty() {
-                continue;
-            }
-            let line = line.strip_prefix("error: ").unwrap_or(line);
-            if !message.is_empty() {
-                message.push_str(if message.ends_with(':') { " " } else { "; " });
-            }
-            message.push_str(line);
-        }
-        message
-    }
-}
-
-impl fmt::Display for ClapUsage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message())
-    }
-}
-
-impl std::error::Error for ClapUsage {}
 
 /// `error:` for a message on stderr: bold red when stderr may carry colour.
 pub fn error_label() -> &'static str {
