@@ -52,9 +52,16 @@ impl ZkError {
         self
     }
 
+    /// `{reason}; {after}`: what zksh did about it.
+    pub fn followed_by(mut self, after: &'static str) -> Self {
+        self.frame = Some((String::new(), after));
+        self
+    }
+
     /// The reason with its frame, as shown to the user.
     pub fn message(&self) -> String {
         match &self.frame {
+            Some((before, after)) if before.is_empty() => format!("{}; {after}", self.reason()),
             Some((before, after)) => format!("{before}: {}; {after}", self.reason()),
             None => self.reason(),
         }

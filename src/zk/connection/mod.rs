@@ -355,6 +355,7 @@ impl Connection {
         let generation = self.snapshot().1;
         self.authenticating.store(true, Ordering::SeqCst);
         let result = tokio::time::timeout(self.settings.request_timeout, client.auth(scheme, &secret)).await;
+        let mut resuming = false;
         if let Ok(Err(zk::Error::AuthFailed)) = result {
             // The server closed the connection, which ended the client; the session lives on.
             if self.claim_resume(generation) {
@@ -362,11 +363,19 @@ impl Connection {
                     scheme: Some(scheme.to_string()),
                 };
                 self.spawn_resume(generation, client.session().clone(), cause);
+                resuming = true;
             }
         }
         self.authenticating.store(false, Ordering::SeqCst);
         match result {
             Ok(Ok(())) => {}
+            // Said in the error itself, one line, rather than in a notice that may come before
+            // or after it (or after the run ended); a resume that fails says LOST.
+            Ok(Err(err)) if resuming => {
+                return Err(crate::errors::ZkError::new("addauth", scheme, err)
+                    .followed_by(RESUMING_AFTER_REJECTION)
+                    .into());
+            }
             Ok(Err(err)) => return Err(crate::errors::ZkError::new("addauth", scheme, err).into()),
             Err(_) => return Err(deadline_error(&self.settings, "addauth", scheme)),
         }
@@ -439,6 +448,9 @@ impl Connection {
     }
 }
 /// What the server did to a credential it refused.
+/// What zksh does after the server rejected an `addauth` credential.
+const RESUMING_AFTER_REJECTION: &str = "the server closed the connection; zksh dropped that credential and resumes the session (its ephemeral nodes, persistent watches and other credentials are kept)";
+
 fn rejection(scheme: Option<&str>) -> String {
     match scheme {
         Some(scheme) => format!("the server rejected the {scheme} credential and closed the connection"),

@@ -105,14 +105,18 @@ impl Connection {
                 Ok(false) => return false,
                 Ok(true) => {
                     let event = match cause {
-                        ResumeCause::ClientGaveUp { .. } => ShellEvent::Resumed(id),
-                        ResumeCause::RejectedCredential { scheme } => ShellEvent::Notice(format!(
+                        ResumeCause::ClientGaveUp { .. } => Some(ShellEvent::Resumed(id)),
+                        // addauth said so in its error.
+                        ResumeCause::RejectedCredential { scheme: Some(_) } => None,
+                        ResumeCause::RejectedCredential { scheme: None } => Some(ShellEvent::Notice(format!(
                             "{}; zksh dropped that credential and resumed session 0x{id:x} \
                              (its ephemeral nodes, persistent watches and other credentials are kept)",
-                            rejection(scheme.as_deref())
-                        )),
+                            rejection(None)
+                        ))),
                     };
-                    self.events.send(event).ok();
+                    if let Some(event) = event {
+                        self.events.send(event).ok();
+                    }
                     return false;
                 }
                 Err(OpenError::Zk(zk::Error::SessionExpired | zk::Error::SessionMoved)) => return true,
