@@ -447,10 +447,11 @@ impl Connection {
         tokio::time::timeout(Duration::from_secs(2), closed).await.ok();
     }
 }
-/// What the server did to a credential it refused.
+
 /// What zksh does after the server rejected an `addauth` credential.
 const RESUMING_AFTER_REJECTION: &str = "the server closed the connection; zksh dropped that credential and resumes the session (its ephemeral nodes, persistent watches and other credentials are kept)";
 
+/// What the server did to a credential it refused.
 fn rejection(scheme: Option<&str>) -> String {
     match scheme {
         Some(scheme) => format!("the server rejected the {scheme} credential and closed the connection"),
