@@ -11,6 +11,7 @@ use zookeeper_client::Acl;
 use crate::errors::ShellError;
 use crate::output::Render;
 use crate::tree::AclEntry;
+use crate::tree::copy::compare::{AclCompared, compare_acls};
 
 /// At most this many refused nodes are named in a report (all are counted).
 const NAMED_REFUSALS: usize = 100;
@@ -200,33 +201,12 @@ pub fn differences(same_data: bool, same_acl: bool) -> &'static str {
     }
 }
 
-/// Whether a node's ACL as read at the destination is the record's: the same entries in any
-/// order. A redacted entry on either side stands for the same user with the same
-/// permissions (its hash is hidden).
+/// Whether a node's ACL as read at the destination is the record's, as `diff` compares them
+/// (entries in any order). A redacted entry on either side stands for the same user with the
+/// same permissions (its hash is hidden): the writer never writes one, and leaves it be.
 pub fn acl_matches(record: &[AclEntry], found: &[Acl]) -> bool {
     let found: Vec<AclEntry> = found.iter().map(AclEntry::from_acl).collect();
-    record.len() == found.len()
-        && record
-            .iter()
-            .all(|wanted| found.iter().any(|have| same_entry(wanted, have)))
-        && found
-            .iter()
-            .all(|have| record.iter().any(|wanted| same_entry(wanted, have)))
-}
-
-fn same_entry(a: &AclEntry, b: &AclEntry) -> bool {
-    if a.scheme != b.scheme || a.perms != b.perms {
-        return false;
-    }
-    if a.redacted || b.redacted {
-        return user_of(&a.id) == user_of(&b.id);
-    }
-    a.id == b.id
-}
-
-/// `alice` of a digest id `alice:hash`.
-fn user_of(id: &str) -> &str {
-    id.split(':').next().unwrap_or(id)
+    compare_acls(record, &found) != AclCompared::Different
 }
 
 #[cfg(test)]
