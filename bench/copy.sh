@@ -53,10 +53,7 @@ tree_of() { echo "/bench/c$1"; }
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 bench_prerequisites
-if [ ! -x /usr/bin/time ]; then
-    log "installing GNU time (peak RSS)"
-    apt_install time || die "cannot install GNU time (/usr/bin/time -v gives the peak RSS)"
-fi
+bench_need_gnu_time
 bench_build raw_delete RAW_DELETE "raw deleter"
 RAW_DELETE_BIN="$RAW_BIN"
 bench_build raw_tree RAW_TREE "raw walker (it builds the trees and is the baseline)"

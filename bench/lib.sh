@@ -33,6 +33,14 @@ bench_prerequisites() {
     command -v java >/dev/null || die "java not found (it comes with Debian's zookeeper package)"
 }
 
+# Installs GNU time when missing: `/usr/bin/time -v` gives the peak RSS.
+bench_need_gnu_time() {
+    if [ ! -x /usr/bin/time ]; then
+        log "installing GNU time (peak RSS)"
+        apt_install time || die "cannot install GNU time (/usr/bin/time -v gives the peak RSS)"
+    fi
+}
+
 # bench_build EXAMPLE OVERRIDE_VAR ROLE: builds zksh and the example (unless NO_BUILD), keeping
 # whichever of the two builds; dies without the raw program, which every comparison needs.
 bench_build() {
