@@ -2,7 +2,6 @@
 //! session, and map the result to an exit code.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -186,13 +185,13 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
     let mut runner = Runner::new(shell, config.output, stop.clone());
     runner.keep_going = config.keep_going;
     let (code, printer) = run_mode(&mut runner, config.mode, config.keep_going, event_rx).await;
-    let printer = match printer {
-        Some(printer) => Some(printer.stop().await),
+    let events = match printer {
+        Some(printer) => printer.stop().await,
         None => None,
     };
     runner.shell.close().await;
-    if let Some(printer) = printer {
-        printer.finish().await;
+    if let Some(events) = events {
+        print_after_close(events);
     }
     if let Some(mut sandbox) = sandbox {
         tokio::task::spawn_blocking(move || sandbox.stop()).await.ok();
@@ -221,43 +220,46 @@ async fn run_mode(
 /// Outside the REPL, connection events are diagnostics: one line each on stderr, as they
 /// come, and those still waiting when the run ends (a LOST the session's close settled).
 struct StderrPrinter {
-    events: Arc<tokio::sync::Mutex<EventReceiver>>,
-    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    /// Hands the events back once stopped.
+    task: tokio::task::JoinHandle<EventReceiver>,
 }
 
 impl StderrPrinter {
-    fn spawn(events: EventReceiver) -> StderrPrinter {
-        let events = Arc::new(tokio::sync::Mutex::new(events));
-        let shared = Arc::clone(&events);
+    fn spawn(mut events: EventReceiver) -> StderrPrinter {
+        let (stop, mut stopped) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
-            let mut events = shared.lock().await;
-            while let Some(event) = events.recv().await {
-                eprintln!("{}", event.render());
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = &mut stopped => return events,
+                    event = events.recv() => match event {
+                        Some(event) => eprintln!("{}", event.render()),
+                        None => return events,
+                    },
+                }
             }
         });
-        StderrPrinter { events, task }
+        StderrPrinter { stop, task }
     }
 
     /// Stops printing as events come, once the run is over: what comes while the session
-    /// closes is printed by `finish`. The task stops at its wait for the next event, so an
-    /// event is printed by it or left for `finish`, never both.
-    async fn stop(mut self) -> StderrPrinter {
-        self.task.abort();
-        (&mut self.task).await.ok();
-        self
+    /// closes is for [`print_after_close`]. An event is printed here or left in the channel, never both.
+    async fn stop(self) -> Option<EventReceiver> {
+        self.stop.send(()).ok();
+        self.task.await.ok()
     }
+}
 
-    /// Prints what is left and still matters once the session is closed: that it was LOST,
-    /// and what watches saw (not that it reconnected or was resumed a moment before the end).
-    async fn finish(self) {
-        let mut events = self.events.lock().await;
-        while let Ok(event) = events.try_recv() {
-            if matches!(
-                event,
-                ShellEvent::State(ConnState::Lost | ConnState::AuthFailed) | ShellEvent::Watch(_)
-            ) {
-                eprintln!("{}", event.render());
-            }
+/// Prints what is left and still matters once the session is closed: that it was LOST, and
+/// what watches saw (not that it reconnected or was resumed a moment before the end).
+fn print_after_close(mut events: EventReceiver) {
+    while let Ok(event) = events.try_recv() {
+        if matches!(
+            event,
+            ShellEvent::State(ConnState::Lost | ConnState::AuthFailed) | ShellEvent::Watch(_)
+        ) {
+            eprintln!("{}", event.render());
         }
     }
 }
