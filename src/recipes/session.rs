@@ -10,6 +10,7 @@ use zookeeper_client::{Client, SessionState};
 use crate::errors::ShellError;
 use crate::output::human_duration;
 use crate::zk::Zk;
+use crate::zk::connection::close_sessions;
 
 #[derive(Debug)]
 pub struct RecipeSession {
@@ -54,14 +55,7 @@ impl RecipeSession {
     /// Closes the session and waits (bounded) for the server to confirm: its ephemeral nodes
     /// are gone by then.
     pub async fn close(self) {
-        let mut watcher = self.client.state_watcher();
-        drop(self.client);
-        let closed = async {
-            while !watcher.peek_state().is_terminated() {
-                watcher.changed().await;
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(2), closed).await.ok();
+        close_sessions(vec![self.client], Duration::from_secs(2)).await;
     }
 }
 

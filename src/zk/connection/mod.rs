@@ -430,22 +430,26 @@ impl Connection {
             health.generation += 1;
             self.current.send_replace(None)
         };
-        let Some(client) = client else {
-            return;
-        };
-        let mut watcher = client.state_watcher();
-        drop(client);
-        let closed = async {
-            loop {
-                if watcher.peek_state().is_terminated() {
-                    return;
-                }
-                watcher.changed().await;
-            }
-        };
-        // Bounded: a dead server cannot confirm, and the exit must not hang on it.
-        tokio::time::timeout(Duration::from_secs(2), closed).await.ok();
+        if let Some(client) = client {
+            close_sessions(vec![client], Duration::from_secs(2)).await;
+        }
     }
+}
+
+/// Closes sessions: dropping a client's last handle sends CloseSession (their ephemeral
+/// nodes go at once); this waits for the server to confirm, at most `limit`, as a dead server
+/// cannot confirm and an exit must not hang on it.
+pub async fn close_sessions(clients: Vec<Client>, limit: Duration) {
+    let mut states: Vec<_> = clients.iter().map(Client::state_watcher).collect();
+    drop(clients);
+    let closed = async {
+        for state in &mut states {
+            while !state.peek_state().is_terminated() {
+                state.changed().await;
+            }
+        }
+    };
+    tokio::time::timeout(limit, closed).await.ok();
 }
 
 /// What zksh does after the server rejected an `addauth` credential.

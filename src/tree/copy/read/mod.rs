@@ -26,7 +26,7 @@ use zookeeper_client::{self as zk, Acl, Client, Stat};
 use crate::errors::{ZkError, is_connection_error};
 use crate::tree::{AclEntry, NodeRecord, Visit, Walk, WalkOptions};
 use crate::zk::Zk;
-use crate::zk::connection::Connection;
+use crate::zk::connection::{Connection, close_sessions};
 pub use tally::{Named, ReadTally};
 
 mod tally;
@@ -92,7 +92,7 @@ impl SubtreeReader {
             }
             // Before the read says it is over: a one-shot run exits right after, and a session
             // not closed lingers on the server until it times out.
-            close_side_sessions(clients.split_off(1)).await;
+            close_sessions(clients.split_off(1), CLOSE_LIMIT).await;
         });
         SubtreeReader {
             records,
@@ -181,21 +181,6 @@ async fn side_sessions(connection: &Arc<Connection>, root: &str) -> Vec<Client> 
 /// How long closing the side sessions may take (the server answers at once; a lost one
 /// expires on its own).
 const CLOSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Closes side sessions: dropping a client's last handle sends CloseSession; this waits,
-/// bounded, for the server to confirm.
-async fn close_side_sessions(clients: Vec<Client>) {
-    let mut states: Vec<_> = clients.iter().map(Client::state_watcher).collect();
-    drop(clients);
-    let closed = async {
-        for state in &mut states {
-            while !state.peek_state().is_terminated() {
-                state.changed().await;
-            }
-        }
-    };
-    tokio::time::timeout(CLOSE_LIMIT, closed).await.ok();
-}
 
 type AclReply<'c> = Pin<Box<dyn Future<Output = Result<(Vec<Acl>, Stat), zk::Error>> + Send + 'c>>;
 
