@@ -243,34 +243,33 @@ impl RowStream {
                 let Some(first) = first else {
                     return Ok(StreamEnd::Finished);
                 };
+                if first.len() == 0 {
+                    continue;
+                }
                 (next, waiting) = (0, first.len());
                 pending.push_back(first);
             }
             // Rows already waiting go out with these, in one write and one flush.
             while waiting < FLUSH_ROWS {
                 let Ok(rows) = self.rows.try_recv() else { break };
-                waiting += rows.len();
-                pending.push_back(rows);
+                if rows.len() > 0 {
+                    waiting += rows.len();
+                    pending.push_back(rows);
+                }
             }
             // A write to a slow terminal blocks; kept short, a signal is never far behind it.
             buffer.clear();
             let mut batch: u64 = 0;
+            // Batches are never empty here: one is dropped once its last row is written.
             while buffer.len() < FLUSH_BYTES
                 && let Some(rows) = pending.front()
             {
+                write_document(rows.row(next), format, &mut buffer)?;
+                (next, waiting, batch) = (next + 1, waiting - 1, batch + 1);
                 if next == rows.len() {
                     pending.pop_front();
                     next = 0;
-                    continue;
                 }
-                write_document(rows.row(next), format, &mut buffer)?;
-                next += 1;
-                waiting -= 1;
-                batch += 1;
-            }
-            if pending.front().is_some_and(|rows| next == rows.len()) {
-                pending.pop_front();
-                next = 0;
             }
             let mut write = || out.write_all(&buffer).and_then(|()| out.flush());
             let written = match &progress {
