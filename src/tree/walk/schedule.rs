@@ -21,16 +21,16 @@ const MIN_BATCH_BYTES: usize = 64 << 10;
 const IDLE_BYTES: usize = 1 << 20;
 
 /// A batch being put together by `next_keys`.
-pub(super) struct Batch {
-    pub(super) keys: Vec<Key>,
-    pub(super) ops: usize,
-    pub(super) bytes: usize,
-    pub(super) guess: usize,
-    pub(super) budget: usize,
-    pub(super) room: usize,
-    pub(super) chroot: usize,
+struct Batch {
+    keys: Vec<Key>,
+    ops: usize,
+    bytes: usize,
+    guess: usize,
+    budget: usize,
+    room: usize,
+    chroot: usize,
     /// Nothing else is in flight.
-    pub(super) idle: bool,
+    idle: bool,
 }
 
 impl Walker {
