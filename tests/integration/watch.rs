@@ -256,12 +256,13 @@ fn watch_event_leaves_the_half_typed_line_intact() {
         .args(["set", &root, "changed-meanwhile"])
         .run()
         .success();
-    let screen = sh.wait_for("changed-meanwhile", T);
-    let at = screen.find("changed-meanwhile").expect("event shown");
-    assert!(
-        screen[at..].contains("> get /half-typed"),
-        "line redrawn below the event:\n{screen}"
-    );
+    // The event and the redrawn line reach the terminal in separate writes:
+    // wait for both, in that order, rather than asserting on the first read.
+    sh.wait_until("the half-typed line redrawn below the event", T, |screen| {
+        screen
+            .find("changed-meanwhile")
+            .is_some_and(|at| screen[at..].contains("> get /half-typed"))
+    });
     sh.type_text("\r");
     sh.wait_for("get /half-typed: no such node", T);
 }
