@@ -9,7 +9,7 @@ use colored::Colorize;
 
 use crate::cli::{self, Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
-use crate::errors::{ClapUsage, error_json, error_label};
+use crate::errors::{ClapUsage, ShellError, error_json, error_label};
 use crate::events::{self, ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::repl::grammar_index::unknown_command;
@@ -51,9 +51,9 @@ pub fn main() -> std::process::ExitCode {
     let parsed = Cli::command()
         .color(clap_color)
         .try_get_matches_from(&args)
-        .and_then(|matches| Cli::from_arg_matches(&matches));
-    let cli = match parsed {
-        Ok(cli) => cli,
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, cli::given_options(&matches))));
+    let (cli, given) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) if err.use_stderr() && cli::asks_for_json(&args) => {
             let op = cli::command_name(cli::command_word(&args));
             eprintln!("{}", error_json(&ClapUsage { op, error: err }.into()));
@@ -77,7 +77,22 @@ pub fn main() -> std::process::ExitCode {
         return sandbox::watchdog::run(dir).into();
     }
     let debug = cli.debug;
-    let config = Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
+    let config = match Config::from_cli(
+        cli,
+        &given,
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        Ok(config) => config,
+        Err(message) if cli::asks_for_json(&args) => {
+            eprintln!("{}", error_json(&ShellError::usage(message)));
+            return ExitCode::Usage.into();
+        }
+        Err(message) => {
+            eprintln!("{} {message}", error_label());
+            return ExitCode::Usage.into();
+        }
+    };
     colored::control::set_override(config.color);
     init_tracing(debug);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

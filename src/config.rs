@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{Cli, ColorChoice, OutputFormat};
 use crate::commands::Command;
+use crate::profiles::Given;
 use crate::zk::Profile;
 
 /// Where the commands come from.
@@ -58,8 +59,12 @@ pub struct Config {
 
 impl Config {
     /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable.
-    pub fn from_cli(cli: Cli, stdin_is_tty: bool, stdout_is_tty: bool) -> Config {
-        let profile = cli.profile();
+    /// Fails (a usage error, in words) when `-P` names a profile that cannot be used.
+    pub fn from_cli(cli: Cli, given: &Given, stdin_is_tty: bool, stdout_is_tty: bool) -> Result<Config, String> {
+        let mut profile = cli.settings();
+        if let Some(name) = &cli.profile {
+            profile = crate::profiles::resolve(name, &profile, given)?;
+        }
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {
@@ -88,13 +93,13 @@ impl Config {
             }
         };
         let color = color_for(cli.color, stdout_is_tty);
-        Config {
+        Ok(Config {
             profile,
             mode,
             output: cli.output.unwrap_or(OutputFormat::Text),
             color,
             keep_going: cli.keep_going,
             sandbox: cli.sandbox,
-        }
+        })
     }
 }

@@ -15,6 +15,7 @@ pub mod line;
 pub mod local_command;
 pub mod output;
 pub mod path;
+pub mod profiles;
 pub mod progress;
 pub mod recipes;
 pub mod repl;

@@ -17,6 +17,7 @@ pub use values::{
 };
 
 use crate::commands::Command;
+use crate::profiles::Given;
 use crate::zk::Profile;
 
 /// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
@@ -43,6 +44,11 @@ pub struct Cli {
         value_parser = parse_connect_string
     )]
     pub server: String,
+
+    /// Use a connection profile of ~/.config/zksh/config.toml (`zksh profiles` lists them);
+    /// options given here win over the profile's
+    #[arg(short = 'P', long, env = "ZKSH_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
 
     /// Session timeout to negotiate with the server (e.g. 10s, 500ms)
     #[arg(long, value_parser = parse_duration, default_value = "10s", value_name = "DURATION")]
@@ -133,9 +139,10 @@ pub struct OutputArg {
 }
 
 impl Cli {
-    /// The connection profile these options describe.
-    pub fn profile(&self) -> Profile {
+    /// The connection settings these options describe (before any `-P` profile).
+    pub fn settings(&self) -> Profile {
         Profile {
+            name: None,
             server: self.server.clone(),
             session_timeout: self.session_timeout,
             connect_timeout: self.connect_timeout,
@@ -146,10 +153,40 @@ impl Cli {
     }
 }
 
+/// Which connection options the user gave (on the command line or in their environment
+/// variables), so that a profile fills only the others.
+pub fn given_options(matches: &clap::ArgMatches) -> Given {
+    use clap::parser::ValueSource;
+    let given = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    };
+    Given {
+        server: given("server"),
+        session_timeout: given("session_timeout"),
+        connect_timeout: given("connect_timeout"),
+        request_timeout: given("request_timeout"),
+        max_request_size: given("max_request_size"),
+        readonly: given("readonly"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn given_options_are_those_typed() {
+        let matches = Cli::command()
+            .try_get_matches_from(["zksh", "-s", "a:1", "--readonly", "ls"])
+            .expect("parses");
+        let given = given_options(&matches);
+        assert!(given.server && given.readonly);
+        assert!(!given.session_timeout && !given.connect_timeout);
+    }
 
     #[test]
     fn clap_trees_are_consistent() {

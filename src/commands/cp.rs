@@ -354,6 +354,7 @@ mod tests {
     fn a_copy_into_its_own_source_is_refused() {
         let (events, _rx) = crate::events::channel();
         let profile = crate::zk::Profile {
+            name: None,
             server: "127.0.0.1:1".into(),
             session_timeout: std::time::Duration::from_secs(4),
             connect_timeout: std::time::Duration::from_secs(1),

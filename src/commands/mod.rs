@@ -42,6 +42,7 @@ pub mod ls;
 pub mod man;
 pub mod mirror;
 pub mod mv;
+pub mod profiles;
 pub mod pwd;
 pub mod quit;
 pub mod session;
@@ -180,6 +181,7 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Session: Profiles(profiles::Profiles),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -5,11 +5,11 @@
 use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use clap_complete::{ArgValueCompleter, CompletionCandidate};
 use zookeeper_client::{Client, SessionState};
 
-use crate::cli::{Cli, options_before_command, rewrite_zkcli_habits};
+use crate::cli::{Cli, given_options, options_before_command, rewrite_zkcli_habits};
 use crate::path::resolve_path;
 use crate::tree::glob::is_glob;
 use crate::zk::Profile;
@@ -70,8 +70,16 @@ fn profile_from_line(args: Vec<String>) -> Option<Profile> {
     let line = rewrite_zkcli_habits(line, &mut |_| {});
     // Only the options before the command make the profile; the command itself is half typed.
     // Options clap cannot read still leave the default server (or ZKSH_SERVER).
-    let cli = Cli::try_parse_from(options_before_command(&line)).or_else(|_| Cli::try_parse_from(["zksh"]));
-    cli.ok().map(|cli| cli.profile())
+    let matches = Cli::command()
+        .try_get_matches_from(options_before_command(&line))
+        .or_else(|_| Cli::command().try_get_matches_from(["zksh"]))
+        .ok()?;
+    let cli = Cli::from_arg_matches(&matches).ok()?;
+    let settings = cli.settings();
+    match &cli.profile {
+        Some(name) => crate::profiles::resolve(name, &settings, &given_options(&matches)).ok(),
+        None => Some(settings),
+    }
 }
 
 /// Splits the typed word into the part naming the parent (kept as typed, so candidates

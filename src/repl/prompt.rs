@@ -1,4 +1,4 @@
-//! The prompt: where you are (server or chroot, current node) and whether the session is
+//! The prompt: where you are (profile, or server and chroot; current node) and whether the session is
 //! usable, so a lost connection is visible before typing.
 
 use crate::events::ConnState;
@@ -10,7 +10,12 @@ pub fn prompt_rest(shell: &Shell) -> String {
         .txn()
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
-    format!("{} {}{txn}> ", server_label(&shell.zk().profile().server), shell.cwd())
+    let profile = shell.zk().profile();
+    let place = match &profile.name {
+        Some(name) => name.clone(),
+        None => server_label(&profile.server),
+    };
+    format!("{place} {}{txn}> ", shell.cwd())
 }
 
 /// `rest` behind a marker for any state but connected: the editor adds it each time a read

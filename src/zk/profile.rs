@@ -10,6 +10,8 @@ use zookeeper_client::{Client, Connector};
 /// How to reach ZooKeeper.
 #[derive(Debug, Clone)]
 pub struct Profile {
+    /// The profile (`-P NAME`, `connect NAME`) these settings came from, if any.
+    pub name: Option<String>,
     /// `host:port[,host:port...][/chroot]`.
     pub server: String,
     pub session_timeout: Duration,
@@ -45,6 +47,7 @@ mod tests {
 
     fn profile(server: &str) -> Profile {
         Profile {
+            name: None,
             server: server.into(),
             session_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),

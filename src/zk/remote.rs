@@ -31,12 +31,14 @@ pub struct Remote {
 }
 
 impl Place {
-    /// `zk://host:port[,host:port...][/path]` is another cluster (the path defaults to `/`);
-    /// anything else is a path here. `main` gives the options the other cluster is reached
+    /// `zk://host:port[,host:port...][/path]` or `PROFILE:/path` (a profile of the profile
+    /// file) is another cluster (the path defaults to `/`); anything else is a path here. `main` gives the options the other cluster is reached
     /// with.
     pub fn parse(input: &str, main: &Profile) -> anyhow::Result<Place> {
+        if let Some(remote) = profile_place(input, main)? {
+            return Ok(Place::Remote(remote));
+        }
         let Some(rest) = input.strip_prefix(SCHEME) else {
-            // Where a profile name (`prod:/app`) would be recognised once profiles exist.
             return Ok(Place::Here(input.to_string()));
         };
         let (hosts, path) = match rest.find('/') {
@@ -55,6 +57,7 @@ impl Place {
         }
         let path = resolve_path("/", path)?;
         let profile = Profile {
+            name: None,
             server: hosts.to_string(),
             ..main.clone()
         };
@@ -77,10 +80,34 @@ impl Remote {
         Ok(zk)
     }
 
-    /// `zk://hosts/path`, as the user wrote it (no credentials are ever in it).
+    /// `zk://hosts/path` or `PROFILE:/path`, as the user wrote it (no credentials are ever
+    /// in it).
     pub fn shown(&self) -> String {
-        format!("{SCHEME}{}{}", self.profile.server, self.path)
+        match &self.profile.name {
+            Some(name) => format!("{name}:{}", self.path),
+            None => format!("{SCHEME}{}{}", self.profile.server, self.path),
+        }
     }
+}
+
+/// `NAME:/path` where NAME is a profile: that cluster, reached with the profile's settings
+/// (the main connection's options where the profile has none). A node of this cluster that
+/// happens to be called `NAME:` is then reached as `./NAME:/path`.
+fn profile_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>> {
+    let Some((name, path)) = input.split_once(':') else {
+        return Ok(None);
+    };
+    if !path.starts_with('/') || name.is_empty() || !crate::profiles::exists(name) {
+        return Ok(None);
+    }
+    let base = Profile {
+        name: None,
+        ..main.clone()
+    };
+    let profile =
+        crate::profiles::resolve(name, &base, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
+    let path = resolve_path("/", path)?;
+    Ok(Some(Remote { profile, path }))
 }
 
 fn is_host_port(host: &str) -> bool {
@@ -98,6 +125,7 @@ mod tests {
 
     fn main_profile() -> Profile {
         Profile {
+            name: None,
             server: "here:2181/chroot".into(),
             session_timeout: Duration::from_secs(7),
             connect_timeout: Duration::from_secs(3),

@@ -27,6 +27,7 @@ mod lock;
 mod mirror;
 mod oneshot;
 mod oneshot_data;
+mod profiles;
 mod progress_line;
 mod recovery;
 mod repl;

@@ -29,7 +29,12 @@ impl PtyShell {
     /// Starts `zksh args...` on a terminal of `rows` x `cols`.
     pub fn spawn_sized(args: &[&str], envs: &[(&str, &str)], rows: u16, cols: u16) -> PtyShell {
         let mut command = Command::new(env!("CARGO_BIN_EXE_zksh"));
-        command.args(args).env("TERM", "xterm").env_remove("NO_COLOR");
+        command
+            .args(args)
+            .env("TERM", "xterm")
+            .env_remove("NO_COLOR")
+            .env_remove("ZKSH_PROFILE")
+            .env("XDG_CONFIG_HOME", crate::support::run::NO_PROFILES);
         for (key, value) in envs {
             command.env(key, value);
         }

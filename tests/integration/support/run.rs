@@ -22,6 +22,9 @@ pub struct Zksh {
     timeout: Duration,
 }
 
+/// A profile-file home that does not exist: no profiles unless a test writes some.
+pub const NO_PROFILES: &str = "/nonexistent/zksh-test-config";
+
 impl Zksh {
     /// `zksh -s <server> --color never ...`.
     pub fn new(server: &ZkServer) -> Zksh {
@@ -92,6 +95,9 @@ impl Zksh {
         command
             .args(&self.args)
             .env_remove("ZKSH_SERVER")
+            .env_remove("ZKSH_PROFILE")
+            // The developer's own profiles never reach a test (a test gives its own).
+            .env("XDG_CONFIG_HOME", NO_PROFILES)
             .env("NO_COLOR", "1")
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
