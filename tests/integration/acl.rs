@@ -300,3 +300,73 @@ fn digest_prompts_with_echo_off_on_a_terminal() {
     sh.wait_for("digest:bob:", t);
     assert!(!sh.transcript_text().contains("hunter2"), "the password was echoed");
 }
+
+/// How many nodes of `build_tree(root, branches, leaves)` Kazoo reads with exactly `acl`
+/// (`scheme:id:perms`, perms as ZooKeeper's bit mask); the reads are pipelined.
+fn kazoo_count_with_acl(server: &ZkServer, root: &str, branches: usize, leaves: usize, acl: &str) -> usize {
+    let script = r#"
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+root, branches, leaves, want = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+paths = [root]
+for b in range(branches):
+    paths.append("%s/b%03d" % (root, b))
+    paths.extend("%s/b%03d/n%03d" % (root, b, l) for l in range(leaves))
+replies = [zk.get_acls_async(p) for p in paths]
+n = sum(",".join("%s:%s:%d" % (a.id.scheme, a.id.id, a.perms) for a in r.get()[0]) == want for r in replies)
+print(n)
+zk.stop()
+"#;
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            &server.connect_string(),
+            root,
+            &branches.to_string(),
+            &leaves.to_string(),
+            acl,
+        ])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("python3 with kazoo");
+    assert!(out.status.success(), "kazoo failed");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+#[test]
+fn a_stopped_set_acl_recursive_says_exactly_how_many_nodes_have_the_acl() {
+    let (server, root) = namespace("acl-stop");
+    let total = build_tree(server, &root, 10, 1000);
+    let running = Zksh::new(server)
+        .args(["setAcl", "-R", "--parallel", "1", &root, "world:anyone:cdrw"])
+        .spawn();
+    // The root is the first node set: once Kazoo sees its new ACL, the run is under way.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while kazoo_acl(server, &root) != "world:anyone:15" {
+        assert!(std::time::Instant::now() < deadline, "setAcl -R never started");
+    }
+    running.signal(libc::SIGINT);
+    let out = running.finish_within(std::time::Duration::from_secs(20));
+    let there = kazoo_count_with_acl(server, &root, 10, 1000, "world:anyone:15");
+    if out.code == 0 {
+        // It finished before the signal landed: then every node has it.
+        assert_eq!(there, total, "{}", out.stderr);
+        return;
+    }
+    out.code(130).one_line_error();
+    let said: usize = out
+        .stderr
+        .split("interrupted: ACL set on ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no exact count in {:?}", out.stderr));
+    assert_eq!(said, there, "the report says what the server holds: {}", out.stderr);
+    assert!(there < total, "stopped part way: {}", out.stderr);
+}
