@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 use colored::Colorize;
 
-use crate::cli::{self, Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
+use crate::cli::{self, Cli, ColorChoice, OutputFormat, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
 use crate::errors::{ClapUsage, error_json, error_label};
 use crate::events::{self, ConnState, EventReceiver, ShellEvent};
@@ -77,7 +77,18 @@ pub fn main() -> std::process::ExitCode {
         return sandbox::watchdog::run(dir).into();
     }
     let debug = cli.debug;
-    let config = Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
+    let json_errors = cli.output == Some(OutputFormat::Json) || cli::asks_for_json(&args);
+    let config = match Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal()) {
+        Ok(config) => config,
+        Err(err) => {
+            if json_errors {
+                eprintln!("{}", error_json(&err));
+            } else {
+                eprintln!("{} {err:#}", error_label());
+            }
+            return crate::errors::exit_code_of(&err).into();
+        }
+    };
     colored::control::set_override(config.color);
     init_tracing(debug);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -17,7 +17,11 @@ pub use values::{
 };
 
 use crate::commands::Command;
+use crate::errors::ShellError;
 use crate::zk::Profile;
+use crate::zk::profile::names_tls_host;
+use crate::zk::sasl::{self, SaslLogin};
+use crate::zk::tls::{TlsFileError, TlsFiles};
 
 /// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
 ///
@@ -64,6 +68,28 @@ pub struct Cli {
     /// Allow connecting to a read-only server (as zkCli's -r)
     #[arg(short = 'r', long)]
     pub readonly: bool,
+
+    /// Connect with TLS: every host not marked tcp:// (a host marked tcp+tls:// in the
+    /// connect string does the same for that host). Needs --ca
+    #[arg(long)]
+    pub tls: bool,
+
+    /// PEM file of the CA that signed the servers' certificates (turns TLS on)
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    /// PEM client certificate, for servers that require one (ssl.clientAuth=need); with --key
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key of --cert
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Log in with SASL DIGEST-MD5 as USER; the password comes from ZKSH_SASL_PASSWORD or is
+    /// prompted for (never on the command line)
+    #[arg(long, value_name = "USER")]
+    pub sasl_user: Option<String>,
 
     /// Run a script given as a string: commands separated by ';' or newlines
     #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
@@ -133,15 +159,54 @@ pub struct OutputArg {
 }
 
 impl Cli {
-    /// The connection profile these options describe.
-    pub fn profile(&self) -> Profile {
-        Profile {
+    /// The connection profile these options describe, its TLS files checked and its SASL
+    /// password read. `may_prompt` is false where nobody can answer a prompt (completion).
+    /// Inconsistent options are usage errors (exit 2); unusable TLS files fail as a
+    /// connection would (exit 3), naming the file.
+    pub fn profile(&self, may_prompt: bool) -> anyhow::Result<Profile> {
+        Ok(Profile {
             server: self.server.clone(),
             session_timeout: self.session_timeout,
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             max_request_size: self.max_request_size,
             readonly: self.readonly,
+            tls: self.tls_files()?,
+            sasl: self.sasl_login(may_prompt)?,
+        })
+    }
+
+    fn tls_files(&self) -> anyhow::Result<Option<TlsFiles>> {
+        let Some(ca) = &self.ca else {
+            if self.tls || names_tls_host(&self.server) {
+                return Err(ShellError::usage(
+                    "TLS needs --ca FILE: the PEM CA that signed the servers' certificates (there are no default roots)",
+                ));
+            }
+            if self.cert.is_some() {
+                return Err(ShellError::usage("--cert and --key need --ca FILE (and TLS)"));
+            }
+            return Ok(None);
+        };
+        let identity = self.cert.as_deref().zip(self.key.as_deref());
+        TlsFiles::load(ca, identity).map(Some).map_err(|TlsFileError(message)| {
+            ShellError::NoConnection {
+                op: "connect",
+                path: self.server.clone(),
+                message,
+            }
+            .into()
+        })
+    }
+
+    fn sasl_login(&self, may_prompt: bool) -> anyhow::Result<Option<SaslLogin>> {
+        let Some(user) = &self.sasl_user else {
+            return Ok(None);
+        };
+        match SaslLogin::resolve(user, sasl::default_source(), may_prompt) {
+            Ok(Some(login)) => Ok(Some(login)),
+            Ok(None) => Err(ShellError::usage("--sasl-user: no password at hand")),
+            Err(message) => Err(ShellError::usage(message)),
         }
     }
 }

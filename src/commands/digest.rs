@@ -80,7 +80,7 @@ fn first_line() -> std::io::Result<String> {
 }
 
 /// A line typed on the terminal with echo off, the prompt on stderr (stdout holds results).
-fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
+pub(crate) fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
     let mut stderr = std::io::stderr();
     write!(stderr, "{prompt}")?;
     stderr.flush()?;

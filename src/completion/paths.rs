@@ -71,7 +71,8 @@ fn profile_from_line(args: Vec<String>) -> Option<Profile> {
     // Only the options before the command make the profile; the command itself is half typed.
     // Options clap cannot read still leave the default server (or ZKSH_SERVER).
     let cli = Cli::try_parse_from(options_before_command(&line)).or_else(|_| Cli::try_parse_from(["zksh"]));
-    cli.ok().map(|cli| cli.profile())
+    // A profile that needs a typed password cannot be had here: no completion then.
+    cli.ok().and_then(|cli| cli.profile(false).ok())
 }
 
 /// Splits the typed word into the part naming the parent (kept as typed, so candidates
@@ -124,12 +125,13 @@ fn matching_children(profile: &Profile, parent: &str, prefix: &str) -> Option<Ve
     let children = runtime.block_on(async {
         // The run's own profile, held to the completion's budget; any server will do for a
         // listing, a read-only one too.
+        let cluster = profile.cluster();
         let connect = profile
             .connector()
             .with_connection_timeout(CONNECT_TIMEOUT)
             .with_session_timeout(Duration::from_secs(4))
             .with_readonly(true)
-            .connect(&profile.server);
+            .connect(&cluster);
         let client = tokio::time::timeout(DEADLINE, connect).await.ok()?.ok()?;
         let left = DEADLINE.saturating_sub(started.elapsed());
         let children = tokio::time::timeout(left, client.list_children(parent))

@@ -7,6 +7,8 @@ pub mod connection;
 pub mod limits;
 pub mod profile;
 pub mod remote;
+pub mod sasl;
+pub mod tls;
 pub mod write;
 
 use std::future::Future;

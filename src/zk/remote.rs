@@ -3,6 +3,11 @@
 //! read-only, request size), connected through the same `Profile::connector`, so that
 //! whatever the connector learns (auth, TLS) reaches it too.
 //!
+//! TLS: the other side is reached with the main connection's TLS files (`--ca`, `--cert`,
+//! `--key`), so a copy between two TLS clusters of one CA just works; its hosts may say
+//! `tcp://` to be reached in plain text. The SASL login is not carried over: it names a user
+//! of the main cluster, and a server without SASL would refuse the connection.
+//!
 //! Profiles by name (`cp /a prod:/b`) do not exist yet: [`Place::parse`] is where a name
 //! would be looked up once they do.
 
@@ -39,11 +44,10 @@ impl Place {
             // Where a profile name (`prod:/app`) would be recognised once profiles exist.
             return Ok(Place::Here(input.to_string()));
         };
-        let (hosts, path) = match rest.find('/') {
-            Some(slash) => (&rest[..slash], &rest[slash..]),
-            None => (rest, "/"),
-        };
-        if hosts.is_empty() || hosts.split(',').any(|host| !is_host_port(host)) {
+        // Hosts may carry a scheme (`tcp://`, `tcp+tls://`), whose slashes are not the path's.
+        let path = crate::zk::profile::chroot_of(rest).unwrap_or("/");
+        let hosts = rest.strip_suffix(path).unwrap_or(rest);
+        if hosts.is_empty() || hosts.split(',').any(|host| !is_host_port(unscheme(host))) {
             return Err(ShellError::usage(format!(
                 "'{input}': another cluster is zk://host:port[,host:port...]/path"
             )));
@@ -53,9 +57,15 @@ impl Place {
                 "'{input}': credentials never go in an address (use addauth)"
             )));
         }
+        if main.tls.is_none() && crate::zk::profile::names_tls_host(hosts) {
+            return Err(ShellError::usage(format!(
+                "'{input}': a tcp+tls:// host needs the TLS files of the main connection (--ca ...)"
+            )));
+        }
         let path = resolve_path("/", path)?;
         let profile = Profile {
             server: hosts.to_string(),
+            sasl: None,
             ..main.clone()
         };
         Ok(Place::Remote(Remote { profile, path }))
@@ -83,6 +93,13 @@ impl Remote {
     }
 }
 
+fn unscheme(host: &str) -> &str {
+    ["tcp://", "tcp+tls://"]
+        .iter()
+        .find_map(|scheme| host.strip_prefix(scheme))
+        .unwrap_or(host)
+}
+
 fn is_host_port(host: &str) -> bool {
     match host.rsplit_once(':') {
         Some((name, port)) => !name.is_empty() && port.parse::<u16>().is_ok(),
@@ -104,6 +121,8 @@ mod tests {
             request_timeout: Duration::from_secs(9),
             readonly: false,
             max_request_size: 1234,
+            tls: None,
+            sasl: None,
         }
     }
 
@@ -121,6 +140,15 @@ mod tests {
             panic!("a remote place");
         };
         assert_eq!(root.path, "/");
+        let Place::Remote(plain) = Place::parse("zk://tcp://a:1,tcp://b:2/x", &main_profile()).unwrap() else {
+            panic!("a remote place");
+        };
+        assert_eq!(
+            (plain.profile.server.as_str(), plain.path.as_str()),
+            ("tcp://a:1,tcp://b:2", "/x")
+        );
+        // No TLS files to reach a TLS host with.
+        assert!(Place::parse("zk://tcp+tls://a:1/x", &main_profile()).is_err());
     }
 
     #[test]
