@@ -95,7 +95,10 @@ impl TlsFiles {
 
     /// The client certificate and key files (`--cert`, `--key`), if given.
     pub fn identity(&self) -> Option<(&Path, &Path)> {
-        self.0.identity.as_ref().map(|(cert, key)| (cert.as_path(), key.as_path()))
+        self.0
+            .identity
+            .as_ref()
+            .map(|(cert, key)| (cert.as_path(), key.as_path()))
     }
 
     /// The options for zookeeper-client's connector.
