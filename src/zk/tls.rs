@@ -113,6 +113,10 @@ impl TlsFiles {
         match self.handshake(host, port, timeout) {
             Ok(()) => None,
             Err(Failure::Io(err)) => Some(format!("cannot reach {host}:{port}: {err}")),
+            Err(Failure::Closed) => Some(format!(
+                "{host}:{port} closed the connection during the TLS handshake \
+                 (a plain clientPort? use the server's secureClientPort)"
+            )),
             Err(Failure::Tls(err)) => Some(self.explain(host, port, &err)),
         }
     }
@@ -128,7 +132,7 @@ impl TlsFiles {
         tcp.set_write_timeout(Some(timeout))?;
         let mut conn = ClientConnection::new(self.0.probe.clone(), name)?;
         while conn.is_handshaking() {
-            conn.complete_io(&mut tcp)?;
+            conn.complete_io(&mut tcp).map_err(Failure::in_handshake)?;
         }
         // With TLS 1.3 the server judges the client's certificate after the client thinks
         // the handshake is done: its verdict is an alert right after, or nothing at all.
@@ -215,6 +219,20 @@ fn is_client_auth_alert(alert: AlertDescription) -> bool {
 enum Failure {
     Io(std::io::Error),
     Tls(rustls::Error),
+    /// The peer hung up before the handshake ended: what a port without TLS does.
+    Closed,
+}
+
+impl Failure {
+    fn in_handshake(err: std::io::Error) -> Failure {
+        use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
+        match Failure::from(err) {
+            Failure::Io(err) if matches!(err.kind(), UnexpectedEof | ConnectionReset | ConnectionAborted) => {
+                Failure::Closed
+            }
+            other => other,
+        }
+    }
 }
 
 impl From<std::io::Error> for Failure {
@@ -329,5 +347,37 @@ fn check_identity(
             Err(file_error("--cert", cert_path, "not a valid X.509 certificate"))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_ca(content: Option<&[u8]>) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("ca.pem");
+        if let Some(content) = content {
+            std::fs::write(&path, content).expect("write");
+        }
+        match TlsFiles::load(&path, None) {
+            Ok(_) => "loaded".into(),
+            Err(TlsFileError(message)) => message.replace(&dir.path().display().to_string(), "DIR"),
+        }
+    }
+
+    #[test]
+    fn a_ca_file_that_is_missing_or_not_pem_is_named_with_the_reason() {
+        assert_eq!(load_ca(None), "--ca DIR/ca.pem: no such file");
+        assert_eq!(
+            load_ca(Some(b"hello\n")),
+            "--ca DIR/ca.pem: not a PEM file (no -----BEGIN line)"
+        );
+        assert_eq!(
+            load_ca(Some(&[0x30, 0x82, 0xff, 0x00])),
+            "--ca DIR/ca.pem: not a PEM file (binary; DER?)"
+        );
+        let key_only = b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        assert_eq!(load_ca(Some(key_only)), "--ca DIR/ca.pem: holds no PEM CERTIFICATE");
     }
 }

@@ -2,7 +2,7 @@
 //! makes: with and without a client certificate (a server with `ssl.clientAuth=need` refuses
 //! the one without), the `tcp+tls://` form, each bad file or certificate failing with one line
 //! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and `cp`
-//! to a second TLS server.
+//! to a second TLS server; TLS aimed at a plain port says so.
 
 use std::time::Duration;
 
@@ -252,4 +252,16 @@ fn cp_copies_to_a_second_tls_server_with_the_same_files() {
         .run()
         .success()
         .stdout_is("two\n");
+}
+
+#[test]
+fn tls_to_a_plain_port_says_so() {
+    let server = no_client_cert();
+    let plain = server.server.connect_string();
+    zksh_tls(&plain, false)
+        .args(["ls", "/"])
+        .run()
+        .code(3)
+        .one_line_error()
+        .stderr_contains("closed the connection during the TLS handshake (a plain clientPort?");
 }
