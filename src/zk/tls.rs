@@ -170,7 +170,7 @@ impl TlsFiles {
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                     format!("the server's certificate is not valid for '{host}' (it needs a DNS or IP SAN for it)")
                 }
-                other => format!("the server's certificate is refused ({other:?}; verified with --ca {ca})"),
+                _ => format!("the server's certificate is refused: {err} (verified with --ca {ca})"),
             },
             rustls::Error::AlertReceived(alert) => match (alert, cert) {
                 (_, None) if is_client_auth_alert(*alert) => {
@@ -182,7 +182,7 @@ impl TlsFiles {
                 (_, Some(cert)) if is_client_auth_alert(*alert) => {
                     format!("the server rejected the client certificate --cert {cert} (not signed by a CA it trusts?)")
                 }
-                (other, _) => format!("the server ended the TLS handshake ({other:?})"),
+                _ => format!("the server ended the TLS handshake: {err}"),
             },
             rustls::Error::InvalidMessage(_) => {
                 format!("{host}:{port} does not speak TLS (a plain clientPort? use the server's secureClientPort)")
