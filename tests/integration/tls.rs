@@ -1,8 +1,8 @@
 //! TLS against real ZooKeeper servers on their `secureClientPort`, with certificates the test
 //! makes: with and without a client certificate (a server with `ssl.clientAuth=need` refuses
-//! the one without), the `tcp+tls://` form, each bad file or certificate failing with one line
+//! the one without, and one from another CA), the `tcp+tls://` form, each bad file or certificate failing with one line
 //! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and `cp`
-//! to a second TLS server; TLS aimed at a plain port says so.
+//! to a second TLS server; a host the certificate does not name, and a plain port, say so.
 
 use std::time::Duration;
 
@@ -264,4 +264,33 @@ fn tls_to_a_plain_port_says_so() {
         .code(3)
         .one_line_error()
         .stderr_contains("closed the connection during the TLS handshake (a plain clientPort?");
+}
+
+#[test]
+fn a_client_certificate_of_another_ca_is_rejected_naming_it() {
+    let server = need_client_cert();
+    let certs = certs();
+    let stranger = certs.arg("client-stranger.pem");
+    Zksh::bare()
+        .args(["-s", &server.tls_address(), "--tls", "--ca", &certs.arg("ca.pem")])
+        .args(["--cert", &stranger, "--key", &certs.arg("client-stranger.key")])
+        .args(["ls", "/"])
+        .timeout(T)
+        .run()
+        .code(3)
+        .one_line_error()
+        .stderr_contains(&format!("the server rejected the client certificate --cert {stranger}"));
+}
+
+#[test]
+fn a_host_the_server_certificate_does_not_name_is_refused() {
+    // 127.0.0.2 reaches the same server (loopback), but the certificate names 127.0.0.1 only.
+    let server = no_client_cert();
+    let other_name = format!("127.0.0.2:{}", server.tls_port);
+    zksh_tls(&other_name, false)
+        .args(["ls", "/"])
+        .run()
+        .code(3)
+        .one_line_error()
+        .stderr_contains("the server's certificate is not valid for '127.0.0.2'");
 }

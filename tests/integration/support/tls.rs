@@ -26,8 +26,8 @@ pub struct Certs {
 
 impl Certs {
     /// A CA; a server certificate for 127.0.0.1 and a client one, both signed by it, and expired
-    /// twins of each; a second, unrelated CA; a key that belongs to no certificate; a file
-    /// that is not PEM.
+    /// twins of each; a second, unrelated CA and a client certificate it signed; a key that
+    /// belongs to no certificate; a file that is not PEM.
     fn generate() -> Certs {
         let dir = tempfile::Builder::new()
             .prefix("zksh-test-certs-")
@@ -38,9 +38,10 @@ impl Certs {
         certs.self_signed("ca", "zksh test CA");
         certs.self_signed("other-ca", "another CA");
         certs.signed("server", "serverAuth", "30");
-        certs.sign("server", "server-expired", "serverAuth", "-1");
+        certs.sign("ca", "server", "server-expired", "serverAuth", "-1");
         certs.signed("client", "clientAuth", "30");
-        certs.sign("client", "client-expired", "clientAuth", "-1");
+        certs.sign("ca", "client", "client-expired", "clientAuth", "-1");
+        certs.sign("other-ca", "client", "client-stranger", "clientAuth", "30");
         certs.new_key("stray");
         for (keystore, cert) in [
             ("server-keystore", "server"),
@@ -108,12 +109,12 @@ impl Certs {
     /// A new key `name.key` and its certificate `name.pem` (for 127.0.0.1) signed by the CA.
     fn signed(&self, name: &str, usage: &str, days: &str) {
         self.new_key(name);
-        self.sign(name, name, usage, days);
+        self.sign("ca", name, name, usage, days);
     }
 
-    /// A certificate `out.pem` for the key `key.key`, signed by the CA, valid for `days`
-    /// (`-1`: expired already).
-    fn sign(&self, key: &str, out: &str, usage: &str, days: &str) {
+    /// A certificate `out.pem` for the key `key.key` (copied to `out.key`), signed by the CA
+    /// `ca`, valid for `days` (`-1`: expired already).
+    fn sign(&self, ca: &str, key: &str, out: &str, usage: &str, days: &str) {
         let ext = format!("{out}.ext");
         std::fs::write(
             self.path(&ext),
@@ -123,6 +124,7 @@ impl Certs {
             ),
         )
         .expect("write an extension file");
+        let (ca_pem, ca_key) = (format!("{ca}.pem"), format!("{ca}.key"));
         let (key_file, csr, pem, subj) = (
             format!("{key}.key"),
             format!("{out}.csr"),
@@ -139,9 +141,9 @@ impl Certs {
             "-in",
             &csr,
             "-CA",
-            "ca.pem",
+            &ca_pem,
             "-CAkey",
-            "ca.key",
+            &ca_key,
             "-CAcreateserial",
             "-out",
             &pem,
