@@ -1,8 +1,8 @@
 //! TLS against real ZooKeeper servers on their `secureClientPort`, with certificates the test
 //! makes: with and without a client certificate (a server with `ssl.clientAuth=need` refuses
 //! the one without, and one from another CA), the `tcp+tls://` form, each bad file or certificate failing with one line
-//! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and `cp`
-//! to a second TLS server; a host the certificate does not name, and a plain port, say so.
+//! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and
+//! `cp`, `diff` and `mirror` to a second TLS server; a host the certificate does not name, and a plain port, say so.
 
 use std::time::Duration;
 
@@ -230,7 +230,7 @@ fn tab_completion_lists_live_paths_over_tls() {
 }
 
 #[test]
-fn cp_copies_to_a_second_tls_server_with_the_same_files() {
+fn cp_mirror_and_diff_reach_a_second_tls_server_with_the_same_files() {
     let from = need_client_cert();
     let to = no_client_cert();
     let root = unique_root("tls-cp");
@@ -252,6 +252,25 @@ fn cp_copies_to_a_second_tls_server_with_the_same_files() {
         .run()
         .success()
         .stdout_is("two\n");
+    // mirror and diff reach the other side the same way.
+    zksh_tls(&from.tls_address(), true)
+        .args(["set", &format!("{root}/a"), "changed"])
+        .run()
+        .success();
+    zksh_tls(&from.tls_address(), true)
+        .args(["diff", &root, &remote])
+        .run()
+        .code(1)
+        .stdout_is("~ a  data\n");
+    zksh_tls(&from.tls_address(), true)
+        .args(["mirror", "--once", &root, &remote])
+        .run()
+        .success();
+    zksh_tls(&from.tls_address(), true)
+        .args(["diff", &root, &remote])
+        .run()
+        .success()
+        .stdout_is("");
 }
 
 #[test]
