@@ -2,7 +2,7 @@
 //! makes: with and without a client certificate (a server with `ssl.clientAuth=need` refuses
 //! the one without, and one from another CA), the `tcp+tls://` form, each bad file or certificate failing with one line
 //! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and
-//! `cp`, `diff` and `mirror` to a second TLS server; a host the certificate does not name, and a plain port, say so.
+//! `cp`, `diff` and `mirror` to a second TLS server; a reconnect after a restart; a host the certificate does not name, and a plain port, say so.
 
 use std::time::Duration;
 
@@ -312,4 +312,26 @@ fn a_host_the_server_certificate_does_not_name_is_refused() {
         .code(3)
         .one_line_error()
         .stderr_contains("the server's certificate is not valid for '127.0.0.2'");
+}
+
+#[test]
+fn a_watch_over_tls_reconnects_after_a_server_restart() {
+    let mut tls = TlsServer::start(ClientAuth::Need, "server-keystore.pem");
+    let address = tls.tls_address();
+    zksh_tls(&address, true).args(["create", "/p", "v0"]).run().success();
+    let mut w = zksh_tls(&address, true)
+        .args(["--session-timeout", "30s", "watch", "/p", "-o", "json"])
+        .spawn();
+    w.wait_stdout("\"current\"", T);
+    tls.server.restart();
+    w.wait_stderr("SUSPENDED", T);
+    // The reconnect shakes hands again, with the same files.
+    w.wait_stderr("CONNECTED", T);
+    zksh_tls(&address, true)
+        .args(["set", "/p", "after-restart"])
+        .run()
+        .success();
+    w.wait_stdout("after-restart", T);
+    w.signal(libc::SIGINT);
+    w.finish_within(T).code(130);
 }
