@@ -1,8 +1,9 @@
 //! TLS against real ZooKeeper servers on their `secureClientPort`, with certificates the test
 //! makes: with and without a client certificate (a server with `ssl.clientAuth=need` refuses
-//! the one without, and one from another CA), the `tcp+tls://` form, each bad file or certificate failing with one line
-//! that names the file (exit 3; inconsistent options exit 2), Tab completion over TLS, and
-//! `cp`, `diff` and `mirror` to a second TLS server; a reconnect after a restart; a host the certificate does not name, and a plain port, say so.
+//! the one without, and one from another CA), the `tcp+tls://` form, each bad file or
+//! certificate failing with one line that names the file (exit 3; inconsistent options exit
+//! 2), a host the certificate does not name and a plain port saying so, Tab completion over
+//! TLS, `cp`, `diff` and `mirror` to a second TLS server, and a reconnect after a restart.
 
 use std::time::Duration;
 
