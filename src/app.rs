@@ -7,9 +7,9 @@ use std::time::Duration;
 use clap::{CommandFactory, FromArgMatches};
 use colored::Colorize;
 
-use crate::cli::{self, Cli, ColorChoice, color_choice_in, rewrite_zkcli_habits};
+use crate::cli::{self, Cli, ColorChoice, OutputFormat, color_choice_in, rewrite_zkcli_habits};
 use crate::config::{self, Config, Mode, ScriptText};
-use crate::errors::{ClapUsage, ShellError, error_json, error_label};
+use crate::errors::{ClapUsage, error_json, error_label};
 use crate::events::{self, ConnState, EventReceiver, ShellEvent};
 use crate::exit::ExitCode;
 use crate::repl::grammar_index::unknown_command;
@@ -77,6 +77,7 @@ pub fn main() -> std::process::ExitCode {
         return sandbox::watchdog::run(dir).into();
     }
     let debug = cli.debug;
+    let json_errors = cli.output == Some(OutputFormat::Json) || cli::asks_for_json(&args);
     let config = match Config::from_cli(
         cli,
         &given,
@@ -84,13 +85,13 @@ pub fn main() -> std::process::ExitCode {
         std::io::stdout().is_terminal(),
     ) {
         Ok(config) => config,
-        Err(message) if cli::asks_for_json(&args) => {
-            eprintln!("{}", error_json(&ShellError::usage(message)));
-            return ExitCode::Usage.into();
-        }
-        Err(message) => {
-            eprintln!("{} {message}", error_label());
-            return ExitCode::Usage.into();
+        Err(err) => {
+            if json_errors {
+                eprintln!("{}", error_json(&err));
+            } else {
+                eprintln!("{} {err:#}", error_label());
+            }
+            return crate::errors::exit_code_of(&err).into();
         }
     };
     colored::control::set_override(config.color);

@@ -58,13 +58,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable.
-    /// Fails (a usage error, in words) when `-P` names a profile that cannot be used.
-    pub fn from_cli(cli: Cli, given: &Given, stdin_is_tty: bool, stdout_is_tty: bool) -> Result<Config, String> {
-        let mut profile = cli.settings();
-        if let Some(name) = &cli.profile {
-            profile = crate::profiles::resolve(name, &profile, given)?;
-        }
+    /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable. Fails
+    /// when the connection options cannot make a profile (`-P`, TLS files, SASL password).
+    pub fn from_cli(cli: Cli, given: &Given, stdin_is_tty: bool, stdout_is_tty: bool) -> anyhow::Result<Config> {
+        let profile = cli.profile(given, true)?;
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {

@@ -17,8 +17,10 @@ pub use values::{
 };
 
 use crate::commands::Command;
+use crate::errors::ShellError;
 use crate::profiles::Given;
 use crate::zk::Profile;
+use crate::zk::options::ConnectOptions;
 
 /// zksh: a fast, scriptable, friendly shell for Apache ZooKeeper.
 ///
@@ -70,6 +72,28 @@ pub struct Cli {
     /// Allow connecting to a read-only server (as zkCli's -r)
     #[arg(short = 'r', long)]
     pub readonly: bool,
+
+    /// Connect with TLS: every host not marked tcp:// (a host marked tcp+tls:// in the
+    /// connect string does the same for that host). Needs --ca
+    #[arg(long)]
+    pub tls: bool,
+
+    /// PEM file of the CA that signed the servers' certificates (turns TLS on)
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+
+    /// PEM client certificate, for servers that require one (ssl.clientAuth=need); with --key
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// PEM private key of --cert
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Log in with SASL DIGEST-MD5 as USER; the password comes from ZKSH_SASL_PASSWORD or is
+    /// prompted for (never on the command line)
+    #[arg(long, value_name = "USER")]
+    pub sasl_user: Option<String>,
 
     /// Run a script given as a string: commands separated by ';' or newlines
     #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
@@ -139,16 +163,37 @@ pub struct OutputArg {
 }
 
 impl Cli {
-    /// The connection settings these options describe (before any `-P` profile).
-    pub fn settings(&self) -> Profile {
-        Profile {
-            name: None,
-            server: self.server.clone(),
-            session_timeout: self.session_timeout,
-            connect_timeout: self.connect_timeout,
-            request_timeout: self.request_timeout,
-            max_request_size: self.max_request_size,
-            readonly: self.readonly,
+    /// The connection settings of this run: the options typed, a `-P` profile filling the
+    /// others, TLS files checked and the SASL password read. `may_prompt` is false where
+    /// nobody can answer a prompt (completion). Inconsistent options and unusable profiles
+    /// are usage errors (exit 2); unusable TLS files fail as a connection would (exit 3).
+    pub fn profile(&self, given: &Given, may_prompt: bool) -> anyhow::Result<Profile> {
+        let mut options = self.connect_options();
+        if let Some(name) = &self.profile {
+            crate::profiles::fill(name, &mut options, given).map_err(ShellError::usage)?;
+        }
+        options.resolve(may_prompt)
+    }
+
+    /// The connection options as typed (or defaulted), before any profile.
+    fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            tls: self.tls,
+            ca: self.ca.clone(),
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            sasl_user: self.sasl_user.clone(),
+            ..ConnectOptions::plain(Profile {
+                name: None,
+                server: self.server.clone(),
+                session_timeout: self.session_timeout,
+                connect_timeout: self.connect_timeout,
+                request_timeout: self.request_timeout,
+                max_request_size: self.max_request_size,
+                readonly: self.readonly,
+                tls: None,
+                sasl: None,
+            })
         }
     }
 }

@@ -103,17 +103,21 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// would read `host:` (an empty port) as port 2181 and connect somewhere not asked for. A host
 /// alone means port 2181, as in ZooKeeper's own clients; an IPv6 address goes in brackets.
 pub fn parse_connect_string(text: &str) -> Result<String, String> {
-    let (hosts, chroot) = match text.find('/') {
-        Some(i) => (&text[..i], Some(&text[i..])),
-        None => (text, None),
-    };
+    // A host may carry zookeeper-client's scheme (`tcp://`, `tcp+tls://`): its slashes are
+    // not the chroot's.
+    let chroot = crate::zk::profile::chroot_of(text);
+    let hosts = &text[..text.len() - chroot.map_or(0, str::len)];
     if hosts.is_empty() {
         return Err(format!(
             "'{text}' names no host (give host:port[,host:port...][/chroot])"
         ));
     }
     for host_port in hosts.split(',') {
-        check_host_port(host_port)?;
+        let bare = ["tcp://", "tcp+tls://"]
+            .iter()
+            .find_map(|scheme| host_port.strip_prefix(scheme))
+            .unwrap_or(host_port);
+        check_host_port(bare)?;
     }
     if let Some(chroot) = chroot {
         // A chroot is a znode path as the server checks it: already normal, nothing to resolve.

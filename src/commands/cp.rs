@@ -361,6 +361,8 @@ mod tests {
             request_timeout: std::time::Duration::from_secs(1),
             readonly: false,
             max_request_size: crate::zk::limits::DEFAULT_MAX_REQUEST,
+            tls: None,
+            sasl: None,
         };
         let zk = Zk::new(profile, events);
         let end = |path: &str| End {

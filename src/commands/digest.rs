@@ -80,9 +80,7 @@ fn first_line() -> std::io::Result<String> {
 }
 
 /// A line typed on the terminal with echo off, the prompt on stderr (stdout holds results).
-fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
-    // Echo goes off before the prompt shows: a password typed as soon as the prompt appears
-    // must be neither echoed nor flushed away by the mode change.
+pub(crate) fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
     // SAFETY: tcgetattr writes only into the zeroed struct we own; stdin is a terminal.
     let saved = unsafe {
         let mut mode: libc::termios = std::mem::zeroed();
@@ -92,16 +90,17 @@ fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
         let mut quiet = mode;
         quiet.c_lflag &= !libc::ECHO;
         quiet.c_lflag |= libc::ECHONL;
-        // SAFETY: sets a termios derived from the one just read from this fd.
-        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &quiet) };
+        // SAFETY: sets a termios derived from the one just read from this fd. Not TCSAFLUSH:
+        // that would drop what was typed as soon as the prompt showed.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &quiet) };
     }
+    // Echo is off before the prompt shows: nothing typed after it is echoed or lost.
     let mut stderr = std::io::stderr();
     let line = write!(stderr, "{prompt}")
         .and_then(|()| stderr.flush())
         .and_then(|()| first_line());
     if let Some(mode) = saved {
-        // SAFETY: restores the termios read from this same fd. TCSADRAIN keeps what was
-        // typed after the password for the next line.
+        // SAFETY: restores the termios read from this same fd.
         unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &mode) };
     }
     line

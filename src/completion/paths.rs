@@ -75,11 +75,8 @@ fn profile_from_line(args: Vec<String>) -> Option<Profile> {
         .or_else(|_| Cli::command().try_get_matches_from(["zksh"]))
         .ok()?;
     let cli = Cli::from_arg_matches(&matches).ok()?;
-    let settings = cli.settings();
-    match &cli.profile {
-        Some(name) => crate::profiles::resolve(name, &settings, &given_options(&matches)).ok(),
-        None => Some(settings),
-    }
+    // A profile that needs a typed password cannot be had here: no completion then.
+    cli.profile(&given_options(&matches), false).ok()
 }
 
 /// Splits the typed word into the part naming the parent (kept as typed, so candidates
@@ -132,12 +129,13 @@ fn matching_children(profile: &Profile, parent: &str, prefix: &str) -> Option<Ve
     let children = runtime.block_on(async {
         // The run's own profile, held to the completion's budget; any server will do for a
         // listing, a read-only one too.
+        let cluster = profile.cluster();
         let connect = profile
             .connector()
             .with_connection_timeout(CONNECT_TIMEOUT)
             .with_session_timeout(Duration::from_secs(4))
             .with_readonly(true)
-            .connect(&profile.server);
+            .connect(&cluster);
         let client = tokio::time::timeout(DEADLINE, connect).await.ok()?.ok()?;
         let left = DEADLINE.saturating_sub(started.elapsed());
         let children = tokio::time::timeout(left, client.list_children(parent))

@@ -5,12 +5,14 @@
 
 mod book;
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub use book::{ProfileBook, ProfileEntry, default_path};
 
 use crate::cli::{parse_duration, parse_size};
-use crate::zk::Profile;
+use crate::zk::options::ConnectOptions;
+use crate::zk::sasl::PasswordSource;
 
 /// The connection options the user gave explicitly for this run: a profile does not
 /// override them.
@@ -36,11 +38,10 @@ pub fn book() -> Result<&'static ProfileBook, String> {
     .map_err(Clone::clone)
 }
 
-/// The settings for profile `name`: `base` (the run's options, defaults included) with the
-/// profile's values in place of those the user did not give.
-pub fn resolve(name: &str, base: &Profile, given: &Given) -> Result<Profile, String> {
+/// Fills `options` from profile `name`: its values in place of those the user did not give.
+pub fn fill(name: &str, options: &mut ConnectOptions, given: &Given) -> Result<(), String> {
     let entry = book()?.get(name)?;
-    apply(name, entry, base, given)
+    apply(name, entry, options, given)
 }
 
 /// Whether `name` is a profile of this run's file (a broken file names none).
@@ -48,8 +49,8 @@ pub fn exists(name: &str) -> bool {
     book().is_ok_and(|book| book.profiles.contains_key(name))
 }
 
-fn apply(name: &str, entry: &ProfileEntry, base: &Profile, given: &Given) -> Result<Profile, String> {
-    let mut profile = base.clone();
+fn apply(name: &str, entry: &ProfileEntry, options: &mut ConnectOptions, given: &Given) -> Result<(), String> {
+    let profile = &mut options.settings;
     profile.name = Some(name.to_string());
     if !given.server {
         profile.server = entry.server.clone();
@@ -74,7 +75,28 @@ fn apply(name: &str, entry: &ProfileEntry, base: &Profile, given: &Given) -> Res
     if let (false, Some(readonly)) = (given.readonly, entry.readonly) {
         profile.readonly = readonly;
     }
-    Ok(profile)
+    // TLS files typed on the command line replace the profile's as a set.
+    if options.ca.is_none() && options.cert.is_none() {
+        options.tls |= entry.tls.unwrap_or(false);
+        options.ca = entry.tls_ca.as_deref().map(expand_home);
+        options.cert = entry.tls_cert.as_deref().map(expand_home);
+        options.key = entry.tls_key.as_deref().map(expand_home);
+    }
+    if options.sasl_user.is_none() && entry.sasl_user.is_some() {
+        options.sasl_user = entry.sasl_user.clone();
+        if let Some(var) = &entry.sasl_password_env {
+            options.sasl_password = PasswordSource::Env(var.clone());
+        }
+    }
+    Ok(())
+}
+
+/// `~/x` is the home directory's `x`, as a shell would read it.
+pub fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => Path::new(&home).join(rest),
+        _ => path.to_path_buf(),
+    }
 }
 
 #[cfg(test)]
@@ -82,9 +104,10 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::zk::Profile;
 
-    fn base() -> Profile {
-        Profile {
+    fn base() -> ConnectOptions {
+        ConnectOptions::plain(Profile {
             name: None,
             server: "127.0.0.1:2181".into(),
             session_timeout: Duration::from_secs(10),
@@ -92,7 +115,9 @@ mod tests {
             request_timeout: Duration::from_secs(10),
             readonly: false,
             max_request_size: 0xfffff,
-        }
+            tls: None,
+            sasl: None,
+        })
     }
 
     fn entry() -> ProfileEntry {
@@ -106,7 +131,9 @@ mod tests {
 
     #[test]
     fn the_profile_fills_what_was_not_given() {
-        let profile = apply("prod", &entry(), &base(), &Given::default()).expect("applies");
+        let mut options = base();
+        apply("prod", &entry(), &mut options, &Given::default()).expect("applies");
+        let profile = options.settings;
         assert_eq!(profile.name.as_deref(), Some("prod"));
         assert_eq!(profile.server, "zk1:2181/app");
         assert_eq!(profile.session_timeout, Duration::from_secs(30));
@@ -121,7 +148,9 @@ mod tests {
             session_timeout: true,
             ..Given::default()
         };
-        let profile = apply("prod", &entry(), &base(), &given).expect("applies");
+        let mut options = base();
+        apply("prod", &entry(), &mut options, &given).expect("applies");
+        let profile = options.settings;
         assert_eq!(profile.server, "127.0.0.1:2181");
         assert_eq!(profile.session_timeout, Duration::from_secs(10));
         assert!(profile.readonly, "not given: the profile's");

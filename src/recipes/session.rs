@@ -22,7 +22,8 @@ impl RecipeSession {
     /// comes within the connect timeout.
     pub async fn open(zk: &Zk, op: &'static str, path: &str) -> anyhow::Result<RecipeSession> {
         let profile = zk.profile();
-        let connect = zk.connection().connector().connect(&profile.server);
+        let cluster = profile.cluster();
+        let connect = zk.connection().connector().connect(&cluster);
         let message = match tokio::time::timeout(profile.connect_timeout, connect).await {
             Ok(Ok(client)) => return Ok(RecipeSession { client }),
             Ok(Err(err)) => format!("cannot open a session with {}: {err}", profile.server),

@@ -31,10 +31,9 @@ pub fn with_state(state: Option<ConnState>, rest: &str) -> String {
 
 /// `zk1:2181`, `zk1:2181(+2)/app`: the first host, how many more, and the chroot.
 pub fn server_label(connect: &str) -> String {
-    let (hosts, chroot) = match connect.find('/') {
-        Some(i) => (&connect[..i], &connect[i..]),
-        None => (connect, ""),
-    };
+    // Hosts may carry a scheme (`tcp+tls://`), whose slashes are not the chroot's.
+    let chroot = crate::zk::profile::chroot_of(connect).unwrap_or("");
+    let hosts = &connect[..connect.len() - chroot.len()];
     let mut hosts = hosts.split(',').filter(|h| !h.is_empty());
     let first = hosts.next().unwrap_or("?");
     let more = hosts.count();
@@ -60,5 +59,6 @@ mod tests {
     fn labels() {
         assert_eq!(server_label("127.0.0.1:2181"), "127.0.0.1:2181");
         assert_eq!(server_label("a:1,b:2,c:3/app"), "a:1(+2)/app");
+        assert_eq!(server_label("tcp+tls://a:1,tcp+tls://b:2/app"), "tcp+tls://a:1(+1)/app");
     }
 }

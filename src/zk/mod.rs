@@ -5,8 +5,11 @@
 pub mod acl;
 pub mod connection;
 pub mod limits;
+pub mod options;
 pub mod profile;
 pub mod remote;
+pub mod sasl;
+pub mod tls;
 pub mod write;
 
 use std::future::Future;

@@ -3,12 +3,18 @@
 //! read-only, request size), connected through the same `Profile::connector`, so that
 //! whatever the connector learns (auth, TLS) reaches it too.
 //!
+//! TLS: the other side is reached with the main connection's TLS files (`--ca`, `--cert`,
+//! `--key`), so a copy between two TLS clusters of one CA just works; its hosts may say
+//! `tcp://` to be reached in plain text. The SASL login is not carried over: it names a user
+//! of the main cluster, and a server without SASL would refuse the connection.
+//!
 //! Profiles by name (`cp /a prod:/b`) do not exist yet: [`Place::parse`] is where a name
 //! would be looked up once they do.
 
 use crate::errors::ShellError;
 use crate::events;
 use crate::path::resolve_path;
+use crate::zk::options::ConnectOptions;
 use crate::zk::{Profile, Zk};
 
 /// The scheme that marks another cluster.
@@ -32,8 +38,8 @@ pub struct Remote {
 
 impl Place {
     /// `zk://host:port[,host:port...][/path]` or `PROFILE:/path` (a profile of the profile
-    /// file) is another cluster (the path defaults to `/`); anything else is a path here. `main` gives the options the other cluster is reached
-    /// with.
+    /// file) is another cluster (the path defaults to `/`); anything else is a path here.
+    /// `main` gives the options the other cluster is reached with.
     pub fn parse(input: &str, main: &Profile) -> anyhow::Result<Place> {
         if let Some(remote) = profile_place(input, main)? {
             return Ok(Place::Remote(remote));
@@ -41,11 +47,10 @@ impl Place {
         let Some(rest) = input.strip_prefix(SCHEME) else {
             return Ok(Place::Here(input.to_string()));
         };
-        let (hosts, path) = match rest.find('/') {
-            Some(slash) => (&rest[..slash], &rest[slash..]),
-            None => (rest, "/"),
-        };
-        if hosts.is_empty() || hosts.split(',').any(|host| !is_host_port(host)) {
+        // Hosts may carry a scheme (`tcp://`, `tcp+tls://`), whose slashes are not the path's.
+        let path = crate::zk::profile::chroot_of(rest).unwrap_or("/");
+        let hosts = rest.strip_suffix(path).unwrap_or(rest);
+        if hosts.is_empty() || hosts.split(',').any(|host| !is_host_port(unscheme(host))) {
             return Err(ShellError::usage(format!(
                 "'{input}': another cluster is zk://host:port[,host:port...]/path"
             )));
@@ -55,10 +60,16 @@ impl Place {
                 "'{input}': credentials never go in an address (use addauth)"
             )));
         }
+        if main.tls.is_none() && crate::zk::profile::names_tls_host(hosts) {
+            return Err(ShellError::usage(format!(
+                "'{input}': a tcp+tls:// host needs the TLS files of the main connection (--ca ...)"
+            )));
+        }
         let path = resolve_path("/", path)?;
         let profile = Profile {
             name: None,
             server: hosts.to_string(),
+            sasl: None,
             ..main.clone()
         };
         Ok(Place::Remote(Remote { profile, path }))
@@ -97,17 +108,25 @@ fn profile_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>> 
     let Some((name, path)) = input.split_once(':') else {
         return Ok(None);
     };
-    if !path.starts_with('/') || name.is_empty() || !crate::profiles::exists(name) {
+    if input.starts_with(SCHEME) || !path.starts_with('/') || name.is_empty() || !crate::profiles::exists(name) {
         return Ok(None);
     }
-    let base = Profile {
+    // The main connection's timeouts; TLS, SASL and the server are the profile's own.
+    let mut options = ConnectOptions::plain(Profile {
         name: None,
         ..main.clone()
-    };
-    let profile =
-        crate::profiles::resolve(name, &base, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
+    });
+    crate::profiles::fill(name, &mut options, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
+    let profile = options.resolve(true)?;
     let path = resolve_path("/", path)?;
     Ok(Some(Remote { profile, path }))
+}
+
+fn unscheme(host: &str) -> &str {
+    ["tcp://", "tcp+tls://"]
+        .iter()
+        .find_map(|scheme| host.strip_prefix(scheme))
+        .unwrap_or(host)
 }
 
 fn is_host_port(host: &str) -> bool {
@@ -132,6 +151,8 @@ mod tests {
             request_timeout: Duration::from_secs(9),
             readonly: false,
             max_request_size: 1234,
+            tls: None,
+            sasl: None,
         }
     }
 
@@ -149,6 +170,15 @@ mod tests {
             panic!("a remote place");
         };
         assert_eq!(root.path, "/");
+        let Place::Remote(plain) = Place::parse("zk://tcp://a:1,tcp://b:2/x", &main_profile()).unwrap() else {
+            panic!("a remote place");
+        };
+        assert_eq!(
+            (plain.profile.server.as_str(), plain.path.as_str()),
+            ("tcp://a:1,tcp://b:2", "/x")
+        );
+        // No TLS files to reach a TLS host with.
+        assert!(Place::parse("zk://tcp+tls://a:1/x", &main_profile()).is_err());
     }
 
     #[test]

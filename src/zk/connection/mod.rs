@@ -74,6 +74,8 @@ enum ResumeCause {
 enum OpenError {
     Zk(zk::Error),
     TimedOut,
+    /// A TLS handshake failed, and this says why (zookeeper-client only says "no hosts").
+    Tls(String),
 }
 
 #[derive(Debug)]
@@ -310,8 +312,12 @@ impl Connection {
         if let Some(session) = resume {
             connector = connector.with_session(session);
         }
-        match tokio::time::timeout(s.connect_timeout, connector.connect(&s.server)).await {
+        match tokio::time::timeout(s.connect_timeout, connector.connect(&s.cluster())).await {
             Ok(Ok(client)) => Ok(client),
+            Ok(Err(zk::Error::NoHosts)) if s.tls.is_some() => match crate::zk::tls::diagnose(s).await {
+                Some(reason) => Err(OpenError::Tls(reason)),
+                None => Err(OpenError::Zk(zk::Error::NoHosts)),
+            },
             Ok(Err(err)) => Err(OpenError::Zk(err)),
             Err(_) => Err(OpenError::TimedOut),
         }
@@ -324,6 +330,8 @@ impl Connection {
                 return ShellError::usage(format!("invalid connect string '{server}': {msg}"));
             }
             OpenError::Zk(zk::Error::NoHosts) => "no server answered (is ZooKeeper running there?)".to_string(),
+            OpenError::Zk(zk::Error::AuthFailed) => crate::zk::sasl::auth_failed(&self.settings),
+            OpenError::Tls(reason) => reason,
             OpenError::Zk(other) => other.to_string(),
             OpenError::TimedOut => format!(
                 "no session established within {}",

@@ -128,6 +128,7 @@ impl Connection {
                 }
                 Err(OpenError::Zk(err)) => tracing::debug!(session = id, %err, "resume attempt"),
                 Err(OpenError::TimedOut) => tracing::debug!(session = id, "resume attempt timed out"),
+                Err(OpenError::Tls(reason)) => tracing::debug!(session = id, %reason, "resume attempt"),
             }
             if !said_waiting {
                 said_waiting = true;

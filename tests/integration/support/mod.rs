@@ -3,6 +3,7 @@
 
 pub mod run;
 pub mod server;
+pub mod tls;
 pub mod tree;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -5,20 +5,27 @@
 
 use std::collections::HashSet;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{Mutex, Once, OnceLock, mpsc};
 use std::time::Duration;
 
 use tempfile::TempDir;
 use zksh::sandbox::CONFIG_TEMPLATE;
 use zksh::sandbox::server::{
-    ServerFiles, ZkInstall, ensure_serving, four_letter_word, free_port, is_serving, server_command,
+    ServerFiles, ZkInstall, ensure_serving, four_letter_word, free_port, is_serving, server_command_with,
     server_output_tail, spawn_server, write_server_files,
 };
 
 /// A JVM on a loaded 2-core machine can take a while to come up.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What a server's command line gets beyond the plain one.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub classpath: Vec<String>,
+    pub jvm_options: Vec<String>,
+}
 
 /// One standalone server: its own directory (config, data, logs) and loopback port.
 pub struct ZkServer {
@@ -27,6 +34,8 @@ pub struct ZkServer {
     install: ZkInstall,
     files: ServerFiles,
     child: Option<Child>,
+    /// Jars added to the class path and options given to the JVM (TLS, SASL).
+    launch: Launch,
     /// The last zxid the server reported before it was stopped, for [`ZkServer::restart_empty`].
     zxid_at_stop: u64,
 }
@@ -45,6 +54,11 @@ impl ZkServer {
     /// As [`ZkServer::start_with`], on `port` (from [`reserve_port`]): a client can be
     /// pointed at the port before the server exists.
     pub fn start_on(port: u16, extra: &[&str]) -> ZkServer {
+        ZkServer::start_launched(port, extra, Launch::default())
+    }
+
+    /// As [`ZkServer::start_on`], with jars and JVM options added to the command line.
+    pub fn start_launched(port: u16, extra: &[&str], launch: Launch) -> ZkServer {
         let install = ZkInstall::locate().unwrap_or_else(|e| panic!("{e:#}"));
         // Under target/tmp: a binary killed before it could clean up leaves nothing in /tmp.
         let dir = tempfile::Builder::new()
@@ -60,6 +74,7 @@ impl ZkServer {
             install,
             files,
             child: None,
+            launch,
             zxid_at_stop: 0,
         };
         server.launch();
@@ -178,7 +193,12 @@ impl ZkServer {
             "another ZooKeeper already serves on port {}",
             self.port
         );
-        let mut command = server_command(&self.install, &self.files, &[]);
+        let mut command = server_command_with(
+            &self.install,
+            &self.files,
+            &self.launch.classpath,
+            &self.launch.jvm_options,
+        );
         die_with_parent(&mut command);
         let child = spawn_server(command, &self.files).unwrap_or_else(|e| panic!("{e:#}"));
         let child = self.child.insert(child);
@@ -258,40 +278,92 @@ pub fn reserve_port() -> u16 {
 static SHARED: OnceLock<ZkServer> = OnceLock::new();
 
 /// The server shared by every test of this binary that does not stop or restart it.
+pub fn shared_server() -> &'static ZkServer {
+    keep_for_binary(&SHARED, ZkServer::start, |server| server)
+}
+
+/// A server (or a value holding one, as `server_of` finds it) started once for the whole test
+/// binary and killed when it exits: for `static` cells of servers tests share.
 ///
 /// PR_SET_PDEATHSIG fires when the spawning *thread* ends, and libtest ends a thread after
 /// each test: so a dedicated thread that never ends spawns java. The server goes with the
 /// process: by an atexit handler on a normal exit, by the death signal otherwise.
-pub fn shared_server() -> &'static ZkServer {
-    SHARED.get_or_init(|| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("shared-zookeeper".into())
-            .spawn(move || {
-                let started = std::panic::catch_unwind(ZkServer::start);
-                let ok = started.is_ok();
-                tx.send(started.map_err(|_| ())).ok();
-                if ok {
-                    loop {
-                        std::thread::park();
-                    }
-                }
-            })
-            .expect("cannot spawn the shared server's thread");
-        let server = rx
-            .recv()
-            .expect("the shared server's thread died")
-            .unwrap_or_else(|()| panic!("the shared ZooKeeper server did not start (see the panic above)"));
-        // SAFETY: registering a plain extern "C" function.
-        unsafe {
-            libc::atexit(stop_shared_server);
-        }
-        server
-    })
+pub fn keep_for_binary<T: Send + Sync + 'static>(
+    cell: &'static OnceLock<T>,
+    start: fn() -> T,
+    server_of: fn(&'static T) -> &'static ZkServer,
+) -> &'static T {
+    let mut first = false;
+    let value = cell.get_or_init(|| {
+        first = true;
+        started_on_a_kept_thread(start)
+    });
+    if first {
+        kill_at_exit(server_of(value));
+    }
+    value
 }
 
-extern "C" fn stop_shared_server() {
-    if let Some(server) = SHARED.get() {
+/// Runs `start` on a thread that never ends, and hands back what it made.
+fn started_on_a_kept_thread<T: Send + 'static>(start: fn() -> T) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("kept-zookeeper".into())
+        .spawn(move || {
+            let started = std::panic::catch_unwind(start);
+            let ok = started.is_ok();
+            tx.send(started.map_err(|_| ())).ok();
+            if ok {
+                loop {
+                    std::thread::park();
+                }
+            }
+        })
+        .expect("cannot spawn a server's thread");
+    rx.recv()
+        .expect("the server's thread died")
+        .unwrap_or_else(|()| panic!("a ZooKeeper server shared by the tests did not start (see the panic above)"))
+}
+
+/// What goes when the test binary exits: servers kept for it, and directories (certificates,
+/// JAAS files) held in statics, which are never dropped.
+struct AtExit {
+    servers: Vec<&'static ZkServer>,
+    dirs: Vec<PathBuf>,
+}
+
+static AT_EXIT: Mutex<AtExit> = Mutex::new(AtExit {
+    servers: Vec::new(),
+    dirs: Vec::new(),
+});
+
+fn at_exit(add: impl FnOnce(&mut AtExit)) {
+    static REGISTERED: Once = Once::new();
+    REGISTERED.call_once(|| {
+        // SAFETY: registering a plain extern "C" function.
+        unsafe {
+            libc::atexit(clean_up_at_exit);
+        }
+    });
+    add(&mut AT_EXIT.lock().unwrap_or_else(|e| e.into_inner()));
+}
+
+fn kill_at_exit(server: &'static ZkServer) {
+    at_exit(|list| list.servers.push(server));
+}
+
+/// Removes `dir` when the test binary exits.
+pub fn remove_at_exit(dir: &Path) {
+    let dir = dir.to_path_buf();
+    at_exit(|list| list.dirs.push(dir));
+}
+
+extern "C" fn clean_up_at_exit() {
+    let list = AT_EXIT.lock().unwrap_or_else(|e| e.into_inner());
+    for server in list.servers.iter() {
         server.kill_at_exit();
+    }
+    for dir in list.dirs.iter() {
+        remove_dir(dir);
     }
 }
