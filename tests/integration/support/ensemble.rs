@@ -22,6 +22,8 @@ use crate::support::server::{die_with_parent, reserve_port};
 /// Members elect a leader only once a quorum of JVMs is up: on 2 loaded cores, a while.
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
+const NETTY_JARS: &[&str] = &["/usr/share/java/netty-codec.jar", "/usr/share/java/netty-resolver.jar"];
+
 /// How an ensemble is configured; [`Ensemble::builder`] starts from 3 members, 4lw `*`.
 #[must_use]
 pub struct EnsembleBuilder {
@@ -31,6 +33,7 @@ pub struct EnsembleBuilder {
     standalone_enabled: bool,
     extra: Vec<String>,
     jvm_options: Vec<String>,
+    classpath: Vec<String>,
 }
 
 impl EnsembleBuilder {
@@ -48,16 +51,24 @@ impl EnsembleBuilder {
         self
     }
 
-    /// `-Dreadonlymode.enabled=true`: a member cut off from its quorum serves reads.
+    /// `-Dreadonlymode.enabled=true`: a member cut off from its quorum serves reads. With
+    /// `localSessionsEnabled=true` too: a 3.8 read-only member answers a new session's connect
+    /// with NOTREADONLY (a global session is a write) unless sessions may be local.
     pub fn read_only(mut self) -> Self {
         self.read_only = true;
-        self
+        self.config("localSessionsEnabled=true")
     }
 
     /// A line appended to every member's zoo.cfg (`skipACL=yes`, `tickTime=500`, ...).
     pub fn config(mut self, line: &str) -> Self {
         self.extra.push(line.to_string());
         self
+    }
+
+    /// Netty for client connections instead of NIO (Debian's manifest omits two of its jars).
+    pub fn netty(mut self) -> Self {
+        self.classpath.extend(NETTY_JARS.iter().map(|jar| jar.to_string()));
+        self.jvm_option("-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory")
     }
 
     /// A JVM option for every member (`-Dzookeeper.…=…`).
@@ -96,10 +107,11 @@ impl EnsembleBuilder {
         let mut ensemble = Ensemble {
             install,
             jvm_options,
+            classpath: self.classpath,
             members,
         };
-        for member in &mut ensemble.members {
-            member.spawn(&ensemble.install, &ensemble.jvm_options);
+        for i in 0..ensemble.size() {
+            ensemble.spawn(i);
         }
         ensemble.wait_for_quorum(START_TIMEOUT);
         ensemble
@@ -137,9 +149,9 @@ impl Member {
         }
     }
 
-    fn spawn(&mut self, install: &ZkInstall, jvm_options: &[String]) {
+    fn spawn(&mut self, install: &ZkInstall, classpath: &[String], jvm_options: &[String]) {
         assert!(self.child.is_none(), "member {} is already running", self.id);
-        let mut command = server_command_with(install, &self.files, &[], jvm_options);
+        let mut command = server_command_with(install, &self.files, classpath, jvm_options);
         die_with_parent(&mut command);
         self.child = Some(spawn_server(command, &self.files).unwrap_or_else(|e| panic!("{e:#}")));
     }
@@ -189,6 +201,7 @@ impl Member {
 pub struct Ensemble {
     install: ZkInstall,
     jvm_options: Vec<String>,
+    classpath: Vec<String>,
     members: Vec<Member>,
 }
 
@@ -206,6 +219,7 @@ impl Ensemble {
             standalone_enabled: false,
             extra: Vec::new(),
             jvm_options: Vec::new(),
+            classpath: Vec::new(),
         }
     }
 
@@ -301,8 +315,12 @@ impl Ensemble {
     /// serves as part of a quorum (leader or follower).
     pub fn restart(&mut self, i: usize) {
         self.members[i].kill();
-        self.members[i].spawn(&self.install, &self.jvm_options);
+        self.spawn(i);
         self.wait_for_mode(i, &["leader", "follower"], START_TIMEOUT);
+    }
+
+    fn spawn(&mut self, i: usize) {
+        self.members[i].spawn(&self.install, &self.classpath, &self.jvm_options);
     }
 
     /// Waits until member `i` reports one of `modes`; panics with its log otherwise.
