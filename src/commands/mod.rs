@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cd;
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod count;
 pub mod counter;
 pub mod cp;
@@ -44,6 +45,7 @@ pub mod mirror;
 pub mod mv;
 pub mod pwd;
 pub mod quit;
+pub mod reconfig;
 pub mod session;
 pub mod set;
 pub mod sleep;
@@ -88,6 +90,7 @@ pub enum Group {
     Transactions,
     Navigation,
     Session,
+    Cluster,
     Shell,
 }
 
@@ -101,6 +104,7 @@ impl Group {
             Group::Navigation => "Move around",
             Group::Session => "Session",
             Group::Recipes => "Coordination recipes",
+            Group::Cluster => "Clusters",
             Group::Shell => "Shell",
         }
     }
@@ -180,6 +184,8 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Cluster: Config(config::Config),
+    Cluster: Reconfig(reconfig::Reconfig),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -29,6 +29,7 @@ mod mirror;
 mod oneshot;
 mod oneshot_data;
 mod progress_line;
+mod reconfig;
 mod recovery;
 mod repl;
 mod round_trip;
