@@ -146,7 +146,7 @@ impl Perf {
                 "check perf --duration: must be more than 0 (e.g. 30s)",
             ));
         }
-        shell.refuse_in_txn("check perf runs its own requests")?;
+        shell.refuse_in_txn("check perf cannot be part of a transaction (it sends its own load)")?;
         let path = shell.resolve(&self.path)?;
         if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
             return Err(ShellError::usage(format!(
