@@ -28,12 +28,11 @@ const VALUE_SIZE: usize = 256;
 /// Several sessions each repeat a round of four requests (create a node, set its data, get
 /// it, delete it; 256-byte values) under a scratch node created below --path, paced so that
 /// together they send the load's target rate for --duration. Then it prints the throughput
-/// and the latency percentiles (p50, p90, p99, max) of each operation, and PASS or FAIL:
+/// and the latency percentiles (p50, p90, p99, max) of each operation, and PASS or FAIL.
 ///
-///   load  sessions  target     PASS when
-///   s      4          200 op/s  >= 90% of the target, every p99 <= 100 ms, no errors
-///   m     16        1,000 op/s  >= 90% of the target, every p99 <= 200 ms, no errors
-///   l     48        4,000 op/s  >= 90% of the target, every p99 <= 500 ms, no errors
+/// Loads: s is 4 sessions at 200 ops/s, m 16 at 1,000 ops/s, l 48 at 4,000 ops/s. PASS when
+/// the throughput reaches 90% of the target, every operation's p99 is at most 100 ms (s),
+/// 200 ms (m) or 500 ms (l), and no request failed.
 ///
 /// FAIL exits 1. The load is real writes: run it on a cluster you may load. A --path that
 /// exists is refused unless --force (then only what check perf creates under it is removed);
