@@ -9,7 +9,7 @@ use zookeeper_client::{self as zk, EnsembleUpdate};
 
 use crate::commands::Run;
 use crate::commands::config::{CONFIG_NODE, ConfigShown, EnsembleConfig};
-use crate::errors::{ShellError, ZkError};
+use crate::errors::{ShellError, ZkError, is_connection_error};
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
 
@@ -156,6 +156,21 @@ fn refusal(err: &zk::Error) -> Option<String> {
     })
 }
 
+/// A member leaving the ensemble drops its clients, possibly before its answer is sent: when
+/// the caller was connected to it, the change may well have been committed.
+fn lost_answer(err: &zk::Error) -> anyhow::Error {
+    let reason = ZkError::new("reconfig", CONFIG_NODE, err.clone()).reason();
+    ShellError::NoConnection {
+        op: "reconfig",
+        path: CONFIG_NODE.to_string(),
+        message: format!(
+            "{reason} before the answer came; the change may have been committed (a member that \
+             leaves drops its clients): see `config`"
+        ),
+    }
+    .into()
+}
+
 impl Run for Reconfig {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let version = parse_version(self.version.as_deref())?;
@@ -190,6 +205,7 @@ impl Run for Reconfig {
             Ok(Err(err)) => {
                 return Err(match refusal(&err) {
                     Some(message) => ShellError::refused("reconfig", CONFIG_NODE, message),
+                    None if is_connection_error(&err) => lost_answer(&err),
                     None => ZkError::new("reconfig", CONFIG_NODE, err).into(),
                 });
             }

@@ -53,6 +53,9 @@ fn config_lists_the_members_and_reconfig_removes_and_adds_one_back() {
 
     let gone = ensemble.follower();
     let id = (gone + 1).to_string();
+    // A member that leaves drops its clients: ask through the members that stay.
+    let stays: Vec<String> = (0..3).filter(|&i| i != gone).map(|i| ensemble.address(i)).collect();
+    let cs = stays.join(",");
     // Without the superuser the server refuses, and the message says what is needed.
     Zksh::at(&cs)
         .args(["reconfig", "--remove", &id])
@@ -95,6 +98,29 @@ fn config_lists_the_members_and_reconfig_removes_and_adds_one_back() {
     assert_eq!(members(&added), vec![1, 2, 3]);
     let config = Zksh::at(&cs).args(["config", "-o", "json"]).run();
     assert_eq!(members(&config), vec![1, 2, 3]);
+    // A whole membership from a file: its server lines, the rest ignored. It keeps the leader
+    // (a leader that leaves takes every member's clients with it, into an election) and is
+    // sent through the member that stays with it.
+    let leader = ensemble.leader().expect("a leader");
+    let other = (0..3).find(|&i| i != leader && i != gone).expect("a third member");
+    let mut kept = vec![leader, other];
+    kept.sort_unstable();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("zoo.cfg.dynamic");
+    let lines: Vec<String> = kept.iter().map(|&i| ensemble.server_line(i)).collect();
+    std::fs::write(&file, format!("# two members\n{}\n", lines.join("\n"))).expect("write");
+    let whole = Zksh::at(&ensemble.address(other))
+        .args([
+            "-c",
+            &format!(
+                "addauth digest super:secret\nreconfig --file {} -o json",
+                file.display()
+            ),
+        ])
+        .run();
+    whole.success();
+    let ids: Vec<u64> = kept.iter().map(|&i| i as u64 + 1).collect();
+    assert_eq!(members(&whole), ids);
 }
 
 #[test]
