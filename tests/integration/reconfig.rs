@@ -103,7 +103,7 @@ fn config_lists_the_members_and_reconfig_removes_and_adds_one_back() {
     // sent through the member that stays with it.
     let leader = ensemble.leader().expect("a leader");
     let other = (0..3).find(|&i| i != leader && i != gone).expect("a third member");
-    let mut kept = vec![leader, other];
+    let mut kept = [leader, other];
     kept.sort_unstable();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("zoo.cfg.dynamic");
