@@ -194,7 +194,6 @@ impl Perf {
         };
         let removed = scratch.remove().await;
         let (samples, elapsed) = measured?;
-        removed?;
         let thresholds = Thresholds {
             min_ops_per_sec: f64::from(spec.rate) * 0.9,
             max_p99_ms: spec.max_p99_ms,
@@ -208,9 +207,11 @@ impl Perf {
             elapsed,
             samples,
         );
-        let outcome = match report.pass {
-            true => Ok(()),
-            false => Err(ShellError::refused(
+        // The figures are worth showing even when the scratch nodes could not all go.
+        let outcome = match (removed, report.pass) {
+            (Err(err), _) => Err(err.context(format!("{OP}: the scratch node {} may be left behind", scratch.run))),
+            (Ok(()), true) => Ok(()),
+            (Ok(()), false) => Err(ShellError::refused(
                 OP,
                 &path,
                 format!("FAIL: {}", report.failures.join("; ")),
