@@ -151,4 +151,15 @@ fn reconfig_bad_input_is_a_usage_error() {
     ] {
         Zksh::new(server).args(&args).run().code(2);
     }
+    // zkCli's one-dash spelling reaches the option, on the command line and in a script.
+    Zksh::new(server)
+        .args(["reconfig", "-remove", "x"])
+        .run()
+        .code(2)
+        .stderr_contains("'x' is not a server id");
+    Zksh::new(server)
+        .args(["-c", "reconfig -remove x"])
+        .run()
+        .code(2)
+        .stderr_contains("'x' is not a server id");
 }
