@@ -153,17 +153,24 @@ fn delete_r_through_a_member_kill_completes_or_says_what_it_did() {
             "--request-timeout",
             "30s",
             "-c",
-            "create -e /d-marker\ndelete -r -y /big -o json",
+            "create -e /d-marker\nwait /go --timeout 60s\ndelete -r -y /big -o json",
         ])
         .timeout(Duration::from_secs(120))
         .spawn();
     run.wait_stdout("/d-marker", T);
     let member = member_of(&ensemble, "/d-marker");
+    let rest = others(&ensemble, member);
+    // The kill lands once the deletion is under way: the first branch (deleted children
+    // first, in order) is gone.
+    let started = Zksh::at(&rest)
+        .args(["wait", "--gone", "/big/b000", "--timeout", "60s"])
+        .timeout(Duration::from_secs(90))
+        .spawn();
+    Zksh::at(&rest).args(["create", "/go"]).run().success();
+    started.finish_within(Duration::from_secs(90)).success();
     ensemble.kill(member);
     let out = run.finish_within(Duration::from_secs(120));
-    let rest = others(&ensemble, member);
     let left = Zksh::at(&rest).args(["count", "/big", "-o", "json"]).run();
-    eprintln!("delete -r through the kill: exit {}, stderr {:?}", out.code, out.stderr);
     if out.code == 0 {
         // Completed after the reconnect: nothing is left, and every node is counted.
         left.code(1);
@@ -171,8 +178,8 @@ fn delete_r_through_a_member_kill_completes_or_says_what_it_did() {
     } else {
         // Cut short: the message says how many nodes went, and that is what went.
         out.stderr_lacks("panicked");
-        let remaining = left.json()["count"].as_u64().expect("a count") as usize;
-        let said = format!("{} nodes", total - remaining);
+        let remaining = left.json()["nodes"].as_u64().expect("a count") as usize;
+        let said = format!("{} of {total} nodes deleted", total - remaining);
         assert!(out.stderr.contains(&said), "expected {said:?} in:\n{}", out.stderr);
     }
 }
