@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cd;
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod count;
 pub mod counter;
 pub mod cp;
@@ -45,6 +46,7 @@ pub mod mv;
 pub mod profiles;
 pub mod pwd;
 pub mod quit;
+pub mod reconfig;
 pub mod session;
 pub mod set;
 pub mod sleep;
@@ -89,6 +91,7 @@ pub enum Group {
     Transactions,
     Navigation,
     Session,
+    Cluster,
     Shell,
 }
 
@@ -102,6 +105,7 @@ impl Group {
             Group::Navigation => "Move around",
             Group::Session => "Session",
             Group::Recipes => "Coordination recipes",
+            Group::Cluster => "Clusters",
             Group::Shell => "Shell",
         }
     }
@@ -182,6 +186,8 @@ commands! {
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
     Session: Profiles(profiles::Profiles),
+    Cluster: Config(config::Config),
+    Cluster: Reconfig(reconfig::Reconfig),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -182,8 +182,9 @@ pub fn server_command(install: &ZkInstall, files: &ServerFiles, extra_classpath:
     server_command_with(install, files, extra_classpath, &[])
 }
 
-/// As [`server_command`], with `jvm_options` before the main class (a JAAS file for SASL,
-/// `-Djava.security.auth.login.config=...`, say).
+/// As [`server_command`], with JVM options before the main class: settings ZooKeeper reads only
+/// as system properties (`-Dreadonlymode.enabled=true`, a JAAS file for SASL), which zoo.cfg
+/// cannot carry.
 pub fn server_command_with(
     install: &ZkInstall,
     files: &ServerFiles,
