@@ -298,6 +298,28 @@ pub fn exit_code_of(err: &anyhow::Error) -> ExitCode {
 
 /// `{"error": {"op", "path", "code", "message"}}`, the shape README documents.
 pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
+    let mut value = typed_error_json(err);
+    // What the command added around the typed error (`120 nodes created ... before this`)
+    // is part of the message, as in text.
+    let context: Vec<String> = err
+        .chain()
+        .take_while(|cause| !is_typed(*cause))
+        .map(ToString::to_string)
+        .collect();
+    if !context.is_empty() && context.len() < err.chain().count() {
+        let inner = value["error"]["message"].as_str().unwrap_or_default().to_string();
+        value["error"]["message"] = format!("{}: {inner}", context.join(": ")).into();
+    }
+    value
+}
+
+fn is_typed(cause: &(dyn std::error::Error + 'static)) -> bool {
+    cause.downcast_ref::<ZkError>().is_some()
+        || cause.downcast_ref::<ShellError>().is_some()
+        || cause.downcast_ref::<ClapUsage>().is_some()
+}
+
+fn typed_error_json(err: &anyhow::Error) -> serde_json::Value {
     for cause in err.chain() {
         if let Some(e) = cause.downcast_ref::<ZkError>() {
             return json!({"error": {"op": e.op, "path": e.path, "code": e.code(), "message": e.message()}});
