@@ -171,6 +171,16 @@ pub enum MultiError {
 }
 
 impl MultiError {
+    /// Whether the request may have been applied although no answer says so: the
+    /// connection broke (or the deadline passed) after it was sent.
+    pub fn left_in_doubt(&self) -> bool {
+        match self {
+            MultiError::Request(err) => crate::errors::is_connection_error(err),
+            MultiError::Deadline => true,
+            MultiError::TooLarge { .. } | MultiError::Operation { .. } => false,
+        }
+    }
+
     /// The error a user sees. `label` names the command (`txn commit`, `delete -r`); a failed
     /// operation of a transaction is framed with its number and that nothing was applied.
     pub fn into_error(self, zk: &Zk, label: &'static str, ops: &[WriteOp], framed: bool) -> anyhow::Error {

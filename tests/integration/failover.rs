@@ -271,3 +271,74 @@ fn partitioned_member_expires_the_session_only_when_the_server_says_so() {
     sh.line("get /p-guarded");
     sh.wait_until("the data read back", T, |s| s.lines().any(|l| l.trim() == "for alice"));
 }
+
+#[test]
+fn import_through_a_member_kill_completes_or_says_what_it_wrote() {
+    use crate::import::{export_text, node, write_file};
+    let mut ensemble = Ensemble::start();
+    let cs = ensemble.connect_string();
+    let mut nodes = vec![node("", b"")];
+    for b in 0..20 {
+        nodes.push(node(format!("b{b:03}"), b"branch"));
+        nodes.extend((0..500).map(|l| node(format!("b{b:03}/n{l:03}"), b"leaf data")));
+    }
+    let total = nodes.len();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = write_file(&dir, "big.ndjson", export_text("/src", &nodes).as_bytes());
+    let mut run = Zksh::at(&cs)
+        .args([
+            "--request-timeout",
+            "30s",
+            "-c",
+            &format!("create -e /i-marker\nwait /go --timeout 60s\nimport {file} /dst --parallel 1 -o json"),
+        ])
+        .timeout(Duration::from_secs(120))
+        .spawn();
+    run.wait_stdout("/i-marker", T);
+    let member = member_of(&ensemble, "/i-marker");
+    let rest = others(&ensemble, member);
+    // The kill lands once the import is under way: its first branch is there.
+    let started = Zksh::at(&rest)
+        .args(["wait", "--exists", "/dst/b000", "--timeout", "60s"])
+        .timeout(Duration::from_secs(90))
+        .spawn();
+    Zksh::at(&rest).args(["create", "/go"]).run().success();
+    started.finish_within(Duration::from_secs(90)).success();
+    ensemble.kill(member);
+    let out = run.finish_within(Duration::from_secs(120));
+    let there = Zksh::at(&rest).args(["count", "/dst", "-o", "json"]).run();
+    let there = there.json()["nodes"].as_u64().expect("a count") as usize;
+    if out.code == 0 {
+        // Completed after the reconnect: every node is there, each written once.
+        assert_eq!(there, total, "{}", out.stdout);
+        assert!(out.stdout.contains(&format!("\"created\":{total}")), "{}", out.stdout);
+    } else {
+        // Cut short: exit 3, and the count it gives (or its bounds) holds what is there.
+        out.code(3).stderr_lacks("panicked");
+        let error = out
+            .stderr
+            .lines()
+            .find_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .unwrap_or_else(|| panic!("no JSON error in {:?}", out.stderr));
+        let message = error["error"]["message"].as_str().expect("a message").to_string();
+        let number_before = |marker: &str| -> Option<usize> {
+            let head = message.split(marker).next()?;
+            head.rsplit(|c: char| !c.is_ascii_digit())
+                .find(|w| !w.is_empty())?
+                .parse()
+                .ok()
+        };
+        let created = number_before(" nodes created").unwrap_or_else(|| panic!("no count in {message:?}"));
+        let doubt = message
+            .split("and up to ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            (created..=created + doubt).contains(&there),
+            "{there} nodes there, the report says {created} (+{doubt} unsure): {}",
+            out.stderr
+        );
+    }
+}

@@ -57,7 +57,7 @@ impl Tally {
 
     /// Settles the batches still unanswered (the server applies one session's requests in
     /// order: an exists sent now sees every batch sent before it); false if it could not.
-    async fn settle(&self, zk: &Zk) -> bool {
+    pub async fn settle(&self, zk: &Zk) -> bool {
         let batches: Vec<(u64, String)> = self
             .batches()
             .iter()

@@ -211,7 +211,11 @@ impl<'c> Apply<'c> {
                 biased;
                 (ops, id, answer) = oldest(&mut creates), if !creates.is_empty() => {
                     creates.pop_front();
-                    self.tally.answered(id, answer.is_ok());
+                    // A batch whose connection broke may or may not have landed: it stays
+                    // in doubt until settled below.
+                    if !answer.as_ref().is_err_and(MultiError::left_in_doubt) {
+                        self.tally.answered(id, answer.is_ok());
+                    }
                     match answer {
                         Ok(()) => self.progress.confirmed(ops.len()),
                         Err(err) => {
@@ -268,7 +272,9 @@ impl<'c> Apply<'c> {
             }
         }
         if let Some(err) = self.failure.take().or(input_error) {
-            let written = self.tally.summary(true);
+            // After a reconnect the server can say which batches in doubt landed.
+            let settled = self.tally.settle(self.zk).await;
+            let written = self.tally.summary(!settled);
             return Err(err.context(format!("{written} before this")));
         }
         if self.options.prune {
