@@ -77,7 +77,18 @@ pub fn main() -> std::process::ExitCode {
         return sandbox::watchdog::run(dir).into();
     }
     let debug = cli.debug;
-    let config = Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal());
+    let json_errors = cli::asks_for_json(&args);
+    let config = match Config::from_cli(cli, std::io::stdin().is_terminal(), std::io::stdout().is_terminal()) {
+        Ok(config) => config,
+        Err(err) => {
+            // Before anything connects: a credential that cannot be read.
+            match json_errors {
+                true => eprintln!("{}", error_json(&err)),
+                false => eprintln!("{} {err:#}", error_label()),
+            }
+            return crate::errors::exit_code_of(&err).into();
+        }
+    };
     colored::control::set_override(config.color);
     init_tracing(debug);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

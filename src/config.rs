@@ -57,9 +57,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable.
-    pub fn from_cli(cli: Cli, stdin_is_tty: bool, stdout_is_tty: bool) -> Config {
-        let profile = cli.profile();
+    /// `stdin_is_tty`/`stdout_is_tty` are passed in so that the choice is testable. Fails
+    /// (usage) when a credential (ZKSH_AUTH, --auth-file) cannot be read.
+    pub fn from_cli(cli: Cli, stdin_is_tty: bool, stdout_is_tty: bool) -> anyhow::Result<Config> {
+        let profile = cli.profile()?;
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {
@@ -88,13 +89,13 @@ impl Config {
             }
         };
         let color = color_for(cli.color, stdout_is_tty);
-        Config {
+        Ok(Config {
             profile,
             mode,
             output: cli.output.unwrap_or(OutputFormat::Text),
             color,
             keep_going: cli.keep_going,
             sandbox: cli.sandbox,
-        }
+        })
     }
 }

@@ -65,6 +65,12 @@ pub struct Cli {
     #[arg(short = 'r', long)]
     pub readonly: bool,
 
+    /// Add the credential in FILE to every session: one line, scheme:credential (e.g.
+    /// digest:alice:PASSWORD); refused unless only its owner can read it (chmod 600). The
+    /// ZKSH_AUTH variable may hold one too; secrets never go on the command line
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
     /// Run a script given as a string: commands separated by ';' or newlines
     #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
     pub script: Option<String>,
@@ -133,16 +139,18 @@ pub struct OutputArg {
 }
 
 impl Cli {
-    /// The connection profile these options describe.
-    pub fn profile(&self) -> Profile {
-        Profile {
+    /// The connection profile these options (and ZKSH_AUTH) describe; a usage error when a
+    /// credential cannot be read.
+    pub fn profile(&self) -> anyhow::Result<Profile> {
+        Ok(Profile {
             server: self.server.clone(),
             session_timeout: self.session_timeout,
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             max_request_size: self.max_request_size,
             readonly: self.readonly,
-        }
+            auth: crate::zk::auth::startup_credentials(self.auth_file.as_deref())?,
+        })
     }
 }
 

@@ -84,7 +84,7 @@ impl End {
     /// Where `input` is: a path of this cluster (resolved against the current node), or
     /// another cluster, connected now (unreachable: exit 3, nothing done yet).
     pub async fn locate(shell: &Shell, input: &str) -> anyhow::Result<End> {
-        match Place::parse(input, shell.zk().profile())? {
+        match Place::parse(input, &shell.zk().profile_as_user())? {
             Place::Here(path) => {
                 let path = shell.resolve(&path)?;
                 Ok(End {
@@ -360,6 +360,7 @@ mod tests {
             request_timeout: std::time::Duration::from_secs(1),
             readonly: false,
             max_request_size: crate::zk::limits::DEFAULT_MAX_REQUEST,
+            auth: Vec::new(),
         };
         let zk = Zk::new(profile, events);
         let end = |path: &str| End {

@@ -55,21 +55,27 @@ impl Run for DigestId {
                 "digest: the user name must be non-empty and hold no ':'",
             ));
         }
-        let password = if std::io::stdin().is_terminal() {
-            prompt_hidden(&format!("Password for {}: ", self.user))
-        } else if shell.stdin_is_free() {
-            first_line()
-        } else {
-            return Err(ShellError::usage(
-                "digest: the password is read from a terminal or a piped stdin, and here stdin is the script",
-            ));
-        }
-        .map_err(|err| ShellError::usage(format!("digest: cannot read the password: {err}")))?;
+        let password = read_secret(shell, "digest", "password", &format!("Password for {}: ", self.user))?;
         Ok(Reply::value(Digested {
             scheme: "digest",
             id: digest_id(&self.user, &password),
         }))
     }
+}
+
+/// A secret (`what`, for `op`'s messages) typed on the terminal with echo off after `prompt`,
+/// or the first line of a piped stdin; never an argument.
+pub fn read_secret(shell: &Shell, op: &str, what: &str, prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        prompt_hidden(prompt)
+    } else if shell.stdin_is_free() {
+        first_line()
+    } else {
+        return Err(ShellError::usage(format!(
+            "{op}: the {what} is read from a terminal or a piped stdin, and here stdin is the script"
+        )));
+    }
+    .map_err(|err| ShellError::usage(format!("{op}: cannot read the {what}: {err}")))
 }
 
 /// The first line of stdin, without its line ending.
@@ -81,9 +87,6 @@ fn first_line() -> std::io::Result<String> {
 
 /// A line typed on the terminal with echo off, the prompt on stderr (stdout holds results).
 fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
-    let mut stderr = std::io::stderr();
-    write!(stderr, "{prompt}")?;
-    stderr.flush()?;
     // SAFETY: tcgetattr writes only into the zeroed struct we own; stdin is a terminal.
     let saved = unsafe {
         let mut mode: libc::termios = std::mem::zeroed();
@@ -96,10 +99,15 @@ fn prompt_hidden(prompt: &str) -> std::io::Result<String> {
         // SAFETY: sets a termios derived from the one just read from this fd.
         unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &quiet) };
     }
+    // The prompt comes once echo is off (as getpass does): what is typed after it never shows.
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{prompt}")?;
+    stderr.flush()?;
     let line = first_line();
     if let Some(mode) = saved {
-        // SAFETY: restores the termios read from this same fd.
-        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSAFLUSH, &mode) };
+        // SAFETY: restores the termios read from this same fd. TCSADRAIN, not TCSAFLUSH:
+        // lines typed (or pasted) after the secret are the user's next commands.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSADRAIN, &mode) };
     }
     line
 }

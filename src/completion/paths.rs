@@ -71,7 +71,9 @@ fn profile_from_line(args: Vec<String>) -> Option<Profile> {
     // Only the options before the command make the profile; the command itself is half typed.
     // Options clap cannot read still leave the default server (or ZKSH_SERVER).
     let cli = Cli::try_parse_from(options_before_command(&line)).or_else(|_| Cli::try_parse_from(["zksh"]));
-    cli.ok().map(|cli| cli.profile())
+    // With the run's credentials (ZKSH_AUTH, --auth-file): nodes only they may list complete
+    // too. A credential that cannot be read means no completion (a run would fail as well).
+    cli.ok().and_then(|cli| cli.profile().ok())
 }
 
 /// Splits the typed word into the part naming the parent (kept as typed, so candidates

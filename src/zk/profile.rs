@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use zookeeper_client::{Client, Connector};
 
+use crate::zk::auth::Credential;
+
 /// How to reach ZooKeeper.
 #[derive(Debug, Clone)]
 pub struct Profile {
@@ -21,16 +23,23 @@ pub struct Profile {
     pub readonly: bool,
     /// The server's jute.maxbuffer: a larger request would cost the connection.
     pub max_request_size: usize,
+    /// Credentials every session of this profile presents (from ZKSH_AUTH, --auth-file).
+    pub auth: Vec<Credential>,
 }
 
 impl Profile {
-    /// A connector carrying this profile. Credentials are added by whoever holds them (the
-    /// connection re-applies its own on every new session).
+    /// A connector carrying this profile, with its credentials. Credentials added later
+    /// (`addauth`) are added by whoever holds them (the connection re-applies its own on
+    /// every new session).
     pub fn connector(&self) -> Connector {
-        Client::connector()
+        let mut connector = Client::connector()
             .with_session_timeout(self.session_timeout)
             .with_readonly(self.readonly)
-            .with_fail_eagerly()
+            .with_fail_eagerly();
+        for credential in &self.auth {
+            connector = connector.with_auth(credential.scheme(), credential.secret());
+        }
+        connector
     }
 
     /// The chroot part of the connect string, if any (`/app` in `zk1:2181/app`).
@@ -51,6 +60,7 @@ mod tests {
             request_timeout: Duration::from_secs(10),
             readonly: false,
             max_request_size: 0xfffff,
+            auth: Vec::new(),
         }
     }
 

@@ -3,8 +3,12 @@
 //! read-only, request size), connected through the same `Profile::connector`, so that
 //! whatever the connector learns (auth, TLS) reaches it too.
 //!
-//! Profiles by name (`cp /a prod:/b`) do not exist yet: [`Place::parse`] is where a name
-//! would be looked up once they do.
+//! The other side acts as the same user: the main profile it copies carries every credential
+//! the shell's session presents (ZKSH_AUTH, --auth-file, addauth: `Zk::profile_as_user`).
+//! `connect TARGET` turns its target into a profile here too ([`target_profile`]).
+//!
+//! Profiles by name (`cp /a prod:/b`) do not exist yet: [`Place::parse`] and
+//! [`target_profile`] are where a name would be looked up once they do.
 
 use crate::errors::ShellError;
 use crate::events;
@@ -54,10 +58,7 @@ impl Place {
             )));
         }
         let path = resolve_path("/", path)?;
-        let profile = Profile {
-            server: hosts.to_string(),
-            ..main.clone()
-        };
+        let profile = with_server(main, hosts);
         Ok(Place::Remote(Remote { profile, path }))
     }
 
@@ -83,6 +84,29 @@ impl Remote {
     }
 }
 
+/// The profile `connect TARGET` switches to: TARGET is a connect string
+/// (`host:port[,host:port...][/chroot]`) reached with `current`'s options and its own
+/// credentials (ZKSH_AUTH, --auth-file). The one place a target becomes a profile: a profile
+/// name would be looked up here.
+pub fn target_profile(target: &str, current: &Profile) -> anyhow::Result<Profile> {
+    if target.contains('@') {
+        return Err(ShellError::usage(
+            "connect: credentials never go in a connect string (use ZKSH_AUTH, --auth-file or addauth)",
+        ));
+    }
+    let server =
+        crate::cli::parse_connect_string(target).map_err(|why| ShellError::usage(format!("connect: {why}")))?;
+    Ok(with_server(current, &server))
+}
+
+/// `base`'s options and credentials, for the cluster at `server`.
+fn with_server(base: &Profile, server: &str) -> Profile {
+    Profile {
+        server: server.to_string(),
+        ..base.clone()
+    }
+}
+
 fn is_host_port(host: &str) -> bool {
     match host.rsplit_once(':') {
         Some((name, port)) => !name.is_empty() && port.parse::<u16>().is_ok(),
@@ -104,6 +128,7 @@ mod tests {
             request_timeout: Duration::from_secs(9),
             readonly: false,
             max_request_size: 1234,
+            auth: vec![crate::zk::auth::Credential::new("digest", b"alice:pw".to_vec())],
         }
     }
 
@@ -116,6 +141,11 @@ mod tests {
         assert_eq!(remote.path, "/x/y");
         assert_eq!(remote.profile.request_timeout, Duration::from_secs(9));
         assert_eq!(remote.profile.max_request_size, 1234);
+        assert_eq!(
+            remote.profile.auth,
+            main_profile().auth,
+            "the same user on the other side"
+        );
         assert_eq!(remote.shown(), "zk://a:1,b:2/x/y");
         let Place::Remote(root) = Place::parse("zk://a:1", &main_profile()).unwrap() else {
             panic!("a remote place");

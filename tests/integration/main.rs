@@ -4,6 +4,7 @@ mod pty;
 mod support;
 
 mod acl;
+mod auth;
 mod bad_input;
 mod bulk;
 mod completions;

@@ -17,25 +17,16 @@ use tokio::sync::watch;
 use zookeeper_client::{self as zk, Client, SessionInfo, SessionState};
 
 mod resume;
+mod target;
+
+use target::connect_error;
+pub use target::not_connected;
 
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender, ShellEvent};
 use crate::output::human_duration;
+use crate::zk::auth::Credential;
 use crate::zk::{Profile, deadline_error};
-
-/// Credentials given with `addauth`; kept to re-apply them on a new session.
-/// Debug is hand-written so the secret never reaches a log or a panic message.
-#[derive(Clone)]
-struct Credential {
-    scheme: String,
-    secret: Vec<u8>,
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credential({}:<redacted>)", self.scheme)
-    }
-}
 
 /// What zksh knows about the current client's session beyond the client's own state, which
 /// says `Expired` or `AuthFailed` for reasons the server never gave.
@@ -78,7 +69,10 @@ enum OpenError {
 
 #[derive(Debug)]
 pub struct Connection {
-    settings: Profile,
+    /// The profile connected to: replaced by `connect TARGET`, kept after `close` (for a
+    /// bare `connect`).
+    settings: Mutex<Arc<Profile>>,
+    /// Credentials given with `addauth` (the profile's own are in the profile).
     credentials: Mutex<Vec<Credential>>,
     current: watch::Sender<Option<Client>>,
     health: Mutex<Health>,
@@ -90,12 +84,14 @@ pub struct Connection {
     renew: AtomicBool,
     /// Set while `addauth` waits for the server: a rejection is then reported by addauth.
     authenticating: AtomicBool,
+    /// Closed with `close`: no session until `connect`, and commands say so at once.
+    detached: AtomicBool,
 }
 
 impl Connection {
     pub fn new(settings: Profile, events: EventSender) -> Arc<Connection> {
         Arc::new(Connection {
-            settings,
+            settings: Mutex::new(Arc::new(settings)),
             credentials: Mutex::new(Vec::new()),
             current: watch::Sender::new(None),
             health: Mutex::new(Health {
@@ -107,11 +103,13 @@ impl Connection {
             closing: AtomicBool::new(false),
             renew: AtomicBool::new(false),
             authenticating: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
         })
     }
 
-    pub fn settings(&self) -> &Profile {
-        &self.settings
+    /// The profile of the current (or, after `close`, the last) session.
+    pub fn settings(&self) -> Arc<Profile> {
+        Arc::clone(&self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     pub fn events(&self) -> &EventSender {
@@ -206,7 +204,8 @@ impl Connection {
     /// it builds a new session when renewal is on.
     pub async fn client(self: &Arc<Self>) -> anyhow::Result<Client> {
         let mut clients = self.subscribe();
-        let deadline = tokio::time::Instant::now() + self.settings.request_timeout;
+        let settings = self.settings();
+        let deadline = tokio::time::Instant::now() + settings.request_timeout;
         loop {
             clients.borrow_and_update();
             let (client, generation, standing) = self.snapshot();
@@ -228,7 +227,7 @@ impl Connection {
                 // Just ended (the listener has yet to look) or being resumed: wait for it.
                 (_, Standing::AsReported | Standing::Resuming) => {
                     if tokio::time::timeout_at(deadline, clients.changed()).await.is_err() {
-                        return Err(deadline_error(&self.settings, "connect", &self.settings.server));
+                        return Err(deadline_error(&settings, "connect", &settings.server));
                     }
                 }
             }
@@ -243,6 +242,9 @@ impl Connection {
         }
         if self.is_closing() {
             return Err(self.closed_error());
+        }
+        if self.is_detached() {
+            return Err(not_connected());
         }
         let generation = self.snapshot().1;
         let client = self.open(None).await.map_err(|e| self.connect_error(e))?;
@@ -283,7 +285,7 @@ impl Connection {
     fn closed_error(&self) -> anyhow::Error {
         ShellError::NoConnection {
             op: "connect",
-            path: self.settings.server.clone(),
+            path: self.settings().server.clone(),
             message: "the shell is closing".into(),
         }
         .into()
@@ -305,7 +307,7 @@ impl Connection {
 
     /// One connect attempt: a new session, or `resume` (the session's id and password).
     async fn open(&self, resume: Option<SessionInfo>) -> Result<Client, OpenError> {
-        let s = &self.settings;
+        let s = self.settings();
         let mut connector = self.connector();
         if let Some(session) = resume {
             connector = connector.with_session(session);
@@ -318,34 +320,25 @@ impl Connection {
     }
 
     fn connect_error(&self, err: OpenError) -> anyhow::Error {
-        let server = self.settings.server.clone();
-        let message = match err {
-            OpenError::Zk(zk::Error::BadArguments(msg)) => {
-                return ShellError::usage(format!("invalid connect string '{server}': {msg}"));
-            }
-            OpenError::Zk(zk::Error::NoHosts) => "no server answered (is ZooKeeper running there?)".to_string(),
-            OpenError::Zk(other) => other.to_string(),
-            OpenError::TimedOut => format!(
-                "no session established within {}",
-                human_duration(self.settings.connect_timeout)
-            ),
-        };
-        ShellError::NoConnection {
-            op: "connect",
-            path: server,
-            message,
-        }
-        .into()
+        connect_error(&self.settings(), err)
     }
 
     /// A connector for a new session of this shell's user: the profile, with the credentials
     /// given so far. A lock holds a session of its own (`recipes::session`).
     pub fn connector(&self) -> zk::Connector {
-        let mut connector = self.settings.connector();
+        let mut connector = self.settings().connector();
         for c in self.credentials_lock().iter() {
-            connector = connector.with_auth(&c.scheme, &c.secret);
+            connector = connector.with_auth(c.scheme(), c.secret());
         }
         connector
+    }
+
+    /// Every credential a session of this shell presents: the profile's, then those added
+    /// with `addauth`. A connection to another cluster as the same user starts with them.
+    pub fn presented_credentials(&self) -> Vec<Credential> {
+        let mut all = self.settings().auth.clone();
+        all.extend(self.credentials_lock().iter().cloned());
+        all
     }
 
     /// Adds credentials to the live session and remembers them for the next one. A credential
@@ -354,7 +347,8 @@ impl Connection {
         let client = self.client().await?;
         let generation = self.snapshot().1;
         self.authenticating.store(true, Ordering::SeqCst);
-        let result = tokio::time::timeout(self.settings.request_timeout, client.auth(scheme, &secret)).await;
+        let settings = self.settings();
+        let result = tokio::time::timeout(settings.request_timeout, client.auth(scheme, &secret)).await;
         let mut resuming = false;
         if let Ok(Err(zk::Error::AuthFailed)) = result {
             // The server closed the connection, which ended the client; the session lives on.
@@ -377,20 +371,18 @@ impl Connection {
                     .into());
             }
             Ok(Err(err)) => return Err(crate::errors::ZkError::new("addauth", scheme, err).into()),
-            Err(_) => return Err(deadline_error(&self.settings, "addauth", scheme)),
+            Err(_) => return Err(deadline_error(&settings, "addauth", scheme)),
         }
-        self.credentials_lock().push(Credential {
-            scheme: scheme.to_string(),
-            secret,
-        });
+        self.credentials_lock().push(Credential::new(scheme, secret));
         Ok(())
     }
 
-    /// How many credentials of each scheme were added, sorted by scheme; never the secrets.
+    /// How many credentials of each scheme the session presents (the profile's and those
+    /// added), sorted by scheme; never the secrets.
     pub fn credential_counts(&self) -> Vec<(String, usize)> {
         let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-        for c in self.credentials_lock().iter() {
-            *counts.entry(c.scheme.clone()).or_default() += 1;
+        for c in self.presented_credentials() {
+            *counts.entry(c.scheme().to_string()).or_default() += 1;
         }
         counts.into_iter().collect()
     }
@@ -398,6 +390,9 @@ impl Connection {
     /// The connection state now, if connected at all: a client that ended on its own counts
     /// as SUSPENDED until the server says what became of the session.
     pub fn state(&self) -> Option<ConnState> {
+        if self.is_detached() {
+            return Some(ConnState::Closed);
+        }
         let (client, _, standing) = self.snapshot();
         let state = client?.state();
         Some(match (state, standing) {

@@ -37,7 +37,8 @@ impl Connection {
                         return;
                     }
                     SessionState::Closed => {
-                        if !conn.is_closing() {
+                        // A session closed by `connect` or `close` is not news.
+                        if !conn.is_closing() && conn.health().generation == generation {
                             conn.events.send(ShellEvent::State(ConnState::Closed)).ok();
                         }
                         return;
