@@ -120,7 +120,8 @@ fn connect_in_background(conn: Arc<Connection>) {
         loop {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
-            if conn.is_closing() || conn.current().is_some() {
+            // `connect` made a session meanwhile, or `close` asked for none.
+            if conn.is_closing() || conn.current().is_some() || conn.is_detached() {
                 return;
             }
             if let Ok(client) = conn.client().await {

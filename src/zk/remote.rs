@@ -154,6 +154,17 @@ mod tests {
     }
 
     #[test]
+    fn a_connect_target_keeps_the_options_and_credentials() {
+        let profile = target_profile("b:2,c:3/app", &main_profile()).unwrap();
+        assert_eq!(profile.server, "b:2,c:3/app");
+        assert_eq!(profile.session_timeout, Duration::from_secs(7));
+        assert_eq!(profile.auth, main_profile().auth);
+        for bad in ["", "b:99999", "alice:pw@b:2", "b:2/app/"] {
+            assert!(target_profile(bad, &main_profile()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_plain_path_is_here_and_bad_addresses_are_usage_errors() {
         assert!(matches!(Place::parse("/a/b", &main_profile()).unwrap(), Place::Here(p) if p == "/a/b"));
         for bad in ["zk://", "zk://host/x", "zk://host:port/x", "zk://:1/x", "zk://a:1/x/"] {

@@ -1,7 +1,7 @@
 //! Authentication without secrets on the command line: ZKSH_AUTH, --auth-file, a prompted
 //! `addauth`; `whoami` as the server sees the session; credentials on every connection (a
-//! reconnect, a new session, a second cluster, `connect`); `connect`/`close` in the REPL; and
-//! greps for the secrets everywhere they must not be.
+//! reconnect, a new session, a second cluster, shell completion); and greps for the secrets
+//! everywhere they must not be. (`connect` and `close`: connect_close.rs.)
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use crate::support::{ZkServer, Zksh, closed_address, namespace};
 const T: Duration = Duration::from_secs(20);
 
 /// `digest:USER:HASH` for `user` and `password`, as `zksh digest` computes it.
-fn digest_id(server: &ZkServer, user: &str, password: &str) -> String {
+pub fn digest_id(server: &ZkServer, user: &str, password: &str) -> String {
     let out = Zksh::new(server)
         .args(["digest", user])
         .stdin(format!("{password}\n"))
@@ -23,7 +23,7 @@ fn digest_id(server: &ZkServer, user: &str, password: &str) -> String {
 }
 
 /// A node only `user:password` may read (or do anything with).
-fn protected_node(server: &ZkServer, path: &str, data: &str, user: &str, password: &str) {
+pub fn protected_node(server: &ZkServer, path: &str, data: &str, user: &str, password: &str) {
     let acl = format!("{}:cdrwa", digest_id(server, user, password));
     Zksh::new(server).args(["create", path, data, &acl]).run().success();
 }
@@ -333,60 +333,6 @@ fn a_second_cluster_gets_the_main_sessions_credentials() {
         .run()
         .success()
         .stdout_is("c\n");
-}
-
-#[test]
-fn connect_and_close_in_the_repl() {
-    let (server, root) = namespace("auth-connect");
-    let other = ZkServer::start();
-    protected_node(&other, "/only-alice", "other cluster", "alice", "conn-pw");
-    let second = other.connect_string();
-    let mut sh = PtyShell::spawn(
-        &["-s", &server.connect_string()],
-        &[("ZKSH_AUTH", "digest:alice:conn-pw")],
-    );
-    sh.wait_for("CONNECTED", T);
-    sh.line(&format!("create -e {root}/eph"));
-    sh.wait_for(&format!("\n{root}/eph"), T);
-    sh.line(&format!("watch {root}"));
-    sh.wait_for(&format!("on {root}"), T);
-    sh.line(&format!("cd {root}"));
-
-    sh.line(&format!("connect {second}"));
-    sh.wait_for(&format!("connected to {second}"), T);
-    sh.wait_for("1 watch of the old session stopped", T);
-    // The old session closed in order: its ephemeral node went at once.
-    Zksh::new(server).args(["exists", &format!("{root}/eph")]).run().code(1);
-    // The prompt names the new server, at /; the credential of ZKSH_AUTH came along.
-    sh.line("get /only-alice");
-    sh.wait_for("\nother cluster", T);
-    sh.wait_until("the new prompt", T, |s| {
-        s.lines().any(|l| l.starts_with(&format!("{second} /> ")))
-    });
-    sh.line("watches -o json");
-    sh.wait_for(r#"{"watches":[]}"#, T);
-
-    sh.line("close");
-    sh.wait_for("closed; not connected", T);
-    sh.line("ls /");
-    // At once, not after the request deadline.
-    sh.wait_for("not connected (use connect)", Duration::from_secs(3));
-    sh.wait_until("a CLOSED prompt", T, |s| s.lines().any(|l| l.starts_with("[CLOSED] ")));
-    let dead = closed_address();
-    sh.line(&format!("connect {dead}"));
-    sh.wait_for("the shell stays without a session", T);
-    sh.line("connect");
-    sh.wait_transcript_text("a reconnect to the last target", T, |t| {
-        t.matches(&format!("connected to {second}")).count() == 2
-    });
-    sh.line(&format!("connect {dead}"));
-    sh.wait_for(&format!("still connected to {second}"), T);
-    sh.line("get /only-alice");
-    sh.wait_transcript_text("a read after the failed connect", T, |t| {
-        t.matches("\nother cluster").count() == 2
-    });
-    sh.line("quit");
-    assert_eq!(sh.wait_exit(T), 0);
 }
 
 #[test]

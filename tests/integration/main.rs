@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod bulk;
 mod completions;
+mod connect_close;
 mod counter;
 mod cp_mv;
 mod delete_tree;
