@@ -2,7 +2,7 @@
 //! (watches, held locks), swap or drop the session, and go back to `/`. A transaction block
 //! must be settled first: its queued writes were meant for the old cluster.
 
-use crate::errors::ShellError;
+use crate::errors::{ShellError, ZkError};
 use crate::events::ConnState;
 use crate::shell::Shell;
 use crate::zk::Profile;
@@ -79,8 +79,10 @@ impl Shell {
     /// A failed `connect`'s error, with where the shell was left: on the old session,
     /// unchanged.
     fn with_where_left(&self, err: anyhow::Error) -> anyhow::Error {
-        let Some(ShellError::NoConnection { op, path, message }) = err.downcast_ref::<ShellError>() else {
-            return err;
+        let (op, path, message) = match (err.downcast_ref::<ShellError>(), err.downcast_ref::<ZkError>()) {
+            (Some(ShellError::NoConnection { op, path, message }), _) => (*op, path.clone(), message.clone()),
+            (_, Some(e)) => (e.op, e.path.clone(), e.message()),
+            _ => return err,
         };
         let conn = self.zk.connection();
         let old = &conn.settings().server;
@@ -94,7 +96,7 @@ impl Shell {
         };
         ShellError::NoConnection {
             op,
-            path: path.clone(),
+            path,
             message: format!("{message}; {left}"),
         }
         .into()

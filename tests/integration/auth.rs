@@ -411,3 +411,18 @@ fn shell_completion_lists_protected_children_with_the_runs_credentials() {
     assert!(!complete(None).contains("apple"), "listed without a credential");
     assert!(complete(Some("digest:alice:tab-pw")).contains(&format!("{node}/apple")));
 }
+
+#[test]
+fn a_repl_whose_credential_is_rejected_says_so_and_ends() {
+    let (server, _root) = namespace("auth-repl-rejected");
+    let mut sh = PtyShell::spawn(
+        &["-s", &server.connect_string()],
+        &[("ZKSH_AUTH", "x509:Repl-Rejected-6")],
+    );
+    sh.wait_for("authentication failed", T);
+    // No retry loop in the background: the credential would be rejected again.
+    assert_eq!(sh.wait_exit(T), 3);
+    let transcript = sh.transcript_text();
+    assert!(!transcript.contains("retrying"), "{transcript}");
+    assert!(!transcript.contains("Repl-Rejected-6"), "{transcript}");
+}

@@ -21,7 +21,7 @@ mod resume;
 mod target;
 
 use target::connect_error;
-pub use target::not_connected;
+pub use target::{is_auth_failure, not_connected};
 
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender, ShellEvent};

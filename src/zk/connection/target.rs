@@ -22,7 +22,12 @@ pub(super) fn connect_error(settings: &Profile, err: OpenError) -> anyhow::Error
             return ShellError::usage(format!("invalid connect string '{server}': {msg}"));
         }
         OpenError::Zk(zk::Error::NoHosts) => "no server answered (is ZooKeeper running there?)".to_string(),
-        OpenError::Zk(zk::Error::AuthFailed) => "the server rejected a credential (authentication failed)".to_string(),
+        // ZooKeeper's own code (AUTHFAILED), which also tells a retry loop not to try again.
+        OpenError::Zk(zk::Error::AuthFailed) => {
+            return crate::errors::ZkError::new("connect", server, zk::Error::AuthFailed)
+                .followed_by("the server rejected a credential")
+                .into();
+        }
         OpenError::Zk(other) => other.to_string(),
         OpenError::TimedOut => format!(
             "no session established within {}",
@@ -35,6 +40,16 @@ pub(super) fn connect_error(settings: &Profile, err: OpenError) -> anyhow::Error
         message,
     }
     .into()
+}
+
+/// Whether a connect failed because the server rejected a credential: trying again would
+/// only be rejected again.
+pub fn is_auth_failure(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::errors::ZkError>()
+            .is_some_and(|e| matches!(e.source, zk::Error::AuthFailed))
+    })
 }
 
 impl Connection {
