@@ -268,7 +268,7 @@ impl Connection {
         if !self.install(generation, client.clone()) {
             return Err(self.closed_error());
         }
-        let reapplied = if self.credentials_lock().is_empty() {
+        let reapplied = if self.presented_credentials().is_empty() {
             ""
         } else {
             " (credentials re-applied)"
