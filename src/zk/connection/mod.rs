@@ -167,19 +167,35 @@ impl Connection {
         true
     }
 
-    /// Changes the standing of generation `generation`, if it is still the current one.
-    fn set_standing(&self, generation: u64, standing: Standing) -> bool {
-        self.change_standing(generation, |_| true, standing)
+    /// Changes the standing of generation `generation`, if it is still the current one, and
+    /// sends `event` (what the change means) before anyone waiting for the change wakes: a
+    /// run that ends on it (`close`) then finds the event in the channel, rather than racing
+    /// the send.
+    fn set_standing_saying(&self, generation: u64, standing: Standing, event: ShellEvent) -> bool {
+        self.change_standing_saying(generation, |_| true, standing, Some(event))
     }
 
     /// Changes the standing of generation `generation`, if it is still the current one and
     /// its standing passes `from`.
     fn change_standing(&self, generation: u64, from: impl Fn(Standing) -> bool, standing: Standing) -> bool {
+        self.change_standing_saying(generation, from, standing, None)
+    }
+
+    fn change_standing_saying(
+        &self,
+        generation: u64,
+        from: impl Fn(Standing) -> bool,
+        standing: Standing,
+        event: Option<ShellEvent>,
+    ) -> bool {
         let mut health = self.health();
         if health.generation != generation || !from(health.standing) {
             return false;
         }
         health.standing = standing;
+        if let Some(event) = event {
+            self.events.send(event).ok();
+        }
         // Wakes whoever waits for the session to be usable (commands, watch tasks).
         self.current.send_modify(|_| {});
         true
@@ -336,6 +352,21 @@ impl Connection {
         })
     }
 
+    /// Whether the current session's fate is being settled: resumed now, or ended on its own a
+    /// moment ago with the state listener yet to claim the resume (a request can fail with
+    /// the end before the listener runs, and a run that ends on that error must still say
+    /// LOST).
+    fn being_resumed(&self) -> bool {
+        let (client, _, standing) = self.snapshot();
+        match standing {
+            Standing::Resuming => true,
+            Standing::AsReported => {
+                client.is_some_and(|c| matches!(c.state(), SessionState::Expired | SessionState::AuthFailed))
+            }
+            Standing::Expired | Standing::AuthFailed => false,
+        }
+    }
+
     /// Closes the session and waits (bounded) for it to close, so that ephemeral nodes go at
     /// once rather than at the session timeout. Every other holder of a client must have
     /// dropped it (watch tasks are stopped first).
@@ -344,7 +375,7 @@ impl Connection {
         // what a run that ends now must still say, not what it cuts short.
         let mut changes = self.current.subscribe();
         let settled = async {
-            while self.health().standing == Standing::Resuming {
+            while self.being_resumed() {
                 if changes.changed().await.is_err() {
                     return;
                 }
