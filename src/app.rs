@@ -86,6 +86,7 @@ pub fn main() -> std::process::ExitCode {
     ) {
         Ok(config) => config,
         Err(err) => {
+            // Before anything connects: a profile, TLS file or credential that cannot be used.
             if json_errors {
                 eprintln!("{}", error_json(&err));
             } else {

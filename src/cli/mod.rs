@@ -96,6 +96,12 @@ pub struct Cli {
     #[arg(long, value_name = "USER")]
     pub sasl_user: Option<String>,
 
+    /// Add the credential in FILE to every session: one line, scheme:credential (e.g.
+    /// digest:alice:PASSWORD); refused unless only its owner can read it (chmod 600). The
+    /// ZKSH_AUTH variable may hold one too; secrets never go on the command line
+    #[arg(long, value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
     /// Run a script given as a string: commands separated by ';' or newlines
     #[arg(short = 'c', long = "command", value_name = "SCRIPT", conflicts_with = "file")]
     pub script: Option<String>,
@@ -184,6 +190,7 @@ impl Cli {
             cert: self.cert.clone(),
             key: self.key.clone(),
             sasl_user: self.sasl_user.clone(),
+            auth: crate::zk::auth::startup_sources(self.auth_file.as_deref()),
             ..ConnectOptions::plain(Profile {
                 name: None,
                 server: self.server.clone(),
@@ -194,6 +201,7 @@ impl Cli {
                 readonly: self.readonly,
                 tls: None,
                 sasl: None,
+                auth: Vec::new(),
             })
         }
     }

@@ -84,7 +84,7 @@ impl End {
     /// Where `input` is: a path of this cluster (resolved against the current node), or
     /// another cluster, connected now (unreachable: exit 3, nothing done yet).
     pub async fn locate(shell: &Shell, input: &str) -> anyhow::Result<End> {
-        match Place::parse(input, shell.zk().profile())? {
+        match Place::parse(input, &shell.zk().profile_as_user())? {
             Place::Here(path) => {
                 let path = shell.resolve(&path)?;
                 Ok(End {
@@ -363,6 +363,7 @@ mod tests {
             max_request_size: crate::zk::limits::DEFAULT_MAX_REQUEST,
             tls: None,
             sasl: None,
+            auth: Vec::new(),
         };
         let zk = Zk::new(profile, events);
         let end = |path: &str| End {

@@ -245,7 +245,7 @@ async fn open(shell: &mut Shell, input: &str, options: &ReadOptions) -> anyhow::
         let reader = ExportReader::open(OP, Path::new(file))?;
         return Ok((Source::File(Box::new(reader)), input.to_string(), None));
     }
-    match Place::parse(input, shell.zk().profile())? {
+    match Place::parse(input, &shell.zk().profile_as_user())? {
         Place::Here(path) => {
             let (root, client) = shell.target(&path).await?;
             let reader = SubtreeReader::start(shell.zk(), client, OP, &root, options.clone());

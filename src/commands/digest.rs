@@ -55,21 +55,27 @@ impl Run for DigestId {
                 "digest: the user name must be non-empty and hold no ':'",
             ));
         }
-        let password = if std::io::stdin().is_terminal() {
-            prompt_hidden(&format!("Password for {}: ", self.user))
-        } else if shell.stdin_is_free() {
-            first_line()
-        } else {
-            return Err(ShellError::usage(
-                "digest: the password is read from a terminal or a piped stdin, and here stdin is the script",
-            ));
-        }
-        .map_err(|err| ShellError::usage(format!("digest: cannot read the password: {err}")))?;
+        let password = read_secret(shell, "digest", "password", &format!("Password for {}: ", self.user))?;
         Ok(Reply::value(Digested {
             scheme: "digest",
             id: digest_id(&self.user, &password),
         }))
     }
+}
+
+/// A secret (`what`, for `op`'s messages) typed on the terminal with echo off after `prompt`,
+/// or the first line of a piped stdin; never an argument.
+pub fn read_secret(shell: &Shell, op: &str, what: &str, prompt: &str) -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        prompt_hidden(prompt)
+    } else if shell.stdin_is_free() {
+        first_line()
+    } else {
+        return Err(ShellError::usage(format!(
+            "{op}: the {what} is read from a terminal or a piped stdin, and here stdin is the script"
+        )));
+    }
+    .map_err(|err| ShellError::usage(format!("{op}: cannot read the {what}: {err}")))
 }
 
 /// The first line of stdin, without its line ending.

@@ -16,8 +16,10 @@ pub mod acl;
 pub mod auth;
 pub mod cd;
 pub mod check;
+pub mod close;
 pub mod completions;
 pub mod config;
+pub mod connect;
 pub mod count;
 pub mod counter;
 pub mod cp;
@@ -60,6 +62,7 @@ pub mod version;
 pub mod wait;
 pub mod walked;
 pub mod watch;
+pub mod whoami;
 
 /// What every command does: run against the shell and hand back a result to render.
 // The futures run on the runner's own task and are never spawned, so no `Send` bound is
@@ -185,6 +188,9 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Session: #[command(name = "whoami")] WhoAmI(whoami::WhoAmI),
+    Session: Connect(connect::Connect),
+    Session: Close(close::Close),
     Session: Profiles(profiles::Profiles),
     Cluster: Config(config::Config),
     Cluster: Reconfig(reconfig::Reconfig),

@@ -21,8 +21,8 @@ use crate::shell::Shell;
 /// reconnects to any server of the ensemble until the timeout passes without contact. Shown
 /// here: the session id (hex, as ephemeralOwner shows it), the negotiated timeout, the
 /// connection state (CONNECTED, SUSPENDED, READ_ONLY...), whether the server is read-only,
-/// the connect string, the current node, and how many credentials of each scheme were added
-/// (never the secrets). The client is not told which server of the ensemble it talks to.
+/// the connect string, the current node, and how many credentials of each scheme it presents
+/// (ZKSH_AUTH, --auth-file, addauth; never the secrets; `whoami` asks the server). The client is not told which server of the ensemble it talks to.
 ///
 /// Example: session -o json
 #[derive(Debug, Args)]
@@ -48,7 +48,8 @@ pub struct SessionInfo {
     /// The connect string (hosts and chroot).
     pub server: String,
     pub cwd: String,
-    /// Credentials added with addauth: how many per scheme, never the secrets.
+    /// Credentials presented (ZKSH_AUTH, --auth-file, addauth): how many per scheme, never
+    /// the secrets.
     pub credentials: std::collections::BTreeMap<String, usize>,
 }
 

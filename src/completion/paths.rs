@@ -75,7 +75,9 @@ fn profile_from_line(args: Vec<String>) -> Option<Profile> {
         .or_else(|_| Cli::command().try_get_matches_from(["zksh"]))
         .ok()?;
     let cli = Cli::from_arg_matches(&matches).ok()?;
-    // A profile that needs a typed password cannot be had here: no completion then.
+    // With the run's credentials (ZKSH_AUTH, --auth-file, a profile's): nodes only they may
+    // list complete too. A profile that needs a typed password, or a credential that cannot
+    // be read, means no completion.
     cli.profile(&given_options(&matches), false).ok()
 }
 

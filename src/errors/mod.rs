@@ -25,7 +25,7 @@ pub struct ZkError {
     pub expected_version: Option<i32>,
     /// Words around the reason when the request was part of something larger (a transaction):
     /// what failed before it, what that meant after it.
-    frame: Option<(String, &'static str)>,
+    frame: Option<(String, String)>,
     /// For a refusal: the ACL of the node whose permission was needed, as scheme:id:perms.
     acl: Option<String>,
     /// For a version mismatch: the version the node has (read after the refusal).
@@ -47,14 +47,14 @@ impl ZkError {
 
     /// `{before}: {reason}; {after}`, e.g. which operation of a transaction failed and that
     /// nothing was applied; the code stays ZooKeeper's.
-    pub fn framed(mut self, before: String, after: &'static str) -> Self {
-        self.frame = Some((before, after));
+    pub fn framed(mut self, before: String, after: impl Into<String>) -> Self {
+        self.frame = Some((before, after.into()));
         self
     }
 
     /// `{reason}; {after}`: what zksh did about it.
-    pub fn followed_by(mut self, after: &'static str) -> Self {
-        self.frame = Some((String::new(), after));
+    pub fn followed_by(mut self, after: impl Into<String>) -> Self {
+        self.frame = Some((String::new(), after.into()));
         self
     }
 

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 pub use book::{ProfileBook, ProfileEntry, default_path};
 
 use crate::cli::{parse_duration, parse_size};
+use crate::zk::auth::AuthSource;
 use crate::zk::options::ConnectOptions;
 use crate::zk::sasl::PasswordSource;
 
@@ -82,6 +83,12 @@ fn apply(name: &str, entry: &ProfileEntry, options: &mut ConnectOptions, given: 
         options.cert = entry.tls_cert.as_deref().map(expand_home);
         options.key = entry.tls_key.as_deref().map(expand_home);
     }
+    if let Some(var) = &entry.auth_env {
+        options.auth.push(AuthSource::Env(var.clone()));
+    }
+    if let Some(file) = &entry.auth_file {
+        options.auth.push(AuthSource::File(expand_home(file)));
+    }
     if options.sasl_user.is_none() && entry.sasl_user.is_some() {
         options.sasl_user = entry.sasl_user.clone();
         if let Some(var) = &entry.sasl_password_env {
@@ -117,6 +124,7 @@ mod tests {
             max_request_size: 0xfffff,
             tls: None,
             sasl: None,
+            auth: Vec::new(),
         })
     }
 

@@ -52,7 +52,11 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         // Like zkCli, the shell opens on a server that is down and connects once it is up:
         // the prompt says CONNECTING meanwhile, and commands fail as they would on a lost
         // connection. (One-shot and script runs still fail at once, exit 3.)
-        Err(err) if crate::errors::exit_code_of(&err) == ExitCode::NoConnection => {
+        // A credential the server rejects would be rejected again: that ends the shell (exit 3).
+        Err(err)
+            if crate::errors::exit_code_of(&err) == ExitCode::NoConnection
+                && !crate::zk::connection::is_auth_failure(&err) =>
+        {
             eprintln!("{} {err:#}; retrying in the background", "error:".red().bold());
             connect_in_background(runner.shell.zk().connection().clone());
         }
@@ -120,7 +124,8 @@ fn connect_in_background(conn: Arc<Connection>) {
         loop {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
-            if conn.is_closing() || conn.current().is_some() {
+            // `connect` made a session meanwhile, or `close` asked for none.
+            if conn.is_closing() || conn.current().is_some() || conn.is_detached() {
                 return;
             }
             if let Ok(client) = conn.client().await {

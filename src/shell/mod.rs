@@ -5,6 +5,7 @@
 pub mod runner;
 pub mod script;
 pub mod stop;
+pub mod target;
 
 use zookeeper_client::Client;
 

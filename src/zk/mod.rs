@@ -3,6 +3,7 @@
 //! Nothing here knows about the shell's current node, history or transaction block.
 
 pub mod acl;
+pub mod auth;
 pub mod connection;
 pub mod limits;
 pub mod options;
@@ -42,8 +43,18 @@ impl Zk {
         &self.conn
     }
 
-    pub fn profile(&self) -> &Profile {
+    /// The profile of the current session (`connect` may replace it between commands).
+    pub fn profile(&self) -> Arc<Profile> {
         self.conn.settings()
+    }
+
+    /// The profile with every credential this session presents (its own and those added
+    /// with addauth): how a connection to another cluster acts as the same user.
+    pub fn profile_as_user(&self) -> Profile {
+        Profile {
+            auth: self.conn.presented_credentials(),
+            ..(*self.profile()).clone()
+        }
     }
 
     /// The connected client, connecting first if needed.
@@ -108,7 +119,7 @@ impl Zk {
 
     /// The error for a request that outlived the deadline: almost always a lost connection.
     pub fn deadline_error(&self, op: &'static str, path: &str) -> anyhow::Error {
-        deadline_error(self.profile(), op, path)
+        deadline_error(&self.profile(), op, path)
     }
 
     pub fn request_timeout(&self) -> Duration {

@@ -1,11 +1,12 @@
 //! The connection options as the user named them (TLS file paths, the SASL user and where
-//! its password comes from), gathered from flags and a `-P` profile, and turned once into a
+//! its password comes from, where each credential comes from), gathered from flags and a `-P` profile, and turned once into a
 //! [`Profile`]: files read and checked, the password read.
 
 use std::path::PathBuf;
 
 use crate::errors::ShellError;
 use crate::zk::Profile;
+use crate::zk::auth::AuthSource;
 use crate::zk::profile::names_tls_host;
 use crate::zk::sasl::{PasswordSource, SaslLogin};
 use crate::zk::tls::{TlsFileError, TlsFiles};
@@ -22,6 +23,8 @@ pub struct ConnectOptions {
     pub key: Option<PathBuf>,
     pub sasl_user: Option<String>,
     pub sasl_password: PasswordSource,
+    /// Where the credentials every session presents come from (read at resolve time).
+    pub auth: Vec<AuthSource>,
 }
 
 impl ConnectOptions {
@@ -31,6 +34,7 @@ impl ConnectOptions {
             settings: Profile {
                 tls: None,
                 sasl: None,
+                auth: Vec::new(),
                 ..settings
             },
             tls: false,
@@ -39,18 +43,21 @@ impl ConnectOptions {
             key: None,
             sasl_user: None,
             sasl_password: crate::zk::sasl::default_source(),
+            auth: Vec::new(),
         }
     }
 
-    /// The profile: TLS files checked, SASL password read. `may_prompt` is false where
+    /// The profile: credentials read, TLS files checked, SASL password read. `may_prompt` is false where
     /// nobody can answer a prompt (completion). Inconsistent options are usage errors (exit
     /// 2); unusable TLS files fail as a connection would (exit 3), naming the file.
     pub fn resolve(self, may_prompt: bool) -> anyhow::Result<Profile> {
+        let auth = self.auth.iter().map(AuthSource::load).collect::<anyhow::Result<_>>()?;
         let tls = self.tls_files()?;
         let sasl = self.sasl_login(may_prompt)?;
         Ok(Profile {
             tls,
             sasl,
+            auth,
             ..self.settings
         })
     }

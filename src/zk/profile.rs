@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use zookeeper_client::{Client, Connector};
 
+use crate::zk::auth::Credential;
 use crate::zk::sasl::SaslLogin;
 use crate::zk::tls::TlsFiles;
 
@@ -34,12 +35,15 @@ pub struct Profile {
     pub tls: Option<TlsFiles>,
     /// SASL DIGEST-MD5 login, done by the client on every new connection.
     pub sasl: Option<SaslLogin>,
+    /// Credentials every session of this profile presents (ZKSH_AUTH, --auth-file, a named
+    /// profile's auth_env/auth_file).
+    pub auth: Vec<Credential>,
 }
 
 impl Profile {
-    /// A connector carrying this profile. Credentials are added by whoever holds them (the
-    /// connection re-applies its own on every new session).
-    /// Give it [`Profile::cluster`], not `server`.
+    /// A connector carrying this profile, with its TLS, SASL login and credentials.
+    /// Credentials added later (`addauth`) are added by whoever holds them (the connection
+    /// re-applies its own on every new session). Give it [`Profile::cluster`], not `server`.
     pub fn connector(&self) -> Connector {
         let mut connector = Client::connector()
             .with_session_timeout(self.session_timeout)
@@ -50,6 +54,9 @@ impl Profile {
         }
         if let Some(sasl) = &self.sasl {
             connector = connector.with_sasl(sasl.options());
+        }
+        for credential in &self.auth {
+            connector = connector.with_auth(credential.scheme(), credential.secret());
         }
         connector
     }
@@ -129,6 +136,7 @@ mod tests {
             max_request_size: 0xfffff,
             tls: None,
             sasl: None,
+            auth: Vec::new(),
         }
     }
 

@@ -8,8 +8,11 @@
 //! `tcp://` to be reached in plain text. The SASL login is not carried over: it names a user
 //! of the main cluster, and a server without SASL would refuse the connection.
 //!
-//! Profiles by name (`cp /a prod:/b`) do not exist yet: [`Place::parse`] is where a name
-//! would be looked up once they do.
+//! The other side acts as the same user: the main profile it copies carries every credential
+//! the shell's session presents (ZKSH_AUTH, --auth-file, addauth: `Zk::profile_as_user`).
+//! A profile name (`prod:/app`, `connect prod`) is reached with that profile's own settings
+//! and credentials instead. `connect TARGET` turns its target into a profile here too
+//! ([`target_profile`]).
 
 use crate::errors::ShellError;
 use crate::events;
@@ -26,7 +29,7 @@ pub enum Place {
     /// A path typed for the current cluster (resolved against the current node by the caller).
     Here(String),
     /// Another cluster and an absolute path on it.
-    Remote(Remote),
+    Remote(Box<Remote>),
 }
 
 /// Another cluster and a path on it.
@@ -42,7 +45,7 @@ impl Place {
     /// `main` gives the options the other cluster is reached with.
     pub fn parse(input: &str, main: &Profile) -> anyhow::Result<Place> {
         if let Some(remote) = profile_place(input, main)? {
-            return Ok(Place::Remote(remote));
+            return Ok(Place::Remote(Box::new(remote)));
         }
         let Some(rest) = input.strip_prefix(SCHEME) else {
             return Ok(Place::Here(input.to_string()));
@@ -67,12 +70,10 @@ impl Place {
         }
         let path = resolve_path("/", path)?;
         let profile = Profile {
-            name: None,
-            server: hosts.to_string(),
             sasl: None,
-            ..main.clone()
+            ..with_server(main, hosts)
         };
-        Ok(Place::Remote(Remote { profile, path }))
+        Ok(Place::Remote(Box::new(Remote { profile, path })))
     }
 
     pub fn is_remote(&self) -> bool {
@@ -111,15 +112,47 @@ fn profile_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>> 
     if input.starts_with(SCHEME) || !path.starts_with('/') || name.is_empty() || !crate::profiles::exists(name) {
         return Ok(None);
     }
-    // The main connection's timeouts; TLS, SASL and the server are the profile's own.
-    let mut options = ConnectOptions::plain(Profile {
-        name: None,
-        ..main.clone()
-    });
-    crate::profiles::fill(name, &mut options, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
-    let profile = options.resolve(true)?;
+    let profile = named_profile(name, main)?;
     let path = resolve_path("/", path)?;
     Ok(Some(Remote { profile, path }))
+}
+
+/// Profile `name`, with `current`'s timeouts where it has none; its TLS, SASL login,
+/// credentials and server are its own.
+fn named_profile(name: &str, current: &Profile) -> anyhow::Result<Profile> {
+    let mut options = ConnectOptions::plain(Profile {
+        name: None,
+        ..current.clone()
+    });
+    crate::profiles::fill(name, &mut options, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
+    options.resolve(true)
+}
+
+/// The profile `connect TARGET` switches to: TARGET is a profile name, or a connect string
+/// (`host:port[,host:port...][/chroot]`) reached with `current`'s options and its own
+/// credentials (ZKSH_AUTH, --auth-file). The one place a target becomes a profile.
+pub fn target_profile(target: &str, current: &Profile) -> anyhow::Result<Profile> {
+    if crate::profiles::exists(target) {
+        return named_profile(target, current);
+    }
+    if target.contains('@') {
+        return Err(ShellError::usage(
+            "connect: credentials never go in a connect string (use ZKSH_AUTH, --auth-file or addauth)",
+        ));
+    }
+    let server =
+        crate::cli::parse_connect_string(target).map_err(|why| ShellError::usage(format!("connect: {why}")))?;
+    Ok(with_server(current, &server))
+}
+
+/// `base`'s options and credentials, for the cluster at `server` (no profile name: it is not
+/// that profile's cluster).
+fn with_server(base: &Profile, server: &str) -> Profile {
+    Profile {
+        name: None,
+        server: server.to_string(),
+        ..base.clone()
+    }
 }
 
 fn unscheme(host: &str) -> &str {
@@ -153,6 +186,7 @@ mod tests {
             max_request_size: 1234,
             tls: None,
             sasl: None,
+            auth: vec![crate::zk::auth::Credential::new("digest", b"alice:pw".to_vec())],
         }
     }
 
@@ -165,6 +199,11 @@ mod tests {
         assert_eq!(remote.path, "/x/y");
         assert_eq!(remote.profile.request_timeout, Duration::from_secs(9));
         assert_eq!(remote.profile.max_request_size, 1234);
+        assert_eq!(
+            remote.profile.auth,
+            main_profile().auth,
+            "the same user on the other side"
+        );
         assert_eq!(remote.shown(), "zk://a:1,b:2/x/y");
         let Place::Remote(root) = Place::parse("zk://a:1", &main_profile()).unwrap() else {
             panic!("a remote place");
@@ -179,6 +218,17 @@ mod tests {
         );
         // No TLS files to reach a TLS host with.
         assert!(Place::parse("zk://tcp+tls://a:1/x", &main_profile()).is_err());
+    }
+
+    #[test]
+    fn a_connect_target_keeps_the_options_and_credentials() {
+        let profile = target_profile("b:2,c:3/app", &main_profile()).unwrap();
+        assert_eq!(profile.server, "b:2,c:3/app");
+        assert_eq!(profile.session_timeout, Duration::from_secs(7));
+        assert_eq!(profile.auth, main_profile().auth);
+        for bad in ["", "b:99999", "alice:pw@b:2", "b:2/app/"] {
+            assert!(target_profile(bad, &main_profile()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -412,3 +412,25 @@ fn cluster_commands_speak_json() {
         ]
     );
 }
+
+#[test]
+fn session_commands_speak_json() {
+    let (server, _root) = namespace("json-session");
+    let script = format!("whoami; close; connect; connect {}", server.connect_string());
+    let docs = json_lines(server, &script, &[]);
+    assert_eq!(docs.len(), 4, "{docs:#?}");
+    assert_eq!(docs[0][0]["scheme"], "ip", "whoami: an array of {{scheme, user}}");
+    assert_eq!(keys(&docs[0][0]), vec!["scheme", "user"]);
+    assert_eq!(keys(&docs[1]), vec!["closedSession", "locksReleased", "watchesStopped"]);
+    let connected = vec![
+        "addauthDropped",
+        "closedSession",
+        "locksReleased",
+        "server",
+        "sessionId",
+        "sessionIdHex",
+        "watchesStopped",
+    ];
+    assert_eq!(keys(&docs[2]), connected);
+    assert_eq!(keys(&docs[3]), connected);
+}

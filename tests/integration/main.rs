@@ -4,10 +4,12 @@ mod pty;
 mod support;
 
 mod acl;
+mod auth;
 mod bad_input;
 mod bulk;
 mod check_perf;
 mod completions;
+mod connect_close;
 mod counter;
 mod cp_mv;
 mod delete_tree;

@@ -185,3 +185,66 @@ fn profile_mistakes_are_one_line_usage_errors() {
         .code(2)
         .stderr_contains("does not exist");
 }
+
+#[test]
+fn a_profile_carries_tls_files_and_a_credential_from_the_environment() {
+    use crate::support::tls::{certs, need_client_cert, tls_args};
+    let server = need_client_cert();
+    let root = crate::support::unique_root("profile-tls");
+    let node = format!("{root}/alices");
+    // Only alice (digest alice:secret) may read it.
+    let alice = "digest:alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=:cdrwa";
+    Zksh::bare()
+        .args(tls_args(&server.tls_address(), true))
+        .args(["-c", &format!("create {root}; create {node} for-alice {alice}")])
+        .run()
+        .success();
+    let c = certs();
+    let home = config_home(&format!(
+        "[profiles.secure]\nserver = \"{}\"\ntls_ca = \"{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\nauth_env = \"SECURE_ZK_AUTH\"\n",
+        server.tls_address(),
+        c.arg("ca.pem"),
+        c.arg("client.pem"),
+        c.arg("client.key"),
+    ));
+    Zksh::bare()
+        .env("XDG_CONFIG_HOME", xdg(&home))
+        .env("SECURE_ZK_AUTH", "digest:alice:secret")
+        .args(["-P", "secure", "get", &node])
+        .run()
+        .success()
+        .stdout_is("for-alice\n");
+    // The variable the profile names is unset: a usage error naming it, nothing connected.
+    Zksh::bare()
+        .env("XDG_CONFIG_HOME", xdg(&home))
+        .args(["-P", "secure", "get", &node])
+        .run()
+        .code(2)
+        .one_line_error()
+        .stderr_contains("SECURE_ZK_AUTH is not set");
+    // Without the credential the node is refused: the profile's credential did the reading.
+    Zksh::bare()
+        .args(tls_args(&server.tls_address(), true))
+        .args(["get", &node])
+        .run()
+        .code(1)
+        .stderr_contains("not authorized");
+}
+
+#[test]
+fn connect_switches_to_a_profile_by_name() {
+    let (server, root) = namespace("profile-connect");
+    Zksh::new(server).args(["set", &root, "reached"]).run().success();
+    let home = config_home(&format!(
+        "[profiles.other]\nserver = \"{}{root}\"\n",
+        server.connect_string()
+    ));
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[("XDG_CONFIG_HOME", xdg(&home))]);
+    sh.wait_for("CONNECTED", T);
+    sh.line("connect other");
+    sh.wait_for("other /> ", T);
+    sh.line("get /");
+    sh.wait_for("reached", T);
+    sh.line("quit");
+    assert_eq!(sh.wait_exit(T), 0);
+}

@@ -16,26 +16,18 @@ use std::time::Duration;
 use tokio::sync::watch;
 use zookeeper_client::{self as zk, Client, SessionInfo, SessionState};
 
+mod credentials;
 mod resume;
+mod target;
+
+use target::connect_error;
+pub use target::{is_auth_failure, not_connected};
 
 use crate::errors::ShellError;
 use crate::events::{ConnState, EventSender, ShellEvent};
 use crate::output::human_duration;
+use crate::zk::auth::Credential;
 use crate::zk::{Profile, deadline_error};
-
-/// Credentials given with `addauth`; kept to re-apply them on a new session.
-/// Debug is hand-written so the secret never reaches a log or a panic message.
-#[derive(Clone)]
-struct Credential {
-    scheme: String,
-    secret: Vec<u8>,
-}
-
-impl std::fmt::Debug for Credential {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Credential({}:<redacted>)", self.scheme)
-    }
-}
 
 /// What zksh knows about the current client's session beyond the client's own state, which
 /// says `Expired` or `AuthFailed` for reasons the server never gave.
@@ -80,7 +72,10 @@ enum OpenError {
 
 #[derive(Debug)]
 pub struct Connection {
-    settings: Profile,
+    /// The profile connected to: replaced by `connect TARGET`, kept after `close` (for a
+    /// bare `connect`).
+    settings: Mutex<Arc<Profile>>,
+    /// Credentials given with `addauth` (the profile's own are in the profile).
     credentials: Mutex<Vec<Credential>>,
     current: watch::Sender<Option<Client>>,
     health: Mutex<Health>,
@@ -92,12 +87,14 @@ pub struct Connection {
     renew: AtomicBool,
     /// Set while `addauth` waits for the server: a rejection is then reported by addauth.
     authenticating: AtomicBool,
+    /// Closed with `close`: no session until `connect`, and commands say so at once.
+    detached: AtomicBool,
 }
 
 impl Connection {
     pub fn new(settings: Profile, events: EventSender) -> Arc<Connection> {
         Arc::new(Connection {
-            settings,
+            settings: Mutex::new(Arc::new(settings)),
             credentials: Mutex::new(Vec::new()),
             current: watch::Sender::new(None),
             health: Mutex::new(Health {
@@ -109,11 +106,13 @@ impl Connection {
             closing: AtomicBool::new(false),
             renew: AtomicBool::new(false),
             authenticating: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
         })
     }
 
-    pub fn settings(&self) -> &Profile {
-        &self.settings
+    /// The profile of the current (or, after `close`, the last) session.
+    pub fn settings(&self) -> Arc<Profile> {
+        Arc::clone(&self.settings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
     pub fn events(&self) -> &EventSender {
@@ -170,19 +169,35 @@ impl Connection {
         true
     }
 
-    /// Changes the standing of generation `generation`, if it is still the current one.
-    fn set_standing(&self, generation: u64, standing: Standing) -> bool {
-        self.change_standing(generation, |_| true, standing)
+    /// Changes the standing of generation `generation`, if it is still the current one, and
+    /// sends `event` (what the change means) before anyone waiting for the change wakes: a
+    /// run that ends on it (`close`) then finds the event in the channel, rather than racing
+    /// the send.
+    fn set_standing_saying(&self, generation: u64, standing: Standing, event: ShellEvent) -> bool {
+        self.change_standing_saying(generation, |_| true, standing, Some(event))
     }
 
     /// Changes the standing of generation `generation`, if it is still the current one and
     /// its standing passes `from`.
     fn change_standing(&self, generation: u64, from: impl Fn(Standing) -> bool, standing: Standing) -> bool {
+        self.change_standing_saying(generation, from, standing, None)
+    }
+
+    fn change_standing_saying(
+        &self,
+        generation: u64,
+        from: impl Fn(Standing) -> bool,
+        standing: Standing,
+        event: Option<ShellEvent>,
+    ) -> bool {
         let mut health = self.health();
         if health.generation != generation || !from(health.standing) {
             return false;
         }
         health.standing = standing;
+        if let Some(event) = event {
+            self.events.send(event).ok();
+        }
         // Wakes whoever waits for the session to be usable (commands, watch tasks).
         self.current.send_modify(|_| {});
         true
@@ -208,7 +223,8 @@ impl Connection {
     /// it builds a new session when renewal is on.
     pub async fn client(self: &Arc<Self>) -> anyhow::Result<Client> {
         let mut clients = self.subscribe();
-        let deadline = tokio::time::Instant::now() + self.settings.request_timeout;
+        let settings = self.settings();
+        let deadline = tokio::time::Instant::now() + settings.request_timeout;
         loop {
             clients.borrow_and_update();
             let (client, generation, standing) = self.snapshot();
@@ -230,7 +246,7 @@ impl Connection {
                 // Just ended (the listener has yet to look) or being resumed: wait for it.
                 (_, Standing::AsReported | Standing::Resuming) => {
                     if tokio::time::timeout_at(deadline, clients.changed()).await.is_err() {
-                        return Err(deadline_error(&self.settings, "connect", &self.settings.server));
+                        return Err(deadline_error(&settings, "connect", &settings.server));
                     }
                 }
             }
@@ -245,6 +261,9 @@ impl Connection {
         }
         if self.is_closing() {
             return Err(self.closed_error());
+        }
+        if self.is_detached() {
+            return Err(not_connected());
         }
         let generation = self.snapshot().1;
         let client = self.open(None).await.map_err(|e| self.connect_error(e))?;
@@ -267,7 +286,7 @@ impl Connection {
         if !self.install(generation, client.clone()) {
             return Err(self.closed_error());
         }
-        let reapplied = if self.credentials_lock().is_empty() {
+        let reapplied = if self.presented_credentials().is_empty() {
             ""
         } else {
             " (credentials re-applied)"
@@ -285,15 +304,10 @@ impl Connection {
     fn closed_error(&self) -> anyhow::Error {
         ShellError::NoConnection {
             op: "connect",
-            path: self.settings.server.clone(),
+            path: self.settings().server.clone(),
             message: "the shell is closing".into(),
         }
         .into()
-    }
-
-    fn credentials_lock(&self) -> MutexGuard<'_, Vec<Credential>> {
-        // A panic while holding this lock cannot leave the Vec half-updated: recover it.
-        self.credentials.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A second session beside the shell's, with the same server list, options and
@@ -307,14 +321,14 @@ impl Connection {
 
     /// One connect attempt: a new session, or `resume` (the session's id and password).
     async fn open(&self, resume: Option<SessionInfo>) -> Result<Client, OpenError> {
-        let s = &self.settings;
+        let s = self.settings();
         let mut connector = self.connector();
         if let Some(session) = resume {
             connector = connector.with_session(session);
         }
         match tokio::time::timeout(s.connect_timeout, connector.connect(&s.cluster())).await {
             Ok(Ok(client)) => Ok(client),
-            Ok(Err(zk::Error::NoHosts)) if s.tls.is_some() => match crate::zk::tls::diagnose(s).await {
+            Ok(Err(zk::Error::NoHosts)) if s.tls.is_some() => match crate::zk::tls::diagnose(&s).await {
                 Some(reason) => Err(OpenError::Tls(reason)),
                 None => Err(OpenError::Zk(zk::Error::NoHosts)),
             },
@@ -324,88 +338,15 @@ impl Connection {
     }
 
     fn connect_error(&self, err: OpenError) -> anyhow::Error {
-        let server = self.settings.server.clone();
-        let message = match err {
-            OpenError::Zk(zk::Error::BadArguments(msg)) => {
-                return ShellError::usage(format!("invalid connect string '{server}': {msg}"));
-            }
-            OpenError::Zk(zk::Error::NoHosts) => "no server answered (is ZooKeeper running there?)".to_string(),
-            OpenError::Zk(zk::Error::AuthFailed) => crate::zk::sasl::auth_failed(&self.settings),
-            OpenError::Tls(reason) => reason,
-            OpenError::Zk(other) => other.to_string(),
-            OpenError::TimedOut => format!(
-                "no session established within {}",
-                human_duration(self.settings.connect_timeout)
-            ),
-        };
-        ShellError::NoConnection {
-            op: "connect",
-            path: server,
-            message,
-        }
-        .into()
-    }
-
-    /// A connector for a new session of this shell's user: the profile, with the credentials
-    /// given so far. A lock holds a session of its own (`recipes::session`).
-    pub fn connector(&self) -> zk::Connector {
-        let mut connector = self.settings.connector();
-        for c in self.credentials_lock().iter() {
-            connector = connector.with_auth(&c.scheme, &c.secret);
-        }
-        connector
-    }
-
-    /// Adds credentials to the live session and remembers them for the next one. A credential
-    /// the server rejects is dropped, and the session it ended is resumed without it.
-    pub async fn add_auth(self: &Arc<Self>, scheme: &str, secret: Vec<u8>) -> anyhow::Result<()> {
-        let client = self.client().await?;
-        let generation = self.snapshot().1;
-        self.authenticating.store(true, Ordering::SeqCst);
-        let result = tokio::time::timeout(self.settings.request_timeout, client.auth(scheme, &secret)).await;
-        let mut resuming = false;
-        if let Ok(Err(zk::Error::AuthFailed)) = result {
-            // The server closed the connection, which ended the client; the session lives on.
-            if self.claim_resume(generation) {
-                let cause = ResumeCause::RejectedCredential {
-                    scheme: Some(scheme.to_string()),
-                };
-                self.spawn_resume(generation, client.session().clone(), cause);
-                resuming = true;
-            }
-        }
-        self.authenticating.store(false, Ordering::SeqCst);
-        match result {
-            Ok(Ok(())) => {}
-            // Said in the error itself, one line, rather than in a notice that may come before
-            // or after it (or after the run ended); a resume that fails says LOST.
-            Ok(Err(err)) if resuming => {
-                return Err(crate::errors::ZkError::new("addauth", scheme, err)
-                    .followed_by(RESUMING_AFTER_REJECTION)
-                    .into());
-            }
-            Ok(Err(err)) => return Err(crate::errors::ZkError::new("addauth", scheme, err).into()),
-            Err(_) => return Err(deadline_error(&self.settings, "addauth", scheme)),
-        }
-        self.credentials_lock().push(Credential {
-            scheme: scheme.to_string(),
-            secret,
-        });
-        Ok(())
-    }
-
-    /// How many credentials of each scheme were added, sorted by scheme; never the secrets.
-    pub fn credential_counts(&self) -> Vec<(String, usize)> {
-        let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-        for c in self.credentials_lock().iter() {
-            *counts.entry(c.scheme.clone()).or_default() += 1;
-        }
-        counts.into_iter().collect()
+        connect_error(&self.settings(), err)
     }
 
     /// The connection state now, if connected at all: a client that ended on its own counts
     /// as SUSPENDED until the server says what became of the session.
     pub fn state(&self) -> Option<ConnState> {
+        if self.is_detached() {
+            return Some(ConnState::Closed);
+        }
         let (client, _, standing) = self.snapshot();
         let state = client?.state();
         Some(match (state, standing) {
@@ -417,6 +358,21 @@ impl Connection {
         })
     }
 
+    /// Whether the current session's fate is being settled: resumed now, or ended on its own a
+    /// moment ago with the state listener yet to claim the resume (a request can fail with
+    /// the end before the listener runs, and a run that ends on that error must still say
+    /// LOST).
+    fn being_resumed(&self) -> bool {
+        let (client, _, standing) = self.snapshot();
+        match standing {
+            Standing::Resuming => true,
+            Standing::AsReported => {
+                client.is_some_and(|c| matches!(c.state(), SessionState::Expired | SessionState::AuthFailed))
+            }
+            Standing::Expired | Standing::AuthFailed => false,
+        }
+    }
+
     /// Closes the session and waits (bounded) for it to close, so that ephemeral nodes go at
     /// once rather than at the session timeout. Every other holder of a client must have
     /// dropped it (watch tasks are stopped first).
@@ -425,7 +381,7 @@ impl Connection {
         // what a run that ends now must still say, not what it cuts short.
         let mut changes = self.current.subscribe();
         let settled = async {
-            while self.health().standing == Standing::Resuming {
+            while self.being_resumed() {
                 if changes.changed().await.is_err() {
                     return;
                 }

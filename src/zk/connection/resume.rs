@@ -41,7 +41,8 @@ impl Connection {
                         return;
                     }
                     SessionState::Closed => {
-                        if !conn.is_closing() {
+                        // A session closed by `connect` or `close` is not news.
+                        if !conn.is_closing() && conn.health().generation == generation {
                             conn.events.send(ShellEvent::State(ConnState::Closed)).ok();
                         }
                         return;
@@ -72,10 +73,9 @@ impl Connection {
         if !session.is_readonly() && !self.reconnect_to(generation, &session, &cause).await {
             return;
         }
-        if !self.set_standing(generation, Standing::Expired) {
+        if !self.set_standing_saying(generation, Standing::Expired, ShellEvent::State(ConnState::Lost)) {
             return;
         }
-        self.events.send(ShellEvent::State(ConnState::Lost)).ok();
         if self.renews() {
             self.renew_in_background(generation).await;
         }
@@ -125,9 +125,11 @@ impl Connection {
                 }
                 Err(OpenError::Zk(zk::Error::SessionExpired | zk::Error::SessionMoved)) => return true,
                 Err(OpenError::Zk(zk::Error::AuthFailed)) => {
-                    if self.set_standing(generation, Standing::AuthFailed) {
-                        self.events.send(ShellEvent::State(ConnState::AuthFailed)).ok();
-                    }
+                    self.set_standing_saying(
+                        generation,
+                        Standing::AuthFailed,
+                        ShellEvent::State(ConnState::AuthFailed),
+                    );
                     return false;
                 }
                 Err(OpenError::Zk(err)) => tracing::debug!(session = id, %err, "resume attempt"),
@@ -158,7 +160,8 @@ impl Connection {
     /// Builds the new session even when nobody types, so that watches come back.
     pub(super) async fn renew_in_background(self: &Arc<Self>, generation: u64) {
         let mut pause = Duration::from_millis(250);
-        while !self.is_closing() {
+        // Until renewed, or the shell moved on (`connect`, `close`) or closes.
+        while !self.is_closing() && self.snapshot().1 == generation {
             if self.renew(generation).await.is_ok() {
                 return;
             }
