@@ -29,9 +29,11 @@ pub mod du;
 pub mod each;
 pub mod edit;
 pub mod elect;
+pub mod ephemerals;
 pub mod exists;
 pub mod export;
 pub mod find;
+pub mod four_letter;
 pub mod get;
 pub mod grep;
 pub mod help;
@@ -44,11 +46,13 @@ pub mod mirror;
 pub mod mv;
 pub mod pwd;
 pub mod quit;
+pub mod quota;
 pub mod session;
 pub mod set;
 pub mod sleep;
 pub mod source;
 pub mod stat;
+pub mod status;
 pub mod survey;
 pub mod sync;
 pub mod tree;
@@ -88,6 +92,7 @@ pub enum Group {
     Transactions,
     Navigation,
     Session,
+    Cluster,
     Shell,
 }
 
@@ -101,6 +106,7 @@ impl Group {
             Group::Navigation => "Move around",
             Group::Session => "Session",
             Group::Recipes => "Coordination recipes",
+            Group::Cluster => "Ensemble and administration",
             Group::Shell => "Shell",
         }
     }
@@ -148,6 +154,7 @@ commands! {
     Znodes: Du(du::Du),
     Znodes: Count(count::Count),
     Znodes: #[command(name = "getAllChildrenNumber")] GetAllChildrenNumber(count::GetAllChildrenNumber),
+    Znodes: #[command(name = "getEphemerals")] GetEphemerals(ephemerals::GetEphemerals),
     Znodes: Survey(survey::Survey),
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
@@ -180,6 +187,20 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Cluster: Status(status::Status),
+    Cluster: Ruok(four_letter::Ruok),
+    Cluster: Srvr(four_letter::Srvr),
+    Cluster: Mntr(four_letter::Mntr),
+    Cluster: Cons(four_letter::Cons),
+    Cluster: Conf(four_letter::Conf),
+    Cluster: Envi(four_letter::Envi),
+    Cluster: Wchs(four_letter::Wchs),
+    Cluster: Isro(four_letter::Isro),
+    Cluster: Dirs(four_letter::Dirs),
+    Cluster: Flw(four_letter::Flw),
+    Cluster: #[command(name = "setquota")] SetQuota(quota::SetQuota),
+    Cluster: #[command(name = "listquota")] ListQuota(quota::ListQuota),
+    Cluster: #[command(name = "delquota")] DelQuota(quota::DelQuota),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -6,6 +6,7 @@ pub mod acl;
 pub mod connection;
 pub mod limits;
 pub mod profile;
+pub mod quota;
 pub mod remote;
 pub mod write;
 
