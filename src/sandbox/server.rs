@@ -173,6 +173,17 @@ pub fn write_server_files(dir: &Path, template: &str, port: u16, extra: &[String
 /// The java command that runs a server from `files`. `extra_classpath` adds jars (TLS needs
 /// netty-codec and netty-resolver, which Debian's manifest omits).
 pub fn server_command(install: &ZkInstall, files: &ServerFiles, extra_classpath: &[String]) -> Command {
+    server_command_with(install, files, extra_classpath, &[])
+}
+
+/// As [`server_command`], with JVM options before the main class: settings ZooKeeper reads only
+/// as system properties (`-Dreadonlymode.enabled=true`), which zoo.cfg cannot carry.
+pub fn server_command_with(
+    install: &ZkInstall,
+    files: &ServerFiles,
+    extra_classpath: &[String],
+    jvm_options: &[String],
+) -> Command {
     let mut classpath = vec![files.dir.display().to_string()];
     classpath.extend(install.classpath.iter().cloned());
     classpath.extend(extra_classpath.iter().cloned());
@@ -190,6 +201,7 @@ pub fn server_command(install: &ZkInstall, files: &ServerFiles, extra_classpath:
             "-Dlog4j.configuration=file:{}",
             files.dir.join("log4j.properties").display()
         ))
+        .args(jvm_options)
         .arg("-cp")
         .arg(classpath.join(":"))
         .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")

@@ -15,6 +15,7 @@ mod display;
 mod edit;
 mod elect;
 mod export;
+mod failover;
 mod find;
 mod glob;
 mod grep;

@@ -13,6 +13,10 @@ impl Connection {
         let session = client.session().clone();
         let gave_up_after = client.session_timeout() * 7 / 5;
         let conn = Arc::clone(self);
+        // A session opened on a read-only server starts there: no change would ever say so.
+        if client.state() == SessionState::ConnectedReadOnly {
+            conn.events.send(ShellEvent::State(ConnState::ReadOnly)).ok();
+        }
         tokio::spawn(async move {
             loop {
                 match watcher.changed().await {

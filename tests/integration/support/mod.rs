@@ -1,12 +1,14 @@
 //! Test harness: a real ZooKeeper server per test binary (or per test), a builder that runs
 //! the `zksh` binary, and a namespace per test so tests can share one server.
 
+pub mod ensemble;
 pub mod run;
 pub mod server;
 pub mod tree;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub use ensemble::Ensemble;
 pub use run::{Output, Zksh};
 pub use server::{ZkServer, shared_server};
 

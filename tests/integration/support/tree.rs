@@ -16,6 +16,11 @@ const WINDOW: usize = 8;
 /// Creates `paths` in order (parents before children; parents must exist or come earlier),
 /// each with empty data.
 pub fn create_all(server: &ZkServer, paths: &[String]) {
+    create_all_at(&server.connect_string(), paths);
+}
+
+/// As [`create_all`], on any connect string (an ensemble's, say).
+pub fn create_all_at(connect: &str, paths: &[String]) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -24,7 +29,7 @@ pub fn create_all(server: &ZkServer, paths: &[String]) {
     runtime.block_on(async {
         let client = zk::Client::connector()
             .with_session_timeout(Duration::from_secs(30))
-            .connect(&server.connect_string())
+            .connect(connect)
             .await
             .expect("the tree builder connects");
         let options = zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all());
