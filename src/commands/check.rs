@@ -1,5 +1,7 @@
 //! `check path -v N`: whether a znode is at a data version (in a transaction: a condition).
 
+pub mod consistency;
+
 use clap::Args;
 
 use crate::commands::Run;
