@@ -44,7 +44,7 @@ fn a_member_that_cannot_be_reached_is_a_difference() {
 
 #[test]
 fn a_healthy_ensemble_serves_the_same_tree_everywhere() {
-    let mut ensemble = Ensemble::start();
+    let ensemble = Ensemble::start();
     let connect = ensemble.connect_string();
     Zksh::at(&connect)
         .args([
