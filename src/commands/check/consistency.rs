@@ -315,6 +315,11 @@ mod tests {
             path: Some("/app/x".into()),
             detail: "version 3 (reference 4)".into(),
         };
-        insta::assert_snapshot!(both(&row), @"");
+        insta::assert_snapshot!(both(&row), @r#"
+        --- text
+        127.0.0.1:2182: stat /app/x: version 3 (reference 4)
+        --- json
+        {"detail":"version 3 (reference 4)","kind":"stat","member":"127.0.0.1:2182","path":"/app/x"}
+        "#);
     }
 }
