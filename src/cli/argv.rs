@@ -147,13 +147,31 @@ pub fn rewrite_zkcli_habits(args: Vec<String>, hint: &mut dyn FnMut(&str)) -> Ve
             a if a.starts_with('-') => out.push(arg),
             _ => {
                 // The command starts here: everything else belongs to it.
+                let start = out.len();
                 out.push(arg);
                 out.extend(iter);
+                rewrite_command_words(&mut out[start..]);
                 break;
             }
         }
     }
     out
+}
+
+/// zkCli's one-dash option words after a command (`reconfig -add ...`), in zksh's spelling:
+/// clap would read `-add` as the flags `-a -d -d`.
+pub fn rewrite_command_words(words: &mut [String]) {
+    if words.first().map(String::as_str) != Some("reconfig") {
+        return;
+    }
+    for word in words.iter_mut().skip(1) {
+        if let Some((_, long)) = crate::commands::reconfig::ZKCLI_SPELLINGS
+            .iter()
+            .find(|(zkcli, _)| word == zkcli)
+        {
+            *word = long.to_string();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use std::time::Duration;
 use clap::{Args, Parser, ValueEnum};
 
 pub use argv::{
-    asks_for_json, color_choice_in, command_name, command_word, options_before_command, rewrite_zkcli_habits,
+    asks_for_json, color_choice_in, command_name, command_word, options_before_command, rewrite_command_words,
+    rewrite_zkcli_habits,
 };
 pub use values::{
     parse_bytes, parse_connect_string, parse_depth, parse_duration, parse_parallel, parse_size, regex_reason,

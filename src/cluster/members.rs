@@ -3,6 +3,8 @@
 
 use std::net::ToSocketAddrs;
 
+use crate::commands::config::EnsembleConfig;
+
 /// ZooKeeper's client port when a connect string names a host alone.
 const DEFAULT_PORT: u16 = 2181;
 
@@ -20,49 +22,29 @@ pub fn from_connect_string(server: &str) -> Vec<String> {
         .collect()
 }
 
-/// One `server.N=` line of the dynamic configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigMember {
-    pub id: u64,
-    /// `participant` or `observer`.
-    pub role: String,
-    /// Where clients reach it: `host:port`; None when the line names no client port.
-    pub client: Option<String>,
-}
-
-/// The members `/zookeeper/config` (or the `conf` word) lists:
-/// `server.1=host:2888:3888[:participant];[clientHost:]clientPort`.
-pub fn from_config(text: &str) -> Vec<ConfigMember> {
-    text.lines()
-        .filter_map(|line| {
-            let (key, value) = line.trim().split_once('=')?;
-            let id = key.strip_prefix("server.")?.parse().ok()?;
-            let (quorum, client) = match value.split_once(';') {
-                Some((quorum, client)) => (quorum, Some(client.trim())),
-                None => (value, None),
-            };
-            let mut parts = quorum.split(':');
-            let host = parts.next().unwrap_or_default().to_string();
-            let role = parts.nth(2).unwrap_or("participant").to_string();
-            let client = client
-                .filter(|c| !c.is_empty())
-                .map(|client| match client.rsplit_once(':') {
-                    // A wildcard address is where it listens, not where to reach it.
-                    Some(("0.0.0.0" | "[::]" | "::", port)) | Some(("", port)) => format!("{host}:{port}"),
-                    Some(_) => client.to_string(),
-                    None => format!("{host}:{client}"),
-                });
-            Some(ConfigMember { id, role, client })
+/// Where clients reach the members `/zookeeper/config` (or the `conf` word) lists, parsed by
+/// `config`'s parser: a wildcard client address (`0.0.0.0:2181`) is where a member listens,
+/// not where to reach it, so its host is taken from its quorum address.
+pub fn from_config(text: &str) -> Vec<String> {
+    EnsembleConfig::parse(text)
+        .members
+        .into_iter()
+        .filter_map(|member| {
+            let client = member.client?;
+            Some(match client.rsplit_once(':') {
+                Some(("0.0.0.0" | "[::]" | "::" | "", port)) => format!("{}:{port}", member.host),
+                _ => client,
+            })
         })
         .collect()
 }
 
 /// The connect string's members, then any other member the configuration names. Two names
 /// of one address (`localhost:2181`, `127.0.0.1:2181`) count once.
-pub fn merge(connect: Vec<String>, config: &[ConfigMember]) -> Vec<String> {
+pub fn merge(connect: Vec<String>, config: &[String]) -> Vec<String> {
     let mut seen: Vec<String> = connect.iter().map(|m| address_key(m)).collect();
     let mut members = connect;
-    for client in config.iter().filter_map(|m| m.client.as_ref()) {
+    for client in config {
         let key = address_key(client);
         if !seen.contains(&key) {
             seen.push(key);
@@ -102,13 +84,8 @@ mod tests {
                       server.2=10.0.0.2:2888:3888:observer;10.0.0.2:2182\n\
                       server.3=zk3:2888:3888;2183\nserver.4=zk4:2888:3888\nversion=100000000\n";
         let members = from_config(config);
-        assert_eq!(members.len(), 4);
-        assert_eq!(members[0].client.as_deref(), Some("127.0.0.1:2181"));
-        assert_eq!(members[1].role, "observer");
-        assert_eq!(members[1].client.as_deref(), Some("10.0.0.2:2182"));
-        assert_eq!(members[2].client.as_deref(), Some("zk3:2183"));
-        assert_eq!(members[3].client, None);
-        let merged = merge(vec!["localhost:2181".into()], &members);
-        assert_eq!(merged, vec!["localhost:2181", "10.0.0.2:2182", "zk3:2183"]);
+        assert_eq!(members, ["127.0.0.1:2181", "10.0.0.2:2182", "zk3:2183"]);
+        let merged = merge(vec!["127.0.0.1:2181".into()], &members);
+        assert_eq!(merged, vec!["127.0.0.1:2181", "10.0.0.2:2182", "zk3:2183"]);
     }
 }

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod cd;
 pub mod check;
 pub mod completions;
+pub mod config;
 pub mod count;
 pub mod counter;
 pub mod cp;
@@ -47,6 +48,7 @@ pub mod mv;
 pub mod pwd;
 pub mod quit;
 pub mod quota;
+pub mod reconfig;
 pub mod session;
 pub mod set;
 pub mod sleep;
@@ -187,6 +189,8 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Cluster: Config(config::Config),
+    Cluster: Reconfig(reconfig::Reconfig),
     Cluster: Status(status::Status),
     Cluster: Ruok(four_letter::Ruok),
     Cluster: Srvr(four_letter::Srvr),

@@ -72,7 +72,8 @@ impl Runner {
                 return (Flow::Continue, ExitCode::Usage);
             }
         };
-        for words in commands {
+        for mut words in commands {
+            crate::cli::rewrite_command_words(&mut words);
             let command = match ShellLine::try_parse_from(&words) {
                 Ok(parsed) => parsed.command,
                 Err(err) => {

@@ -33,6 +33,7 @@ mod oneshot;
 mod oneshot_data;
 mod progress_line;
 mod quota;
+mod reconfig;
 mod recovery;
 mod repl;
 mod round_trip;
