@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::pty::PtyShell;
 use crate::support::{Ensemble, Zksh, closed_address, shared_server};
 
 fn modes(json: &Value) -> Vec<String> {
@@ -101,6 +102,23 @@ fn watch_prints_one_table_per_refresh_in_a_pipe() {
     out.success();
     assert_eq!(out.lines().len(), 2);
     Zksh::new(server).args(["status", "--count", "2"]).run().code(2);
+}
+
+#[test]
+fn watch_redraws_in_place_on_a_terminal() {
+    let server = shared_server();
+    let cs = server.connect_string();
+    let mut sh = PtyShell::spawn(&["-s", &cs, "status", "--watch", "100ms", "--count", "4"], &[]);
+    assert_eq!(sh.wait_exit(Duration::from_secs(30)), 0);
+    let transcript = sh.transcript_text();
+    assert_eq!(transcript.matches("MEMBER").count(), 4, "four refreshes:\n{transcript}");
+    let screen = sh.screen();
+    assert_eq!(
+        screen.matches("MEMBER").count(),
+        1,
+        "one table on the screen:\n{screen}"
+    );
+    assert!(screen.contains("healthy"), "{screen}");
 }
 
 #[test]
