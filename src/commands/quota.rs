@@ -64,7 +64,7 @@ pub struct SetQuota {
 ///
 /// Example: listquota /app
 #[derive(Debug, Args)]
-#[command(about = "Show a subtree's quota and usage; exit 1 when it has none")]
+#[command(about = "Show a subtree's quota and what it uses")]
 pub struct ListQuota {
     /// Znode path
     #[arg(add = crate::completion::path_completer())]

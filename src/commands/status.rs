@@ -39,7 +39,7 @@ use crate::zk::Zk;
 ///
 /// Example: status --all
 #[derive(Debug, Args)]
-#[command(about = "Every member's mode, zxid, lag and load in one table; exit 1 when unhealthy")]
+#[command(about = "Every member's mode, zxid, lag and load in one table, and a health verdict")]
 pub struct Status {
     /// Also ask the members /zookeeper/config lists, not only the connect string's
     #[arg(short = 'a', long)]

@@ -33,7 +33,7 @@ const OP: &str = "check consistency";
 ///
 /// Example: check consistency /app
 #[derive(Debug, Args)]
-#[command(about = "Compare what every member serves for a subtree; exit 1 on a difference")]
+#[command(about = "Compare what every member of the ensemble serves for a subtree")]
 pub struct CheckConsistency {
     /// Subtree to compare (default: the current node)
     #[arg(add = crate::completion::path_completer())]
