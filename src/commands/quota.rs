@@ -6,17 +6,19 @@ use std::io::Write;
 
 use clap::{ArgGroup, Args};
 use serde::Serialize;
-use zookeeper_client::{self as zk, Acls, Client, CreateMode};
+use zookeeper_client as zk;
 
 use crate::commands::Run;
-use crate::errors::{ShellError, ZkError};
+use crate::errors::ShellError;
 use crate::output::table::{Align, Table};
 use crate::output::{Render, Reply};
 use crate::path::parent_of;
 use crate::shell::Shell;
-use crate::tree::{Walk, WalkOptions};
-use crate::zk::quota::{QUOTA_ROOT, Track, limits_node, quota_node, quota_of, stats_node};
-use crate::zk::write::{NewNode, WriteOp};
+use crate::zk::quota::{
+    QUOTA_ROOT, Track, create_parents, exists, is, limits_node, no_quota, plain_node, quota_node, read_limits,
+    refuse_nested, stats_node,
+};
+use crate::zk::write::WriteOp;
 
 /// A limit: a whole number above 0.
 fn parse_limit(text: &str) -> Result<i64, String> {
@@ -168,96 +170,15 @@ fn quota_target(shell: &Shell, op: &'static str, input: &str) -> anyhow::Result<
     Ok(path)
 }
 
-async fn exists(shell: &Shell, client: &Client, op: &'static str, path: &str) -> anyhow::Result<Option<zk::Stat>> {
-    shell.zk().call(op, path, client.check_stat(path)).await
-}
-
-/// The node's limits and the version of its limits node; None when it has no quota.
-async fn read_limits(
-    shell: &Shell,
-    client: &Client,
-    op: &'static str,
-    path: &str,
-) -> anyhow::Result<Option<(Track, i32)>> {
-    let node = limits_node(path);
-    let (data, stat) = match shell.zk().call(op, &node, client.get_data(&node)).await {
-        Ok(found) => found,
-        Err(err) if is(&err, &zk::Error::NoNode) => return Ok(None),
-        Err(err) => return Err(err),
-    };
-    let text = String::from_utf8_lossy(&data);
-    let track = Track::parse(&text)
-        .ok_or_else(|| ShellError::refused(op, node.clone(), format!("not a quota: '{}'", text.trim())))?;
-    Ok(Some((track, stat.version)))
-}
-
-fn is(err: &anyhow::Error, which: &zk::Error) -> bool {
-    err.downcast_ref::<ZkError>().is_some_and(|e| &e.source == which)
-}
-
-fn no_quota(op: &'static str, path: &str) -> anyhow::Error {
-    ShellError::refused(op, path, "no quota is set on it")
-}
-
-/// zkCli's rule: one quota on any line from the root down.
-async fn refuse_nested(shell: &Shell, client: &Client, path: &str) -> anyhow::Result<()> {
-    const OP: &str = "setquota";
-    let mut above = parent_of(path);
-    while above != "/" {
-        if exists(shell, client, OP, &limits_node(above)).await?.is_some() {
-            return Err(ShellError::refused(OP, path, format!("{above} above it has a quota")));
-        }
-        above = parent_of(above);
-    }
-    let own = quota_node(path);
-    if exists(shell, client, OP, &own).await?.is_none() {
-        return Ok(());
-    }
-    let mut walk = Walk::start(shell.zk(), client.clone(), OP, &own, WalkOptions::default());
-    while let Some(visit) = walk.next().await? {
-        if let Some(below) = quota_of(&visit.path).filter(|below| *below != path) {
-            return Err(ShellError::refused(OP, path, format!("{below} below it has a quota")));
-        }
-    }
-    Ok(())
-}
-
-/// Creates the quota tree's nodes down to `node` (those missing).
-async fn create_quota_parents(shell: &Shell, client: &Client, node: &str) -> anyhow::Result<()> {
-    let mut at = String::new();
-    for part in node.split('/').filter(|p| !p.is_empty()) {
-        at.push('/');
-        at.push_str(part);
-        if exists(shell, client, "setquota", &at).await?.is_some() {
-            continue;
-        }
-        match shell.zk().apply(&plain_node(&at, Vec::new())).await {
-            Err(err) if !is(&err, &zk::Error::NodeExists) => return Err(err),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-fn plain_node(path: &str, data: Vec<u8>) -> WriteOp {
-    WriteOp::Create(NewNode {
-        path: path.to_string(),
-        data,
-        mode: CreateMode::Persistent,
-        acls: Acls::anyone_all().to_vec(),
-        ttl: None,
-    })
-}
-
 impl Run for SetQuota {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         const OP: &str = "setquota";
         let path = quota_target(shell, OP, &self.path)?;
         let client = shell.zk().client().await?;
-        if exists(shell, &client, OP, &path).await?.is_none() {
+        if exists(shell.zk(), &client, OP, &path).await?.is_none() {
             return Err(ShellError::refused(OP, path, "no such node"));
         }
-        refuse_nested(shell, &client, &path).await?;
+        refuse_nested(shell.zk(), &client, &path).await?;
         let change = |mut track: Track| {
             track.count = self.count.unwrap_or(track.count);
             track.bytes = self.bytes.unwrap_or(track.bytes);
@@ -265,7 +186,7 @@ impl Run for SetQuota {
             track.byte_hard_limit = self.bytes_hard.unwrap_or(track.byte_hard_limit);
             track
         };
-        let limits = match read_limits(shell, &client, OP, &path).await? {
+        let limits = match read_limits(shell.zk(), &client, OP, &path).await? {
             Some((track, version)) => {
                 let track = change(track);
                 let op = WriteOp::Set {
@@ -278,7 +199,7 @@ impl Run for SetQuota {
             }
             None => {
                 let track = change(Track::default());
-                create_quota_parents(shell, &client, &quota_node(&path)).await?;
+                create_parents(shell.zk(), &client, &quota_node(&path)).await?;
                 // Limits first, then stats: creating the stats node is what makes the server
                 // count the subtree's usage into it.
                 let ops = [
@@ -301,7 +222,7 @@ impl Run for ListQuota {
         const OP: &str = "listquota";
         let path = quota_target(shell, OP, &self.path)?;
         let client = shell.zk().client().await?;
-        let Some((limits, _)) = read_limits(shell, &client, OP, &path).await? else {
+        let Some((limits, _)) = read_limits(shell.zk(), &client, OP, &path).await? else {
             return Err(no_quota(OP, &path));
         };
         let stats = stats_node(&path);
@@ -326,7 +247,7 @@ impl Run for DelQuota {
         const OP: &str = "delquota";
         let path = quota_target(shell, OP, &self.path)?;
         let client = shell.zk().client().await?;
-        let Some((mut track, version)) = read_limits(shell, &client, OP, &path).await? else {
+        let Some((mut track, version)) = read_limits(shell.zk(), &client, OP, &path).await? else {
             return Err(no_quota(OP, &path));
         };
         if self.count || self.bytes || self.count_hard || self.bytes_hard {
@@ -350,7 +271,7 @@ impl Run for DelQuota {
             path: limits_node(&path),
             version: Some(version),
         }];
-        if exists(shell, &client, OP, &stats_node(&path)).await?.is_some() {
+        if exists(shell.zk(), &client, OP, &stats_node(&path)).await?.is_some() {
             ops.push(WriteOp::Delete {
                 path: stats_node(&path),
                 version: None,

@@ -2,9 +2,17 @@
 //! `zookeeper_limits` (what is allowed) and `zookeeper_stats` (what is used, kept by the
 //! server) holding StatsTrack text: `count=5,bytes=-1=;byteHardLimit=-1;countHardLimit=-1`.
 //! -1 means "no limit". The text is written exactly as zkCli 3.8 writes it, so zkCli, Kazoo
-//! and the server read ours and we read theirs.
+//! and the server read ours and we read theirs. Also the reads and checks the quota commands
+//! share (zkCli's rule of one quota per line from the root down).
 
 use serde::Serialize;
+use zookeeper_client::{Acls, Client, CreateMode, Error as ClientError, Stat};
+
+use crate::errors::{ShellError, ZkError};
+use crate::path::parent_of;
+use crate::tree::{Walk, WalkOptions};
+use crate::zk::Zk;
+use crate::zk::write::{NewNode, WriteOp};
 
 /// The root of the quota tree.
 pub const QUOTA_ROOT: &str = "/zookeeper/quota";
@@ -106,6 +114,91 @@ impl Track {
             format!("count={},bytes={}", self.count, self.bytes)
         }
     }
+}
+
+/// The node's stat, or None when it is absent.
+pub async fn exists(zk: &Zk, client: &Client, op: &'static str, path: &str) -> anyhow::Result<Option<Stat>> {
+    zk.call(op, path, client.check_stat(path)).await
+}
+
+/// The node's limits and the version of its limits node; None when it has no quota.
+pub async fn read_limits(
+    zk: &Zk,
+    client: &Client,
+    op: &'static str,
+    path: &str,
+) -> anyhow::Result<Option<(Track, i32)>> {
+    let node = limits_node(path);
+    let (data, stat) = match zk.call(op, &node, client.get_data(&node)).await {
+        Ok(found) => found,
+        Err(err) if is(&err, &ClientError::NoNode) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let text = String::from_utf8_lossy(&data);
+    let track = Track::parse(&text)
+        .ok_or_else(|| ShellError::refused(op, node.clone(), format!("not a quota: '{}'", text.trim())))?;
+    Ok(Some((track, stat.version)))
+}
+
+/// Whether `err` is ZooKeeper's `which`.
+pub fn is(err: &anyhow::Error, which: &ClientError) -> bool {
+    err.downcast_ref::<ZkError>().is_some_and(|e| &e.source == which)
+}
+
+/// The refusal (exit 1) when a node has no quota: zkCli says so and exits 0.
+pub fn no_quota(op: &'static str, path: &str) -> anyhow::Error {
+    ShellError::refused(op, path, "no quota is set on it")
+}
+
+/// zkCli's rule: one quota on any line from the root down.
+pub async fn refuse_nested(zk: &Zk, client: &Client, path: &str) -> anyhow::Result<()> {
+    const OP: &str = "setquota";
+    let mut above = parent_of(path);
+    while above != "/" {
+        if exists(zk, client, OP, &limits_node(above)).await?.is_some() {
+            return Err(ShellError::refused(OP, path, format!("{above} above it has a quota")));
+        }
+        above = parent_of(above);
+    }
+    let own = quota_node(path);
+    if exists(zk, client, OP, &own).await?.is_none() {
+        return Ok(());
+    }
+    let mut walk = Walk::start(zk, client.clone(), OP, &own, WalkOptions::default());
+    while let Some(visit) = walk.next().await? {
+        if let Some(below) = quota_of(&visit.path).filter(|below| *below != path) {
+            return Err(ShellError::refused(OP, path, format!("{below} below it has a quota")));
+        }
+    }
+    Ok(())
+}
+
+/// Creates the quota tree's nodes down to `node` (those missing).
+pub async fn create_parents(zk: &Zk, client: &Client, node: &str) -> anyhow::Result<()> {
+    let mut at = String::new();
+    for part in node.split('/').filter(|p| !p.is_empty()) {
+        at.push('/');
+        at.push_str(part);
+        if exists(zk, client, "setquota", &at).await?.is_some() {
+            continue;
+        }
+        match zk.apply(&plain_node(&at, Vec::new())).await {
+            Err(err) if !is(&err, &ClientError::NodeExists) => return Err(err),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A persistent node open to all, as zkCli creates the quota tree's nodes.
+pub fn plain_node(path: &str, data: Vec<u8>) -> WriteOp {
+    WriteOp::Create(NewNode {
+        path: path.to_string(),
+        data,
+        mode: CreateMode::Persistent,
+        acls: Acls::anyone_all().to_vec(),
+        ttl: None,
+    })
 }
 
 #[cfg(test)]

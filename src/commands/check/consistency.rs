@@ -29,7 +29,9 @@ const OP: &str = "check consistency";
 /// alone in the connect string), syncs with the leader, and its subtree is walked; the
 /// walks go in step, each member compared with the first one reached. The members are those
 /// of the connect string and of /zookeeper/config. Each difference is a row naming the
-/// member; a member that cannot be reached is one too. Exit 1 on any difference.
+/// member; a member that cannot be reached is one too. Exit 1 on any difference. On a tree
+/// being written to, a write landing between two members' reads shows as a difference: run
+/// it again, or on a quiet subtree.
 ///
 /// Example: check consistency /app
 #[derive(Debug, Args)]
