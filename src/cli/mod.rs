@@ -129,7 +129,7 @@ pub enum ColorChoice {
 #[derive(Debug, Clone, Args, Default)]
 pub struct OutputArg {
     /// Output format: text or json
-    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT", global = true)]
     pub output: Option<OutputFormat>,
 }
 

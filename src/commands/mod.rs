@@ -202,8 +202,6 @@ commands! {
     Cluster: Isro(four_letter::Isro),
     Cluster: Dirs(four_letter::Dirs),
     Cluster: Flw(four_letter::Flw),
-    // Until `check` has subcommands (check/mod.rs): then `Consistency(consistency::CheckConsistency)` there.
-    Cluster: #[command(name = "check-consistency")] CheckConsistency(check::consistency::CheckConsistency),
     Cluster: #[command(name = "setquota")] SetQuota(quota::SetQuota),
     Cluster: #[command(name = "listquota")] ListQuota(quota::ListQuota),
     Cluster: #[command(name = "delquota")] DelQuota(quota::DelQuota),

@@ -5,12 +5,11 @@ use std::io::Write;
 
 use clap::Args;
 use serde::Serialize;
-use zookeeper_client::{self as zk, EnsembleUpdate, Stat};
+use zookeeper_client::{self as zk, EnsembleUpdate};
 
 use crate::commands::Run;
-use crate::commands::config::{CONFIG_NODE, EnsembleConfig};
+use crate::commands::config::{CONFIG_NODE, ConfigShown, EnsembleConfig};
 use crate::errors::{ShellError, ZkError};
-use crate::output::stat::render_stat;
 use crate::output::{Render, Reply};
 use crate::shell::Shell;
 
@@ -60,27 +59,18 @@ pub struct Reconfig {
     pub stat: bool,
 }
 
-/// The configuration the ensemble committed.
+/// The configuration the ensemble committed, shown as `config` shows it.
 #[derive(Debug, Serialize)]
 pub struct Reconfigured {
     pub committed: bool,
     #[serde(flatten)]
-    pub config: EnsembleConfig,
-    #[serde(
-        serialize_with = "crate::output::stat::serialize_opt",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub stat: Option<Stat>,
+    pub config: ConfigShown,
 }
 
 impl Render for Reconfigured {
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "Committed new configuration:")?;
-        self.config.write_table(out)?;
-        if let Some(stat) = &self.stat {
-            render_stat(stat, out)?;
-        }
-        Ok(())
+        self.config.render_text(out)
     }
 }
 
@@ -207,8 +197,11 @@ impl Run for Reconfig {
         };
         Ok(Reply::value(Reconfigured {
             committed: true,
-            config: EnsembleConfig::parse(&String::from_utf8_lossy(&data)),
-            stat: self.stat.then_some(stat),
+            config: ConfigShown {
+                config: EnsembleConfig::parse(&String::from_utf8_lossy(&data)),
+                stat: self.stat.then_some(stat),
+                connect_string_only: false,
+            },
         }))
     }
 }
@@ -245,8 +238,11 @@ mod tests {
     fn the_committed_configuration() {
         let done = Reconfigured {
             committed: true,
-            config: EnsembleConfig::parse("server.1=h:1:2:participant;h:3\nversion=200000001\n"),
-            stat: None,
+            config: ConfigShown {
+                config: EnsembleConfig::parse("server.1=h:1:2:participant;h:3\nversion=200000001\n"),
+                stat: None,
+                connect_string_only: false,
+            },
         };
         assert_snapshot!(both(&done), @r#"
         --- text

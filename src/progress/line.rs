@@ -23,6 +23,8 @@ enum Source {
     Bulk(Progress),
     /// Nodes found so far, total unknown (a walk: `Walk::seen()`).
     Walk(Arc<AtomicUsize>),
+    /// Requests done out of those planned (`check perf`).
+    Ops(Progress),
 }
 
 /// `delete -r /app: 41,200/100,000 nodes, 20,512/s, ETA 3s` or `ls -R /app: 41,200 nodes,
@@ -57,6 +59,11 @@ impl ProgressLine {
     /// guard for value-returning walks (count, du): keep it alive while the walk runs.
     pub fn walking(seen: Arc<AtomicUsize>, label: String) -> ProgressLine {
         ProgressLine::spawn(Source::Walk(seen), label, Instant::now())
+    }
+
+    /// A load's line: requests done out of those planned, rate, ETA.
+    pub fn ops(progress: Progress, label: String) -> ProgressLine {
+        ProgressLine::spawn(Source::Ops(progress), label, Instant::now())
     }
 
     /// A line that never shows (stderr is not a terminal, or nothing to show).
@@ -133,7 +140,7 @@ fn redraw(bar: &ProgressBar, source: &Source, label: &str, since: Instant, visib
             return;
         }
         let counts = match source {
-            Source::Bulk(progress) => {
+            Source::Bulk(progress) | Source::Ops(progress) => {
                 let (done, total) = (progress.done(), progress.total().max(progress.done()));
                 bar.update(|state| {
                     state.set_len(total as u64);
@@ -162,18 +169,22 @@ impl Source {
         match self {
             Source::Bulk(progress) => {
                 let done = progress.done();
-                counts(done, Some(progress.total().max(done)), per_sec, eta)
+                counts(done, Some(progress.total().max(done)), "nodes", per_sec, eta)
             }
-            Source::Walk(seen) => counts(seen.load(Ordering::Relaxed), None, per_sec, None),
+            Source::Ops(progress) => {
+                let done = progress.done();
+                counts(done, Some(progress.total().max(done)), "ops", per_sec, eta)
+            }
+            Source::Walk(seen) => counts(seen.load(Ordering::Relaxed), None, "nodes", per_sec, None),
         }
     }
 }
 
 /// `41,200/100,000 nodes, 20,512/s, ETA 3s`; the rate once there is one.
-fn counts(done: usize, total: Option<usize>, per_sec: f64, eta: Option<Duration>) -> String {
+fn counts(done: usize, total: Option<usize>, unit: &str, per_sec: f64, eta: Option<Duration>) -> String {
     let mut text = match total {
-        Some(total) => format!("{}/{} nodes", HumanCount(done as u64), HumanCount(total as u64)),
-        None => format!("{} nodes", HumanCount(done as u64)),
+        Some(total) => format!("{}/{} {unit}", HumanCount(done as u64), HumanCount(total as u64)),
+        None => format!("{} {unit}", HumanCount(done as u64)),
     };
     if per_sec.is_finite() && per_sec >= 1.0 {
         text.push_str(&format!(", {}/s", HumanCount(per_sec as u64)));
@@ -319,12 +330,18 @@ mod tests {
 
     #[test]
     fn counts_say_rate_and_eta_once_known() {
-        assert_eq!(counts(0, Some(100_000), 0.0, None), "0/100,000 nodes");
+        assert_eq!(counts(0, Some(100_000), "nodes", 0.0, None), "0/100,000 nodes");
         assert_eq!(
-            counts(41_200, Some(100_000), 20_512.7, Some(Duration::from_millis(2900))),
+            counts(
+                41_200,
+                Some(100_000),
+                "nodes",
+                20_512.7,
+                Some(Duration::from_millis(2900))
+            ),
             "41,200/100,000 nodes, 20,512/s, ETA 2s"
         );
-        assert_eq!(counts(41_200, None, 9_999.0, None), "41,200 nodes, 9,999/s");
+        assert_eq!(counts(41_200, None, "nodes", 9_999.0, None), "41,200 nodes, 9,999/s");
         assert_eq!(eta_text(Duration::from_secs(125)), "2m05s");
         assert_eq!(eta_text(Duration::from_secs(4800)), "1h20m");
     }

@@ -405,3 +405,40 @@ fn cp_mv_and_import_speak_json() {
     assert_eq!(docs.iter().map(keys).collect::<Vec<_>>(), expected);
     assert_eq!(docs[1]["action"], "create");
 }
+
+#[test]
+fn cluster_commands_speak_json() {
+    let (server, root) = namespace("json-cluster");
+    let script = format!("config\nconfig -s\ncheck perf --duration 1s --path {root}/perf");
+    let out = Zksh::new(server)
+        .args(["-o", "json", "-c", &script])
+        .timeout(Duration::from_secs(60))
+        .run();
+    // check perf may FAIL on a busy machine (exit 1); its report is printed either way.
+    assert!(out.code == 0 || out.code == 1, "{}", out.stderr);
+    let docs: Vec<Value> = out
+        .lines()
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    assert_eq!(docs.len(), 3, "{}", out.stdout);
+    assert_eq!(keys(&docs[0]), ["members", "version"]);
+    assert_eq!(keys(&docs[1]), ["members", "stat", "version"]);
+    assert_eq!(
+        keys(&docs[2]),
+        [
+            "durationMs",
+            "errors",
+            "failures",
+            "load",
+            "operations",
+            "ops",
+            "opsPerSec",
+            "pass",
+            "path",
+            "sessions",
+            "targetOpsPerSec",
+            "thresholds"
+        ]
+    );
+}

@@ -6,6 +6,7 @@ mod support;
 mod acl;
 mod bad_input;
 mod bulk;
+mod check_perf;
 mod completions;
 mod consistency;
 mod counter;
