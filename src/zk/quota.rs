@@ -6,7 +6,7 @@
 //! share (zkCli's rule of one quota per line from the root down).
 
 use serde::Serialize;
-use zookeeper_client::{Acls, Client, CreateMode, Error as ClientError, Stat};
+use zookeeper_client::{Client, Error as ClientError, Stat};
 
 use crate::errors::{ShellError, ZkError};
 use crate::path::parent_of;
@@ -142,7 +142,7 @@ pub async fn read_limits(
 
 /// Whether `err` is ZooKeeper's `which`.
 pub fn is(err: &anyhow::Error, which: &ClientError) -> bool {
-    err.downcast_ref::<ZkError>().is_some_and(|e| &e.source == which)
+    ZkError::is(err, which)
 }
 
 /// The refusal (exit 1) when a node has no quota: zkCli says so and exits 0.
@@ -192,13 +192,7 @@ pub async fn create_parents(zk: &Zk, client: &Client, node: &str) -> anyhow::Res
 
 /// A persistent node open to all, as zkCli creates the quota tree's nodes.
 pub fn plain_node(path: &str, data: Vec<u8>) -> WriteOp {
-    WriteOp::Create(NewNode {
-        path: path.to_string(),
-        data,
-        mode: CreateMode::Persistent,
-        acls: Acls::anyone_all().to_vec(),
-        ttl: None,
-    })
+    WriteOp::Create(NewNode::persistent(path, data))
 }
 
 #[cfg(test)]
