@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod completion;
 pub mod config;

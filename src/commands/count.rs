@@ -1,5 +1,6 @@
-//! `count [path]`: the nodes and data bytes of a subtree, the node included; and zkCli's
-//! `getAllChildrenNumber path`: the number of nodes below it, the node excluded.
+//! `count [path]`: the nodes and data bytes of a subtree, the node included (walked); and
+//! zkCli's `getAllChildrenNumber path`: the number of nodes below it, the node excluded, as
+//! the server counts them (one request).
 
 use std::io::Write;
 
@@ -32,23 +33,18 @@ pub struct Count {
 }
 
 /// Print the number of nodes below a znode (the node itself not counted), as zkCli's
-/// getAllChildrenNumber does.
+/// getAllChildrenNumber does: the server's own count, in one request.
 ///
-/// Only the children lists are read (no data), so it is quicker than `count`. zkCli asks the
-/// server, which counts nodes it would not let you read too; here the tree is walked, so
-/// nodes below one you may not read are not counted: the number is printed, then an error
-/// says how many nodes could not be read (exit 1).
+/// The server counts every node below, those you may not read included (it checks READ on
+/// the node named only). `count` walks the tree instead and also sums the data.
 ///
 /// Example: getAllChildrenNumber /app
 #[derive(Debug, Args)]
 #[command(
-    about = "Print the number of nodes below a znode, as zkCli does",
+    about = "Print the number of nodes below a znode (the server's count)",
     visible_alias = "get-all-children-number"
 )]
 pub struct GetAllChildrenNumber {
-    /// Read requests in flight at once
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
-    pub parallel: usize,
     /// Znode path
     #[arg(add = crate::completion::path_completer())]
     pub path: String,
@@ -122,23 +118,15 @@ impl Run for Count {
 
 impl Run for GetAllChildrenNumber {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
-        let op = "getAllChildrenNumber";
-        // Children lists only: a count needs no data.
-        let (path, mut walk, _line) = start_walk(shell, op, Some(&self.path), reading(self.parallel, false)).await?;
-        let mut nodes: u64 = 0;
-        let mut unreadable = Unreadable::default();
-        while let Some(batch) = walk.next_batch().await? {
-            for visit in &batch {
-                unreadable.see(visit);
-            }
-            nodes += batch.len() as u64;
-        }
-        let outcome = unreadable.outcome(op, &path, "not counted");
-        let descendants = Descendants {
-            path: path.clone(),
-            descendants: nodes.saturating_sub(1),
-        };
-        Ok(value_reply(op, path, descendants, outcome))
+        let (path, client) = shell.target(&self.path).await?;
+        let descendants = shell
+            .zk()
+            .call("getAllChildrenNumber", &path, client.count_descendants_number(&path))
+            .await?;
+        Ok(Reply::value(Descendants {
+            path,
+            descendants: descendants as u64,
+        }))
     }
 }
 

@@ -138,7 +138,7 @@ async fn read(shell: &Shell, path: &str) -> anyhow::Result<CounterValue> {
 }
 
 fn is(err: &anyhow::Error, which: &zk::Error) -> bool {
-    err.downcast_ref::<ZkError>().is_some_and(|e| &e.source == which)
+    ZkError::is(err, which)
 }
 
 /// Read, compute, write if the version is still the one read; again while another client
@@ -182,13 +182,7 @@ async fn apply(shell: &Shell, path: &str, change: Change) -> anyhow::Result<Coun
             },
             None => {
                 make_parents(shell, &client, path).await?;
-                WriteOp::Create(NewNode {
-                    path: path.to_string(),
-                    data,
-                    mode: CreateMode::Persistent,
-                    acls: Acls::anyone_all().to_vec(),
-                    ttl: None,
-                })
+                WriteOp::Create(NewNode::persistent(path, data))
             }
         };
         match shell.zk().apply(&op).await {

@@ -32,9 +32,11 @@ pub mod du;
 pub mod each;
 pub mod edit;
 pub mod elect;
+pub mod ephemerals;
 pub mod exists;
 pub mod export;
 pub mod find;
+pub mod four_letter;
 pub mod get;
 pub mod grep;
 pub mod help;
@@ -48,12 +50,14 @@ pub mod mv;
 pub mod profiles;
 pub mod pwd;
 pub mod quit;
+pub mod quota;
 pub mod reconfig;
 pub mod session;
 pub mod set;
 pub mod sleep;
 pub mod source;
 pub mod stat;
+pub mod status;
 pub mod survey;
 pub mod sync;
 pub mod tree;
@@ -156,6 +160,7 @@ commands! {
     Znodes: Du(du::Du),
     Znodes: Count(count::Count),
     Znodes: #[command(name = "getAllChildrenNumber")] GetAllChildrenNumber(count::GetAllChildrenNumber),
+    Znodes: #[command(name = "getEphemerals")] GetEphemerals(ephemerals::GetEphemerals),
     Znodes: Survey(survey::Survey),
     Znodes: Delete(delete::Delete),
     Znodes: #[command(name = "deleteall")] DeleteAll(delete::DeleteAll),
@@ -194,6 +199,20 @@ commands! {
     Session: Profiles(profiles::Profiles),
     Cluster: Config(config::Config),
     Cluster: Reconfig(reconfig::Reconfig),
+    Cluster: Status(status::Status),
+    Cluster: Ruok(four_letter::Ruok),
+    Cluster: Srvr(four_letter::Srvr),
+    Cluster: Mntr(four_letter::Mntr),
+    Cluster: Cons(four_letter::Cons),
+    Cluster: Conf(four_letter::Conf),
+    Cluster: Envi(four_letter::Envi),
+    Cluster: Wchs(four_letter::Wchs),
+    Cluster: Isro(four_letter::Isro),
+    Cluster: Dirs(four_letter::Dirs),
+    Cluster: Flw(four_letter::Flw),
+    Cluster: #[command(name = "setquota")] SetQuota(quota::SetQuota),
+    Cluster: #[command(name = "listquota")] ListQuota(quota::ListQuota),
+    Cluster: #[command(name = "delquota")] DelQuota(quota::DelQuota),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -33,6 +33,12 @@ pub struct ZkError {
 }
 
 impl ZkError {
+    /// Whether `err` is ZooKeeper's `which` (NoNode, NodeExists...), for a caller that takes
+    /// that answer in its stride.
+    pub fn is(err: &anyhow::Error, which: &zk::Error) -> bool {
+        err.downcast_ref::<ZkError>().is_some_and(|e| &e.source == which)
+    }
+
     pub fn new(op: &'static str, path: impl Into<String>, source: zk::Error) -> Self {
         ZkError {
             op,

@@ -282,7 +282,10 @@ mod tests {
     #[test]
     fn completes_commands_and_flags() {
         let h = helper();
-        assert_eq!(replacements(&h, "ge"), vec!["get ", "getAcl ", "getAllChildrenNumber "]);
+        assert_eq!(
+            replacements(&h, "ge"),
+            vec!["get ", "getAcl ", "getAllChildrenNumber ", "getEphemerals "]
+        );
         assert!(replacements(&h, "ls /; cr").contains(&"create ".to_string()));
         assert_eq!(replacements(&h, "help dele"), vec!["delete ", "deleteall "]);
         // Names, not aliases, on an empty word; an alias when only it matches.

@@ -1,8 +1,7 @@
 //! Launching a real ZooKeeper server: find Java and the ZooKeeper jars, write a config, start
 //! `QuorumPeerMain`, wait until it answers `ruok`. Used by `--sandbox` and by the tests.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,15 +94,10 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Asks a four-letter word; the server's answer, if it answered.
+/// Asks a four-letter word of the server on a loopback port; its answer, if it answered
+/// (a whitelist refusal is an answer here: the text as the server sent it).
 pub fn four_letter_word(port: u16, word: &str) -> Option<String> {
-    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    stream.write_all(word.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    Some(answer)
+    crate::cluster::four_letter::exchange(&format!("127.0.0.1:{port}"), word, Duration::from_secs(2)).ok()
 }
 
 /// Whether the server on `port` serves client sessions. `ruok` answers `imok` as soon as the

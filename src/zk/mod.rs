@@ -8,6 +8,7 @@ pub mod connection;
 pub mod limits;
 pub mod options;
 pub mod profile;
+pub mod quota;
 pub mod remote;
 pub mod sasl;
 pub mod tls;

@@ -43,6 +43,17 @@ pub struct NewNode {
 }
 
 impl NewNode {
+    /// A persistent node open to all (a counter, zkCli's quota nodes).
+    pub fn persistent(path: &str, data: Vec<u8>) -> NewNode {
+        NewNode {
+            path: path.to_string(),
+            data,
+            mode: CreateMode::Persistent,
+            acls: Acls::anyone_all().to_vec(),
+            ttl: None,
+        }
+    }
+
     fn options(&self) -> zk::CreateOptions<'_> {
         let options = self.mode.with_acls(Acls::new(&self.acls));
         match self.ttl {

@@ -124,7 +124,7 @@ fn bash_completes_commands_and_live_paths() {
     let offered = bash_complete(&["zksh", "ge"], None);
     assert_eq!(
         offered.candidates,
-        ["get", "getAllChildrenNumber", "getAcl"],
+        ["get", "getAllChildrenNumber", "getEphemerals", "getAcl"],
         "stderr: {}",
         offered.stderr
     );

@@ -90,6 +90,22 @@ fn every_command_speaks_json() {
         format!("getAcl -s {root}/a"),
         format!("setAcl {root}/a world:anyone:cdrwa"),
         format!("setAcl -s {root}/a world:anyone:cdrwa"),
+        "status".to_string(),
+        "ruok".to_string(),
+        "srvr".to_string(),
+        "mntr".to_string(),
+        "cons".to_string(),
+        "conf".to_string(),
+        "envi".to_string(),
+        "wchs".to_string(),
+        "isro".to_string(),
+        "dirs".to_string(),
+        "flw stat".to_string(),
+        format!("getEphemerals {root}"),
+        format!("setquota -n 5 {root}/a"),
+        format!("listquota {root}/a"),
+        format!("delquota -n {root}/a"),
+        format!("delquota {root}/a"),
         "lock".to_string(),
         format!("elect --list {root}"),
         "profiles".to_string(),
@@ -162,6 +178,22 @@ fn every_command_speaks_json() {
         vec!["acl", "stat"],                                                  // getAcl -s
         vec!["ok"],                                                           // setAcl
         vec!["path", "stat"],                                                 // setAcl -s
+        vec!["healthy", "members", "notes", "problems"],                      // status
+        vec!["members", "word"],                                              // ruok
+        vec!["members", "word"],                                              // srvr
+        vec!["members", "word"],                                              // mntr
+        vec!["members", "word"],                                              // cons
+        vec!["members", "word"],                                              // conf
+        vec!["members", "word"],                                              // envi
+        vec!["members", "word"],                                              // wchs
+        vec!["members", "word"],                                              // isro
+        vec!["members", "word"],                                              // dirs
+        vec!["members", "word"],                                              // flw stat
+        vec!["ephemerals", "path"],                                           // getEphemerals
+        vec!["limits", "path"],                                               // setquota
+        vec!["limits", "path", "usage"],                                      // listquota
+        vec!["limits", "path"],                                               // delquota -n
+        vec!["limits", "path"],                                               // delquota
         vec!["locks"],                                                        // lock (held locks: none in a script)
         vec![],                                                               // elect --list: an array
         vec!["file", "profiles"],                                             // profiles

@@ -1,7 +1,8 @@
 //! `check`: a condition and two checks of the ensemble. `check path -v N` is whether a znode is
 //! at a data version (in a transaction: a condition of it); `check perf` puts a fixed load on
-//! the ensemble and grades it.
+//! the ensemble and grades it; `check consistency` compares what its members serve.
 
+pub mod consistency;
 mod grade;
 pub mod perf;
 
@@ -14,12 +15,13 @@ use crate::shell::Shell;
 use crate::zk::write::WriteOp;
 
 /// Check that a znode is at a given data version (in a transaction: a condition of it), or
-/// check the ensemble: `check perf` measures it under a fixed load.
+/// check the ensemble: `check perf` measures it under a fixed load, `check consistency`
+/// compares what its members serve.
 ///
 /// Example: check /config -v 3
 #[derive(Debug, Args)]
 #[command(
-    about = "Check a znode's data version (a transaction condition inside txn), or the ensemble (check perf)",
+    about = "Check a znode's data version (a transaction condition inside txn), or the ensemble (check perf, check consistency)",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -44,12 +46,14 @@ pub struct Check {
 #[derive(Debug, Subcommand)]
 pub enum CheckWhat {
     Perf(perf::Perf),
+    Consistency(consistency::CheckConsistency),
 }
 
 impl Run for Check {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         match self.what {
             Some(CheckWhat::Perf(perf)) => perf.run(shell).await,
+            Some(CheckWhat::Consistency(check)) => check.run(shell).await,
             None => {
                 let (Some(path), Some(version)) = (self.path, self.version) else {
                     return Err(ShellError::usage("check: give a path and -v VERSION, or perf"));
