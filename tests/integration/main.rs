@@ -36,6 +36,7 @@ mod script;
 mod seed;
 mod session_info;
 mod signals;
+mod snapshot_files;
 mod source;
 mod tree_shape;
 mod txn;
