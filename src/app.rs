@@ -167,6 +167,15 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
             }
         }
     }
+    if let Some(source) = &config.snapshot {
+        match crate::snapshot::open_for_shell(source, interactive).await {
+            Ok(address) => config.profile.server = address,
+            Err(err) => {
+                eprintln!("{} {err:#}", error_label());
+                return (ExitCode::Refused, None);
+            }
+        }
+    }
     let (event_tx, event_rx) = events::channel();
     let mut shell = Shell::new(config.profile.clone(), event_tx);
     let stdin_is_tty = std::io::stdin().is_terminal();

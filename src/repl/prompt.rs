@@ -10,7 +10,11 @@ pub fn prompt_rest(shell: &Shell) -> String {
         .txn()
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
-    format!("{} {}{txn}> ", server_label(&shell.zk().profile().server), shell.cwd())
+    let place = match crate::snapshot::serve::opened() {
+        Some(snapshot) => snapshot.label(),
+        None => server_label(&shell.zk().profile().server),
+    };
+    format!("{place} {}{txn}> ", shell.cwd())
 }
 
 /// `rest` behind a marker for any state but connected: the editor adds it each time a read

@@ -1,11 +1,13 @@
 //! Forensics on a server's data dir: snapshot files and transaction logs decoded (`snapfile`,
 //! `txnlog`, `txn`), replayed into a compact in-memory tree at a point in time (`replay`,
-//! `apply`, `tree`), to be opened read-only by the shell.
+//! `apply`, `tree`), and served read-only to the shell (`serve`, `readonly`).
 
 pub mod apply;
 pub mod jute;
 pub mod point;
+pub mod readonly;
 pub mod replay;
+pub mod serve;
 pub mod snapfile;
 pub mod stream;
 pub mod tree;
@@ -56,6 +58,39 @@ impl fmt::Display for FormatError {
 }
 
 impl std::error::Error for FormatError {}
+
+/// Replays `source` and serves it on a loopback port for the shell to connect to; says on
+/// stderr what was loaded (interactive runs), and where a lenient replay stopped.
+pub async fn open_for_shell(source: &crate::config::SnapshotSource, interactive: bool) -> anyhow::Result<String> {
+    let (path, point, lenient) = (source.path.clone(), source.point, source.lenient);
+    let replayed = tokio::task::spawn_blocking(move || open(&path, point, lenient))
+        .await
+        .map_err(|e| anyhow::anyhow!("snapshot loader failed: {e}"))??;
+    let label = serve::Opened {
+        zxid: replayed.zxid,
+        time: replayed.time,
+    }
+    .label();
+    if let Some(damage) = &replayed.stopped {
+        eprintln!("warning: {damage}; replay stopped there: the tree is {label}");
+    }
+    if let point::Point::Zxid(asked) = point
+        && asked > replayed.zxid
+        && replayed.stopped.is_none()
+    {
+        eprintln!("note: the logs end before 0x{asked:x}: the tree is {label}");
+    }
+    if interactive {
+        eprintln!(
+            "{} {} + {} transactions replayed, read-only",
+            label,
+            replayed.snapshot.display(),
+            replayed.applied
+        );
+    }
+    let address = serve::start(replayed).await?;
+    Ok(address.to_string())
+}
 
 /// A zxid as zkCli prints it.
 pub fn hex(zxid: i64) -> String {

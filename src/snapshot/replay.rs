@@ -113,6 +113,18 @@ pub fn open(path: &Path, point: Point, lenient: bool) -> anyhow::Result<Replayed
             file.display()
         );
     };
+    // A time before every logged transaction still has a snapshot at zxid 0 (the one a new
+    // server writes): it only stands for that time if it was written by then.
+    if let (Point::Time(t), 0) = (point, target)
+        && file_time(&snap_path).is_some_and(|written| written > t)
+    {
+        let when = file_time(&snap_path).map(readable_time).unwrap_or_default();
+        bail!(
+            "{point} is before the oldest snapshot: the oldest point available is {} ({when}), {}",
+            hex(snap_zxid),
+            snap_path.display()
+        );
+    }
     let snapshot = snapfile::read(&snap_path)?;
     let mut state = State::new(snapshot.tree, snapshot.sessions);
     let mut replayed = Replayed {

@@ -331,6 +331,17 @@ impl Tree {
         })
     }
 
+    /// How many nodes the subtree at `id` holds, itself included.
+    pub fn descendants(&self, id: NodeId) -> usize {
+        let mut count = 0;
+        let mut stack = vec![id];
+        while let Some(at) = stack.pop() {
+            count += 1;
+            stack.extend_from_slice(self.children(at));
+        }
+        count
+    }
+
     /// Ephemeral nodes by owning session (sessions' ids sorted).
     pub fn ephemerals(&self) -> BTreeMap<i64, Vec<NodeId>> {
         let mut out: BTreeMap<i64, Vec<NodeId>> = BTreeMap::new();

@@ -1,0 +1,123 @@
+//! The replayed tree served read-only over ZooKeeper's client protocol on a loopback port.
+//! Every read command already speaks that protocol through zookeeper-client (the tree
+//! engine's multi-reads, completion, getAcl, export): pointing the ordinary connection here
+//! makes them all work on a snapshot unchanged. This is the one seam between the shell and
+//! an offline tree; `opened` tells the rest of the shell (prompt, refusals, stat) that one is.
+
+pub mod answer;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use chrono::{Local, TimeZone};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+
+use self::answer::{After, Served, answer, connect_reply};
+use super::Replayed;
+
+/// The snapshot this process serves (one per process, set once before the shell starts).
+#[derive(Debug)]
+pub struct Opened {
+    pub zxid: i64,
+    pub time: Option<i64>,
+}
+
+impl Opened {
+    /// `snapshot@0x1a2b (2026-11-25 14:01:59)`, for the prompt and refusals.
+    pub fn label(&self) -> String {
+        let when = self
+            .time
+            .and_then(|t| Local.timestamp_millis_opt(t).single())
+            .map(|t| format!(" ({})", t.format("%Y-%m-%d %H:%M:%S")))
+            .unwrap_or_default();
+        format!("snapshot@0x{:x}{when}", self.zxid)
+    }
+}
+
+static OPENED: OnceLock<Opened> = OnceLock::new();
+
+/// The snapshot the shell is on, if it is on one.
+pub fn opened() -> Option<&'static Opened> {
+    OPENED.get()
+}
+
+/// Requests larger than this are not reads: the connection is dropped.
+const MAX_FRAME: usize = 16 << 20;
+
+/// Serves `replayed` on a free loopback port; returns the address to connect to.
+pub async fn start(replayed: Replayed) -> io::Result<SocketAddr> {
+    OPENED
+        .set(Opened {
+            zxid: replayed.zxid,
+            time: replayed.time,
+        })
+        .ok();
+    let served = Arc::new(Served {
+        tree: replayed.tree,
+        zxid: replayed.zxid,
+    });
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move {
+        // 'snap' in the high bytes: these sessions exist only here.
+        let sessions = AtomicI64::new(0x736e_6170_0000_0000);
+        while let Ok((stream, _)) = listener.accept().await {
+            let session = sessions.fetch_add(1, Ordering::Relaxed) + 1;
+            let served = served.clone();
+            tokio::spawn(async move {
+                if let Err(e) = serve_connection(stream, &served, session).await {
+                    tracing::debug!(error = %e, "snapshot connection ended");
+                }
+            });
+        }
+    });
+    Ok(address)
+}
+
+async fn read_frame<R: AsyncReadExt + Unpin>(r: &mut R) -> io::Result<Option<Vec<u8>>> {
+    let len = match r.read_i32().await {
+        Ok(len) => len,
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if len < 0 || len as usize > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("request of {len} bytes"),
+        ));
+    }
+    let mut frame = vec![0u8; len as usize];
+    r.read_exact(&mut frame).await?;
+    Ok(Some(frame))
+}
+
+/// One client: the connect handshake, then requests answered in order. Replies are flushed
+/// when no further request is already buffered, so pipelined reads go out in few writes.
+async fn serve_connection(stream: TcpStream, served: &Served, session: i64) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    let (rd, wr) = stream.into_split();
+    let mut rd = BufReader::with_capacity(64 << 10, rd);
+    let mut wr = BufWriter::with_capacity(64 << 10, wr);
+    let Some(connect) = read_frame(&mut rd).await? else {
+        return Ok(());
+    };
+    wr.write_all(&connect_reply(&connect, session)).await?;
+    wr.flush().await?;
+    let mut out = Vec::new();
+    while let Some(frame) = read_frame(&mut rd).await? {
+        let after = answer(served, &frame, &mut out);
+        wr.write_all(&out).await?;
+        out.clear();
+        if after == After::Close {
+            wr.flush().await?;
+            break;
+        }
+        if rd.buffer().is_empty() {
+            wr.flush().await?;
+        }
+    }
+    Ok(())
+}
