@@ -45,3 +45,4 @@ mod wait;
 mod walk;
 mod watch;
 mod watch_exec;
+mod snapshot_shell;
