@@ -30,11 +30,19 @@ fn read_commands_on_a_data_dir_at_now_and_earlier_points() {
     let setup = "create /app; create /app/config v1; create -c /app/box; create /app/box/in; \
                  create -t 600000 /app/ttl; create /app/jobs; "
         .to_string()
-        + &(0..120).map(|i| format!("create /app/jobs/j{i:03} d{i}")).collect::<Vec<_>>().join("; ");
+        + &(0..120)
+            .map(|i| format!("create /app/jobs/j{i:03} d{i}"))
+            .collect::<Vec<_>>()
+            .join("; ");
     Zksh::new(&server).args(["-c", &setup]).run().success();
     let earlier_zxid = format!("0x{:x}", server.last_zxid());
     let earlier_time = Utc::now();
-    let earlier_ls = Zksh::new(&server).args(["ls", "-R", "/app"]).run().success().stdout.clone();
+    let earlier_ls = Zksh::new(&server)
+        .args(["ls", "-R", "/app"])
+        .run()
+        .success()
+        .stdout
+        .clone();
     after(earlier_time);
     Zksh::new(&server)
         .args(["-c", "set /app/config v2; delete -r -y /app/jobs; create /app/later"])
@@ -42,9 +50,18 @@ fn read_commands_on_a_data_dir_at_now_and_earlier_points() {
         .success();
 
     // Latest: the same answers as the live server.
-    for command in [&["ls", "-R", "/"][..], &["get", "/app/config"], &["count", "/app"], &["getAcl", "/app"]] {
+    for command in [
+        &["ls", "-R", "/"][..],
+        &["get", "/app/config"],
+        &["count", "/app"],
+        &["getAcl", "/app"],
+    ] {
         let live = Zksh::new(&server).args(command).run().success().stdout.clone();
-        on_snapshot(&server, None).args(command).run().success().stdout_is(&live);
+        on_snapshot(&server, None)
+            .args(command)
+            .run()
+            .success()
+            .stdout_is(&live);
     }
     on_snapshot(&server, None)
         .args(["find", "/app", "--name", "l*"])
@@ -53,10 +70,22 @@ fn read_commands_on_a_data_dir_at_now_and_earlier_points() {
         .stdout_is("/app/later\n");
 
     // Earlier, by zxid and by time.
-    on_snapshot(&server, Some(&earlier_zxid)).args(["get", "/app/config"]).run().success().stdout_is("v1\n");
-    on_snapshot(&server, Some(&earlier_zxid)).args(["ls", "-R", "/app"]).run().success().stdout_is(&earlier_ls);
+    on_snapshot(&server, Some(&earlier_zxid))
+        .args(["get", "/app/config"])
+        .run()
+        .success()
+        .stdout_is("v1\n");
+    on_snapshot(&server, Some(&earlier_zxid))
+        .args(["ls", "-R", "/app"])
+        .run()
+        .success()
+        .stdout_is(&earlier_ls);
     let rfc3339 = earlier_time.to_rfc3339_opts(SecondsFormat::Millis, true);
-    on_snapshot(&server, Some(&rfc3339)).args(["ls", "-R", "/app"]).run().success().stdout_is(&earlier_ls);
+    on_snapshot(&server, Some(&rfc3339))
+        .args(["ls", "-R", "/app"])
+        .run()
+        .success()
+        .stdout_is(&earlier_ls);
 
     // What the server masks from clients.
     on_snapshot(&server, None)
@@ -69,18 +98,35 @@ fn read_commands_on_a_data_dir_at_now_and_earlier_points() {
         .run()
         .success()
         .stdout_contains("ephemeralOwner = 0xff000000000927c0 (TTL 600s)");
-    Zksh::new(&server).args(["stat", "/app/box"]).run().success().stdout_contains("ephemeralOwner = 0x0\n");
+    Zksh::new(&server)
+        .args(["stat", "/app/box"])
+        .run()
+        .success()
+        .stdout_contains("ephemeralOwner = 0x0\n");
 
     // Read-only: refused before anything is sent, one line each.
     let refused = on_snapshot(&server, None).args(["set", "/app/config", "v3"]).run();
-    refused.code(1).one_line_error().stderr_contains("is read-only: set refused");
-    assert!(refused.stderr.contains(&format!("snapshot@0x{:x} (", server.last_zxid())), "{}", refused.stderr);
+    refused
+        .code(1)
+        .one_line_error()
+        .stderr_contains("is read-only: set refused");
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("snapshot@0x{:x} (", server.last_zxid())),
+        "{}",
+        refused.stderr
+    );
     on_snapshot(&server, None)
         .args(["get", "-w", "/app/config"])
         .run()
         .code(1)
         .stderr_contains("read-only: get -w refused");
-    Zksh::new(&server).args(["get", "/app/config"]).run().success().stdout_is("v2\n");
+    Zksh::new(&server)
+        .args(["get", "/app/config"])
+        .run()
+        .success()
+        .stdout_is("v2\n");
 }
 
 #[test]

@@ -263,3 +263,116 @@ pub fn connect_reply(frame: &[u8], new_session: i64) -> Vec<u8> {
     framed.extend_from_slice(&body.0);
     framed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::snapfile::open_acl;
+    use crate::snapshot::tree::{ROOT, StatPersisted};
+
+    fn served() -> Served {
+        let mut tree = Tree::with_root(StatPersisted::default(), None, 0);
+        let acl = tree.intern_acl(open_acl());
+        let a = tree.insert(ROOT, "a", b"x", acl, StatPersisted::default()).unwrap();
+        tree.insert(a, "b", b"", acl, StatPersisted::default()).unwrap();
+        Served { tree, zxid: 0x42 }
+    }
+
+    fn request(xid: i32, op_code: i32, body: impl FnOnce(&mut Out)) -> Vec<u8> {
+        let mut out = Out::default();
+        out.i32(xid).i32(op_code);
+        body(&mut out);
+        out.0
+    }
+
+    /// (xid, zxid, err, body) of one framed reply.
+    fn reply(bytes: &[u8]) -> (i32, i64, i32, Vec<u8>) {
+        let mut r = JuteReader::new(bytes);
+        let len = r.i32().unwrap() as usize;
+        assert_eq!(len, bytes.len() - 4);
+        let (xid, zxid, err) = (r.i32().unwrap(), r.i64().unwrap(), r.i32().unwrap());
+        (xid, zxid, err, bytes[20..].to_vec())
+    }
+
+    #[test]
+    fn get_children_and_errors_carry_the_tree_zxid() {
+        let s = served();
+        let mut out = Vec::new();
+        answer(
+            &s,
+            &request(7, op::GET_CHILDREN, |o| {
+                o.s("/a").bool(false);
+            }),
+            &mut out,
+        );
+        let (xid, zxid, err, body) = reply(&out);
+        assert_eq!((xid, zxid, err), (7, 0x42, 0));
+        assert_eq!(body, [0, 0, 0, 1, 0, 0, 0, 1, b'b']);
+        out.clear();
+        answer(
+            &s,
+            &request(8, op::GET_DATA, |o| {
+                o.s("/nope").bool(false);
+            }),
+            &mut out,
+        );
+        assert_eq!(reply(&out).2, code::NO_NODE);
+        out.clear();
+        answer(
+            &s,
+            &request(9, 1, |o| {
+                o.s("/c");
+            }),
+            &mut out,
+        );
+        assert_eq!(reply(&out).2, code::NOT_READ_ONLY, "a create is refused");
+        out.clear();
+        answer(
+            &s,
+            &request(10, op::GET_DATA, |o| {
+                o.s("/a").bool(true);
+            }),
+            &mut out,
+        );
+        assert_eq!(reply(&out).2, code::UNIMPLEMENTED, "a watch is refused");
+    }
+
+    #[test]
+    fn multi_read_answers_each_read_and_marks_failures() {
+        let s = served();
+        let mut out = Vec::new();
+        let frame = request(3, op::MULTI_READ, |o| {
+            o.i32(op::GET_DATA).bool(false).i32(-1).s("/a").bool(false);
+            o.i32(op::GET_CHILDREN).bool(false).i32(-1).s("/gone").bool(false);
+            o.i32(-1).bool(true).i32(-1);
+        });
+        assert_eq!(answer(&s, &frame, &mut out), After::Continue);
+        let (_, _, err, body) = reply(&out);
+        assert_eq!(err, 0);
+        let mut r = JuteReader::new(&body[..]);
+        assert_eq!(
+            (r.i32().unwrap(), r.bool().unwrap(), r.i32().unwrap()),
+            (op::GET_DATA, false, 0)
+        );
+        assert_eq!(r.buffer().unwrap(), b"x");
+        for _ in 0..17 {
+            r.i32().unwrap(); // the Stat: 68 bytes
+        }
+        assert_eq!(
+            (r.i32().unwrap(), r.bool().unwrap(), r.i32().unwrap()),
+            (-1, false, code::NO_NODE)
+        );
+        assert_eq!(r.i32().unwrap(), code::NO_NODE);
+        assert_eq!((r.i32().unwrap(), r.bool().unwrap(), r.i32().unwrap()), (-1, true, -1));
+    }
+
+    #[test]
+    fn connect_keeps_a_resumed_session_and_clamps_the_timeout() {
+        let mut req = Out::default();
+        req.i32(0).i64(0).i32(1000).i64(0x99).buf(Some(&[0; 16])).bool(false);
+        let reply = connect_reply(&req.0, 0x1);
+        let mut r = JuteReader::new(&reply[..]);
+        r.i32().unwrap();
+        assert_eq!((r.i32().unwrap(), r.i32().unwrap(), r.i64().unwrap()), (0, 4000, 0x99));
+    }
+}

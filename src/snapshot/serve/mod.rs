@@ -121,3 +121,22 @@ async fn serve_connection(stream: TcpStream, served: &Served, session: i64) -> i
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_names_zxid_and_local_time() {
+        let t = Local
+            .with_ymd_and_hms(2026, 11, 25, 14, 1, 59)
+            .unwrap()
+            .timestamp_millis();
+        let opened = Opened {
+            zxid: 0x1a2b,
+            time: Some(t),
+        };
+        assert_eq!(opened.label(), "snapshot@0x1a2b (2026-11-25 14:01:59)");
+        assert_eq!(Opened { zxid: 5, time: None }.label(), "snapshot@0x5");
+    }
+}
