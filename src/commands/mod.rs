@@ -15,6 +15,7 @@ use crate::shell::Shell;
 pub mod acl;
 pub mod auth;
 pub mod cd;
+pub mod changes;
 pub mod check;
 pub mod completions;
 pub mod count;
@@ -45,6 +46,7 @@ pub mod mv;
 pub mod pwd;
 pub mod quit;
 pub mod session;
+pub mod sessions;
 pub mod set;
 pub mod sleep;
 pub mod source;
@@ -160,6 +162,7 @@ commands! {
     Znodes: Mirror(mirror::Mirror),
     Znodes: #[command(name = "getAcl")] GetAcl(acl::get::GetAcl),
     Znodes: #[command(name = "setAcl")] SetAcl(acl::set::SetAcl),
+    Znodes: Changes(changes::Changes),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),
@@ -180,6 +183,7 @@ commands! {
     Session: Session(session::Session),
     Session: #[command(name = "addauth")] AddAuth(auth::AddAuth),
     Session: Digest(digest::DigestId),
+    Session: Sessions(sessions::Sessions),
     Shell: Help(help::Help),
     Shell: Version(version::Version),
     Shell: Source(source::Source),

@@ -3,6 +3,7 @@
 //! `apply`, `tree`), and served read-only to the shell (`serve`, `readonly`).
 
 pub mod apply;
+pub mod changes;
 pub mod jute;
 pub mod point;
 pub mod readonly;
@@ -69,6 +70,7 @@ pub async fn open_for_shell(source: &crate::config::SnapshotSource, interactive:
     let label = serve::Opened {
         zxid: replayed.zxid,
         time: replayed.time,
+        ..Default::default()
     }
     .label();
     if let Some(damage) = &replayed.stopped {
@@ -88,7 +90,7 @@ pub async fn open_for_shell(source: &crate::config::SnapshotSource, interactive:
             replayed.applied
         );
     }
-    let address = serve::start(replayed).await?;
+    let address = serve::start(replayed, source.path.clone()).await?;
     Ok(address.to_string())
 }
 

@@ -64,7 +64,7 @@ else:
 zk.stop()
 "#;
 
-/// A session that holds /app/held (ephemeral) until its stdin closes.
+/// A session that holds /app/held (ephemeral) until its stdin closes (/app must exist).
 const HOLDER: &str = r#"
 import sys
 from kazoo.client import KazooClient
@@ -160,7 +160,7 @@ fn files(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     out
 }
 
-fn hold_ephemeral(server: &ZkServer) -> (Child, i64) {
+pub fn hold_ephemeral(server: &ZkServer) -> (Child, i64) {
     let mut child = Command::new("python3")
         .args(["-c", HOLDER, &server.connect_string()])
         .stdin(Stdio::piped())

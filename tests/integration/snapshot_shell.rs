@@ -166,3 +166,66 @@ fn bad_points_and_dirs_are_named() {
         .code(2)
         .stderr_contains("--snapshot");
 }
+
+#[test]
+fn sessions_and_changes_from_the_logs() {
+    let server = ZkServer::start_with(&["snapCount=100"]);
+    Zksh::new(&server)
+        .args(["-c", "create /app; create /app/config v1; create /app/other"])
+        .run()
+        .success();
+    Zksh::new(&server).args(["set", "/app/config", "v2"]).run().success();
+    Zksh::new(&server)
+        .args(["-c", "set /app/config v3; delete /app/other"])
+        .run()
+        .success();
+    let (mut holder, session) = crate::snapshot_files::hold_ephemeral(&server);
+
+    let listed = on_snapshot(&server, None)
+        .args(["-o", "json", "sessions"])
+        .run()
+        .success()
+        .json();
+    let sessions = listed["sessions"].as_array().unwrap();
+    let held = sessions
+        .iter()
+        .find(|s| s["session"] == session)
+        .expect("the holder's session is listed");
+    assert_eq!(held["ephemerals"], 1);
+    assert!(held["timeout"].as_i64().unwrap() > 0);
+
+    let out = on_snapshot(&server, None)
+        .args(["-o", "json", "changes", "/app/config", "-p"])
+        .run();
+    let rows: Vec<serde_json::Value> = out
+        .success()
+        .lines()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ops: Vec<&str> = rows.iter().map(|r| r["op"].as_str().unwrap()).collect();
+    assert_eq!(ops, ["create2", "setData", "setData"], "{}", out.stdout);
+    let data = |r: &serde_json::Value, k: &str| r[k]["data"].as_str().map(str::to_string);
+    assert_eq!(
+        (data(&rows[1], "before"), data(&rows[1], "after")),
+        (Some("v1".into()), Some("v2".into()))
+    );
+    assert_eq!(data(&rows[2], "after"), Some("v3".into()));
+    assert_eq!(rows[2]["version"], 2);
+    assert_ne!(rows[1]["session"], rows[2]["session"], "two zksh runs, two sessions");
+    // -R takes the subtree; --since a zxid.
+    let since = format!("0x{:x}", rows[2]["zxid"].as_i64().unwrap());
+    on_snapshot(&server, None)
+        .args(["changes", "-R", "/app", "--since", &since])
+        .run()
+        .success()
+        .stdout_contains("setData  /app/config  version=2")
+        .stdout_contains("delete  /app/other");
+    Zksh::new(&server)
+        .args(["sessions"])
+        .run()
+        .code(1)
+        .stderr_contains("only a snapshot knows");
+    holder.kill().ok();
+    holder.wait().ok();
+}

@@ -6,8 +6,10 @@
 
 pub mod answer;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -19,10 +21,49 @@ use self::answer::{After, Served, answer, connect_reply};
 use super::Replayed;
 
 /// The snapshot this process serves (one per process, set once before the shell starts).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Opened {
     pub zxid: i64,
     pub time: Option<i64>,
+    /// What was opened: a snapshot file or a data dir (`changes` reads its logs).
+    pub source: PathBuf,
+    /// The sessions the server knew at `zxid`, and the sessions that own ephemerals.
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// A session in the snapshot: its timeout (None when only its ephemerals remain) and how
+/// many ephemeral nodes it owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub timeout: Option<i32>,
+    pub ephemerals: usize,
+}
+
+/// The sessions of a replayed tree, by id.
+pub fn sessions_of(replayed: &Replayed) -> Vec<SessionInfo> {
+    let mut out: BTreeMap<i64, SessionInfo> = replayed
+        .sessions
+        .iter()
+        .map(|(&id, &timeout)| {
+            let info = SessionInfo {
+                id,
+                timeout: Some(timeout),
+                ephemerals: 0,
+            };
+            (id, info)
+        })
+        .collect();
+    for (owner, nodes) in replayed.tree.ephemerals() {
+        out.entry(owner)
+            .or_insert(SessionInfo {
+                id: owner,
+                timeout: None,
+                ephemerals: 0,
+            })
+            .ephemerals = nodes.len();
+    }
+    out.into_values().collect()
 }
 
 impl Opened {
@@ -48,11 +89,13 @@ pub fn opened() -> Option<&'static Opened> {
 const MAX_FRAME: usize = 16 << 20;
 
 /// Serves `replayed` on a free loopback port; returns the address to connect to.
-pub async fn start(replayed: Replayed) -> io::Result<SocketAddr> {
+pub async fn start(replayed: Replayed, source: PathBuf) -> io::Result<SocketAddr> {
     OPENED
         .set(Opened {
             zxid: replayed.zxid,
             time: replayed.time,
+            source,
+            sessions: sessions_of(&replayed),
         })
         .ok();
     let served = Arc::new(Served {
@@ -135,8 +178,13 @@ mod tests {
         let opened = Opened {
             zxid: 0x1a2b,
             time: Some(t),
+            ..Default::default()
         };
         assert_eq!(opened.label(), "snapshot@0x1a2b (2026-11-25 14:01:59)");
-        assert_eq!(Opened { zxid: 5, time: None }.label(), "snapshot@0x5");
+        let untimed = Opened {
+            zxid: 5,
+            ..Default::default()
+        };
+        assert_eq!(untimed.label(), "snapshot@0x5");
     }
 }
