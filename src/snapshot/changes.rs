@@ -143,13 +143,11 @@ fn collect(query: &Query, h: &TxnHeader, txn: &Txn, in_multi: bool, out: &mut Ve
         after: None,
     };
     match txn {
-        Txn::Multi(subs) => {
-            // A failed multi changed nothing.
-            if !subs.iter().any(|(code, _)| *code == op::ERROR) {
-                for (code, sub) in subs {
-                    let sub_header = TxnHeader { op: *code, ..*h };
-                    collect(query, &sub_header, sub, true, out);
-                }
+        // A failed multi changed nothing.
+        Txn::Multi(subs) if !subs.iter().any(|(code, _)| *code == op::ERROR) => {
+            for (code, sub) in subs {
+                let sub_header = TxnHeader { op: *code, ..*h };
+                collect(query, &sub_header, sub, true, out);
             }
         }
         Txn::CloseSession { paths } => {
