@@ -73,6 +73,12 @@ pub async fn open_for_shell(source: &crate::config::SnapshotSource, interactive:
         ..Default::default()
     }
     .label();
+    if let Some(damage) = &replayed.damaged_snapshot {
+        eprintln!(
+            "warning: {damage}; opened the older {} instead",
+            replayed.snapshot.display()
+        );
+    }
     if let Some(damage) = &replayed.stopped {
         eprintln!("warning: {damage}; replay stopped there: the tree is {label}");
     }

@@ -64,6 +64,8 @@ pub struct Replayed {
     pub applied: usize,
     /// With `lenient`, the damage replay stopped at.
     pub stopped: Option<FormatError>,
+    /// With `lenient`, the damage of a newer snapshot passed over for `snapshot`.
+    pub damaged_snapshot: Option<FormatError>,
 }
 
 /// Opens `path` (a snapshot file, or a data dir) at `point`. A snapshot file without a
@@ -102,7 +104,14 @@ pub fn open(path: &Path, point: Point, lenient: bool) -> anyhow::Result<Replayed
         Point::Zxid(z) => z,
         Point::Time(t) => zxid_at_time(&data, t, lenient)?,
     };
-    let Some((snap_zxid, snap_path)) = data.snapshots.iter().rev().find(|(z, _)| *z <= target).cloned() else {
+    let candidates: Vec<(i64, PathBuf)> = data
+        .snapshots
+        .iter()
+        .rev()
+        .filter(|(z, _)| *z <= target)
+        .cloned()
+        .collect();
+    let Some((mut snap_zxid, mut snap_path)) = candidates.first().cloned() else {
         let (oldest, file) = &data.snapshots[0];
         let when = file_time(file)
             .map(|t| format!(" ({})", readable_time(t)))
@@ -125,7 +134,22 @@ pub fn open(path: &Path, point: Point, lenient: bool) -> anyhow::Result<Replayed
             snap_path.display()
         );
     }
-    let snapshot = snapfile::read(&snap_path)?;
+    // As ZooKeeper does, lenient replay falls back to an older snapshot when one is damaged.
+    let mut damaged_snapshot = None;
+    let mut older = candidates.iter().skip(1);
+    let snapshot = loop {
+        match snapfile::read(&snap_path) {
+            Ok(snapshot) => break snapshot,
+            Err(e) if lenient => match older.next() {
+                Some((zxid, path)) => {
+                    damaged_snapshot.get_or_insert(e);
+                    (snap_zxid, snap_path) = (*zxid, path.clone());
+                }
+                None => return Err(damaged(e)),
+            },
+            Err(e) => return Err(damaged(e)),
+        }
+    };
     let mut state = State::new(snapshot.tree, snapshot.sessions);
     let mut replayed = Replayed {
         tree: Tree::with_root(Default::default(), None, 0),
@@ -136,6 +160,7 @@ pub fn open(path: &Path, point: Point, lenient: bool) -> anyhow::Result<Replayed
         snapshot_zxid: snap_zxid,
         applied: 0,
         stopped: None,
+        damaged_snapshot,
     };
     if !pinned {
         replay_logs(&data, snap_zxid, target, lenient, &mut state, &mut replayed)?;
@@ -272,6 +297,24 @@ mod tests {
         std::fs::remove_file(dir.path().join("version-2/snapshot.1")).unwrap();
         let err = open(dir.path(), Point::Latest, false).unwrap_err().to_string();
         assert!(err.contains("transaction logs but no snapshot"), "{err}");
+    }
+
+    #[test]
+    fn lenient_replay_passes_over_a_damaged_snapshot() {
+        let dir = data_dir();
+        let whole = sample_snapshot();
+        std::fs::write(dir.path().join("version-2/snapshot.2"), &whole[..whole.len() / 2]).unwrap();
+        let err = open(dir.path(), Point::Latest, false).unwrap_err().to_string();
+        assert!(err.contains("snapshot.2: truncated"), "{err}");
+        let older = open(dir.path(), Point::Latest, true).unwrap();
+        assert_eq!((older.snapshot_zxid, older.zxid), (1, 3));
+        assert!(
+            older
+                .damaged_snapshot
+                .unwrap()
+                .to_string()
+                .contains("snapshot.2: truncated")
+        );
     }
 
     #[test]
