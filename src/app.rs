@@ -184,6 +184,25 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
             }
         }
     }
+    if let Some(source) = &config.snapshot {
+        match crate::snapshot::open_for_shell(source, interactive).await {
+            // The snapshot's own loopback server: plain, no credentials, no profile name.
+            Ok(address) => {
+                config.profile = crate::zk::Profile {
+                    name: None,
+                    server: address,
+                    tls: None,
+                    sasl: None,
+                    auth: Vec::new(),
+                    ..config.profile
+                }
+            }
+            Err(err) => {
+                eprintln!("{} {err:#}", error_label());
+                return (ExitCode::Refused, None);
+            }
+        }
+    }
     let (event_tx, event_rx) = events::channel();
     let mut shell = Shell::new(config.profile.clone(), event_tx);
     let stdin_is_tty = std::io::stdin().is_terminal();

@@ -47,6 +47,14 @@ pub fn stderr_color() -> bool {
     STDERR_COLOR.load(Ordering::Relaxed)
 }
 
+/// The data to open read-only instead of a server (`--snapshot`, `--at`, `--lenient`).
+#[derive(Debug, Clone)]
+pub struct SnapshotSource {
+    pub path: PathBuf,
+    pub point: crate::snapshot::point::Point,
+    pub lenient: bool,
+}
+
 #[derive(Debug)]
 pub struct Config {
     pub profile: Profile,
@@ -55,6 +63,7 @@ pub struct Config {
     pub color: bool,
     pub keep_going: bool,
     pub sandbox: bool,
+    pub snapshot: Option<SnapshotSource>,
 }
 
 impl Config {
@@ -62,6 +71,11 @@ impl Config {
     /// when the connection options cannot make a profile (`-P`, TLS files, SASL password).
     pub fn from_cli(cli: Cli, given: &Given, stdin_is_tty: bool, stdout_is_tty: bool) -> anyhow::Result<Config> {
         let profile = cli.profile(given, true)?;
+        let snapshot = cli.snapshot.clone().map(|path| SnapshotSource {
+            path,
+            point: cli.at.unwrap_or(crate::snapshot::point::Point::Latest),
+            lenient: cli.lenient,
+        });
         let mode = if let Some(command) = cli.command {
             Mode::OneShot(Box::new(command))
         } else if let Some(text) = cli.script {
@@ -97,6 +111,7 @@ impl Config {
             color,
             keep_going: cli.keep_going,
             sandbox: cli.sandbox,
+            snapshot,
         })
     }
 }

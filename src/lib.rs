@@ -22,6 +22,7 @@ pub mod recipes;
 pub mod repl;
 pub mod sandbox;
 pub mod shell;
+pub mod snapshot;
 pub mod tree;
 pub mod watch;
 pub mod zk;

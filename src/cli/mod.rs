@@ -131,6 +131,21 @@ pub struct Cli {
     #[arg(long)]
     pub debug: bool,
 
+    /// Open a server's data (a snapshot file, or a dataDir / version-2 directory of snapshots
+    /// and transaction logs) as a read-only tree instead of connecting to a server
+    #[arg(long, value_name = "PATH", conflicts_with = "sandbox")]
+    pub snapshot: Option<PathBuf>,
+
+    /// With --snapshot: the point to open the data at, a zxid (0x1a2b or decimal) or a time
+    /// (RFC 3339, or YYYY-MM-DD HH:MM[:SS] local); the latest by default
+    #[arg(long, value_name = "ZXID|TIME", requires = "snapshot", value_parser = parse_point)]
+    pub at: Option<crate::snapshot::point::Point>,
+
+    /// With --snapshot: a damaged or truncated file ends the replay where it can be read,
+    /// instead of failing
+    #[arg(long, requires = "snapshot")]
+    pub lenient: bool,
+
     /// Internal: keep a sandbox server alive while stdin stays open.
     #[arg(long, hide = true, value_name = "DIR")]
     pub sandbox_watchdog: Option<PathBuf>,
@@ -167,6 +182,10 @@ pub struct OutputArg {
     /// Output format: text or json
     #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT", global = true)]
     pub output: Option<OutputFormat>,
+}
+
+fn parse_point(value: &str) -> Result<crate::snapshot::point::Point, String> {
+    value.parse()
 }
 
 impl Cli {

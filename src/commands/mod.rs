@@ -15,6 +15,7 @@ use crate::shell::Shell;
 pub mod acl;
 pub mod auth;
 pub mod cd;
+pub mod changes;
 pub mod check;
 pub mod close;
 pub mod completions;
@@ -53,6 +54,7 @@ pub mod quit;
 pub mod quota;
 pub mod reconfig;
 pub mod session;
+pub mod sessions;
 pub mod set;
 pub mod sleep;
 pub mod source;
@@ -173,6 +175,7 @@ commands! {
     Znodes: Mirror(mirror::Mirror),
     Znodes: #[command(name = "getAcl")] GetAcl(acl::get::GetAcl),
     Znodes: #[command(name = "setAcl")] SetAcl(acl::set::SetAcl),
+    Znodes: Changes(changes::Changes),
     Search: Find(find::Find),
     Search: Grep(grep::Grep),
     Watch: Watch(watch::Watch),
@@ -197,6 +200,7 @@ commands! {
     Session: Connect(connect::Connect),
     Session: Close(close::Close),
     Session: Profiles(profiles::Profiles),
+    Session: Sessions(sessions::Sessions),
     Cluster: Config(config::Config),
     Cluster: Reconfig(reconfig::Reconfig),
     Cluster: Status(status::Status),

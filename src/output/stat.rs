@@ -19,7 +19,7 @@ pub fn render_stat(stat: &Stat, out: &mut dyn Write) -> std::io::Result<()> {
         ("cversion", stat.cversion.to_string()),
         ("dataVersion", stat.version.to_string()),
         ("aclVersion", stat.aversion.to_string()),
-        ("ephemeralOwner", format!("0x{:x}", stat.ephemeral_owner)),
+        ("ephemeralOwner", owner_text(stat.ephemeral_owner)),
         ("dataLength", stat.data_length.to_string()),
         ("numChildren", stat.num_children.to_string()),
     ];
@@ -27,6 +27,22 @@ pub fn render_stat(stat: &Stat, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "{} = {}", key.cyan(), value)?;
     }
     Ok(())
+}
+
+/// The owner as zkCli prints it; on a snapshot, where the server's masking did not happen,
+/// with the node type it encodes (a live session id may have any high byte: only there).
+fn owner_text(owner: i64) -> String {
+    use crate::snapshot::tree::NodeKind;
+    let kind = match crate::snapshot::serve::opened().map(|_| NodeKind::of_owner(owner)) {
+        Some(NodeKind::Container) => " (container)".to_string(),
+        Some(NodeKind::Ttl(ms)) => format!(
+            " (TTL {})",
+            crate::output::human_duration(std::time::Duration::from_millis(ms as u64))
+        ),
+        Some(NodeKind::Ephemeral(_)) => " (ephemeral)".to_string(),
+        _ => String::new(),
+    };
+    format!("0x{owner:x}{kind}")
 }
 
 /// A stat in JSON, for `#[serde(serialize_with = "...")]`: zkCli's field names, zxids and

@@ -11,9 +11,10 @@ pub fn prompt_rest(shell: &Shell) -> String {
         .map(|ops| format!(" txn({})", ops.len()))
         .unwrap_or_default();
     let profile = shell.zk().profile();
-    let place = match &profile.name {
-        Some(name) => name.clone(),
-        None => server_label(&profile.server),
+    let place = match (crate::snapshot::serve::opened(), &profile.name) {
+        (Some(snapshot), _) => snapshot.label(),
+        (None, Some(name)) => name.clone(),
+        (None, None) => server_label(&profile.server),
     };
     format!("{place} {}{txn}> ", shell.cwd())
 }

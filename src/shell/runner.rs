@@ -103,7 +103,7 @@ impl Runner {
         self.shell.set_output_format(format);
         let mut stop = self.stop.clone();
         let result = tokio::select! {
-            result = command.run(&mut self.shell) => result,
+            result = crate::snapshot::readonly::run(command, &mut self.shell) => result,
             reason = stop.cancelled() => {
                 // A bulk command under way says how far it got (re-counting what remains).
                 let err = match self.shell.take_bulk() {

@@ -85,6 +85,11 @@ impl ZkServer {
         self.port
     }
 
+    /// The server's dataDir (its snapshots and logs are in `version-2` under it).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// `127.0.0.1:<port>`, for `-s`.
     pub fn connect_string(&self) -> String {
         format!("127.0.0.1:{}", self.port())
