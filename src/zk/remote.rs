@@ -292,6 +292,17 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_is_never_written_to_and_a_missing_one_is_named() {
+        assert!(refuse_snapshot_write("cp", "/app").is_ok());
+        assert!(refuse_snapshot_write("cp", "zk://a:1/app").is_ok());
+        let err = refuse_snapshot_write("cp", "snapshot:/var/zk@0x5:/app").unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+        // Refused before any runtime or replay is needed.
+        let err = Place::parse("snapshot:/var/zk@someday:/app", &main_profile()).unwrap_err();
+        assert!(err.to_string().contains("invalid point"), "{err}");
+    }
+
+    #[test]
     fn a_plain_path_is_here_and_bad_addresses_are_usage_errors() {
         assert!(matches!(Place::parse("/a/b", &main_profile()).unwrap(), Place::Here(p) if p == "/a/b"));
         for bad in ["zk://", "zk://host/x", "zk://host:port/x", "zk://:1/x", "zk://a:1/x/"] {
