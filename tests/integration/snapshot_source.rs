@@ -170,6 +170,14 @@ fn node_types_only_a_snapshot_knows() {
         .one_line_error()
         .stderr_contains("only a snapshot knows them");
 
+    // A container is a persistent node to the copy engine: exported with its child.
+    let exported = on_snapshot(&server, None).args(["export", "/t"]).run();
+    exported
+        .success()
+        .stderr_contains("exported 5 nodes")
+        .stdout_contains(r#""path":"box""#)
+        .stdout_contains(r#""path":"ttl""#);
+
     let marks = |out: &str| -> Vec<String> {
         out.lines()
             .map(|l| {

@@ -92,6 +92,16 @@ pub fn kind_on_snapshot(owner: i64) -> Option<super::tree::NodeKind> {
     opened().map(|_| super::tree::NodeKind::of_owner(owner))
 }
 
+/// Whether a node with this ephemeralOwner belongs to a session (and so is skipped by copies
+/// and counted as ephemeral): on a snapshot, containers and TTL nodes have an owner too, and
+/// are persistent nodes all the same.
+pub fn owned_by_session(owner: i64) -> bool {
+    match kind_on_snapshot(owner) {
+        Some(kind) => matches!(kind, super::tree::NodeKind::Ephemeral(_)),
+        None => owner != 0,
+    }
+}
+
 /// Requests larger than this are not reads: the connection is dropped.
 const MAX_FRAME: usize = 16 << 20;
 
