@@ -138,6 +138,7 @@ impl Run for Cp {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         shell.refuse_in_txn("cp cannot be part of a transaction")?;
         let src = End::locate(shell, &self.src).await?;
+        crate::zk::remote::refuse_snapshot_write(OP, &self.dst)?;
         let dst = End::locate(shell, &self.dst).await?;
         if self.recursive {
             refuse_nested(OP, &src, &dst, false)?;

@@ -68,6 +68,7 @@ impl Run for Mirror {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         shell.refuse_in_txn("mirror cannot be part of a transaction")?;
         let src = End::locate(shell, &self.src).await?;
+        crate::zk::remote::refuse_snapshot_write(OP, &self.dst)?;
         let dst = End::locate(shell, &self.dst).await?;
         refuse_nested(OP, &src, &dst, true)?;
         let client = src.client().await?;

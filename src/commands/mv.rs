@@ -62,6 +62,8 @@ impl Render for Moved {}
 impl Run for Mv {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         shell.refuse_in_txn("mv cannot be part of a transaction")?;
+        crate::zk::remote::refuse_snapshot_write(OP, &self.src)?;
+        crate::zk::remote::refuse_snapshot_write(OP, &self.dst)?;
         let src = End::locate(shell, &self.src).await?;
         let dst = End::locate(shell, &self.dst).await?;
         refuse_nested(OP, &src, &dst, false)?;

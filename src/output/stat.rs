@@ -33,7 +33,7 @@ pub fn render_stat(stat: &Stat, out: &mut dyn Write) -> std::io::Result<()> {
 /// with the node type it encodes (a live session id may have any high byte: only there).
 fn owner_text(owner: i64) -> String {
     use crate::snapshot::tree::NodeKind;
-    let kind = match crate::snapshot::serve::opened().map(|_| NodeKind::of_owner(owner)) {
+    let kind = match crate::snapshot::serve::kind_on_snapshot(owner) {
         Some(NodeKind::Container) => " (container)".to_string(),
         Some(NodeKind::Ttl(ms)) => format!(
             " (TTL {})",

@@ -10,6 +10,7 @@ pub mod readonly;
 pub mod replay;
 pub mod serve;
 pub mod snapfile;
+pub mod source;
 pub mod stream;
 pub mod tree;
 pub mod txn;

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Point {
     /// Everything the logs hold.
     Latest,

@@ -39,7 +39,7 @@ impl NodeRecord {
     }
 
     pub fn is_ephemeral(&self) -> bool {
-        self.stat.ephemeral_owner != 0
+        crate::snapshot::serve::owned_by_session(self.stat.ephemeral_owner)
     }
 
     /// Whether any ACL entry came back redacted.

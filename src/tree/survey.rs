@@ -147,7 +147,7 @@ impl Surveyor {
         if let Some(children) = node.children.filter(|n| *n > 0) {
             self.children.offer(children, &node.path, ());
         }
-        if node.ephemeral_owner != 0 {
+        if crate::snapshot::serve::owned_by_session(node.ephemeral_owner) {
             sums.ephemerals += 1;
             let tally = self
                 .sessions

@@ -37,13 +37,23 @@ pub enum Place {
 pub struct Remote {
     pub profile: Profile,
     pub path: String,
+    /// `snapshot:DIR@POINT` when this is a snapshot served on a loopback port for this run.
+    pub snapshot: Option<String>,
 }
 
 impl Place {
     /// `zk://host:port[,host:port...][/path]` or `PROFILE:/path` (a profile of the profile
     /// file) is another cluster (the path defaults to `/`); anything else is a path here.
     /// `main` gives the options the other cluster is reached with.
+    ///
+    /// `snapshot:DIR[@ZXID|@TIME][:/path]` is a data dir (or snapshot file) at a point,
+    /// replayed now and served read-only on a loopback port: a plain profile (no TLS, SASL or
+    /// credentials: the tree holds every ACL as it was, and the server checks none). The
+    /// scheme wins over a profile called `snapshot`.
     pub fn parse(input: &str, main: &Profile) -> anyhow::Result<Place> {
+        if let Some(remote) = snapshot_place(input, main)? {
+            return Ok(Place::Remote(Box::new(remote)));
+        }
         if let Some(remote) = profile_place(input, main)? {
             return Ok(Place::Remote(Box::new(remote)));
         }
@@ -73,7 +83,11 @@ impl Place {
             sasl: None,
             ..with_server(main, hosts)
         };
-        Ok(Place::Remote(Box::new(Remote { profile, path })))
+        Ok(Place::Remote(Box::new(Remote {
+            profile,
+            path,
+            snapshot: None,
+        })))
     }
 
     pub fn is_remote(&self) -> bool {
@@ -95,6 +109,9 @@ impl Remote {
     /// `zk://hosts/path` or `PROFILE:/path`, as the user wrote it (no credentials are ever
     /// in it).
     pub fn shown(&self) -> String {
+        if let Some(snapshot) = &self.snapshot {
+            return format!("{snapshot}:{}", self.path);
+        }
         match &self.profile.name {
             Some(name) => format!("{name}:{}", self.path),
             None => format!("{SCHEME}{}{}", self.profile.server, self.path),
@@ -114,7 +131,50 @@ fn profile_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>> 
     }
     let profile = named_profile(name, main)?;
     let path = resolve_path("/", path)?;
-    Ok(Some(Remote { profile, path }))
+    Ok(Some(Remote {
+        profile,
+        path,
+        snapshot: None,
+    }))
+}
+
+/// `snapshot:DIR[@POINT][:/path]`: the snapshot served for this run, reached plainly with
+/// `main`'s timeouts. A missing dir, a bad point or one before the oldest snapshot is a
+/// usage error (exit 2), before anything is read or written.
+fn snapshot_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>> {
+    let Some(named) = crate::snapshot::source::parse(input) else {
+        return Ok(None);
+    };
+    let named = named.map_err(ShellError::usage)?;
+    let path = resolve_path("/", &named.path)?;
+    let serving = crate::snapshot::source::open(&named.dir, named.point)
+        .map_err(|err| ShellError::usage(format!("'{input}': {err:#}")))?;
+    let profile = Profile {
+        name: None,
+        server: serving.address.to_string(),
+        readonly: false,
+        tls: None,
+        sasl: None,
+        auth: Vec::new(),
+        ..main.clone()
+    };
+    let head = input.strip_suffix(&format!(":{}", named.path)).unwrap_or(input);
+    Ok(Some(Remote {
+        profile,
+        path,
+        snapshot: Some(head.to_string()),
+    }))
+}
+
+/// Refuses `input` as a place to write to (or, for `mv`, to delete from) when it names a
+/// snapshot, before it is replayed: a snapshot is history, read-only.
+pub fn refuse_snapshot_write(op: &'static str, input: &str) -> anyhow::Result<()> {
+    match crate::snapshot::source::parse(input) {
+        Some(_) => Err(ShellError::usage(format!(
+            "{op}: '{input}' is a snapshot, read-only: it can be a source, never a destination"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Profile `name`, with `current`'s timeouts where it has none; its TLS, SASL login,
@@ -229,6 +289,17 @@ mod tests {
         for bad in ["", "b:99999", "alice:pw@b:2", "b:2/app/"] {
             assert!(target_profile(bad, &main_profile()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_snapshot_is_never_written_to_and_a_missing_one_is_named() {
+        assert!(refuse_snapshot_write("cp", "/app").is_ok());
+        assert!(refuse_snapshot_write("cp", "zk://a:1/app").is_ok());
+        let err = refuse_snapshot_write("cp", "snapshot:/var/zk@0x5:/app").unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+        // Refused before any runtime or replay is needed.
+        let err = Place::parse("snapshot:/var/zk@someday:/app", &main_profile()).unwrap_err();
+        assert!(err.to_string().contains("invalid point"), "{err}");
     }
 
     #[test]

@@ -278,9 +278,12 @@ fn bad_input_is_refused_before_any_request() {
     usage(&[&root, "--min-size", "lots"], "not a size in bytes");
     usage(&[&root, "--ephemeral-owner", "0xzz"], "not a session id");
     usage(&[&root, "--parallel", "0"], "at least 1 request in flight");
+    // A live server shows containers as persistent: only a snapshot can tell (said, not an
+    // empty result).
+    usage(&[&root, "--type", "container"], "only a snapshot knows them").one_line_error();
     usage(
-        &[&root, "--type", "container"],
-        "possible values: persistent, ephemeral",
+        &[&root, "--type", "dir"],
+        "possible values: persistent, ephemeral, container, ttl",
     );
     find(server, &[&format!("{root}/missing")])
         .code(1)

@@ -49,6 +49,7 @@ mod session_info;
 mod signals;
 mod snapshot_files;
 mod snapshot_shell;
+mod snapshot_source;
 mod source;
 mod status;
 mod tls;

@@ -74,7 +74,7 @@ print(zk.client_id[0], flush=True)
 sys.stdin.read()
 "#;
 
-fn python(args: &[&str]) -> String {
+pub fn python(args: &[&str]) -> String {
     let out = Command::new("python3").args(args).output().expect("python3 with kazoo");
     assert!(
         out.status.success(),

@@ -8,7 +8,7 @@ use chrono::{SecondsFormat, Utc};
 
 use crate::support::{ZkServer, Zksh};
 
-fn on_snapshot(server: &ZkServer, at: Option<&str>) -> Zksh {
+pub fn on_snapshot(server: &ZkServer, at: Option<&str>) -> Zksh {
     let dir = server.data_dir();
     let mut zksh = Zksh::bare().arg("--snapshot").arg(dir.as_os_str());
     if let Some(at) = at {
@@ -18,7 +18,7 @@ fn on_snapshot(server: &ZkServer, at: Option<&str>) -> Zksh {
 }
 
 /// The clock moved past `t` (ms): what happens next has a later time than `t`.
-fn after(t: chrono::DateTime<Utc>) {
+pub fn after(t: chrono::DateTime<Utc>) {
     while Utc::now() <= t + Duration::from_millis(2) {
         std::thread::yield_now();
     }

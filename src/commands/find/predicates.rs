@@ -22,8 +22,9 @@ pub struct Tests {
     /// whole path)
     #[arg(long, value_name = "RE")]
     pub regex: Option<String>,
-    /// Ephemeral (owned by a session) or persistent. Containers and TTL nodes count as
-    /// persistent: the server shows them to clients as persistent nodes
+    /// Ephemeral (owned by a session), persistent, container or ttl. A live server shows
+    /// containers and TTL nodes to clients as persistent nodes: container and ttl are known
+    /// only on a snapshot (zksh --snapshot DIR), where persistent means plain persistent
     #[arg(long = "type", value_enum, value_name = "TYPE")]
     pub node_type: Option<NodeType>,
     /// Data of at least this many bytes (512, 4k, 1m)
@@ -50,6 +51,10 @@ pub struct Tests {
 pub enum NodeType {
     Persistent,
     Ephemeral,
+    /// Only on a snapshot: a live server hides the type.
+    Container,
+    /// Only on a snapshot: a live server hides the type.
+    Ttl,
 }
 
 /// `--mtime`: how long ago the last change was, against a bound in milliseconds.
@@ -97,6 +102,20 @@ pub fn parse_mtime(text: &str) -> Result<Age, String> {
     } else {
         Age::OlderThan(bound)
     })
+}
+
+/// Whether a node whose ephemeralOwner is `owner` is of type `wanted`: on a snapshot, by the
+/// type the owner encodes (as `stat` decides it); on a live server by owner or none.
+fn is_of_type(wanted: NodeType, owner: i64) -> bool {
+    use crate::snapshot::tree::NodeKind;
+    match (wanted, crate::snapshot::serve::kind_on_snapshot(owner)) {
+        (NodeType::Ephemeral, Some(kind)) => matches!(kind, NodeKind::Ephemeral(_)),
+        (NodeType::Persistent, Some(kind)) => kind == NodeKind::Persistent,
+        (NodeType::Container, kind) => kind == Some(NodeKind::Container),
+        (NodeType::Ttl, kind) => matches!(kind, Some(NodeKind::Ttl(_))),
+        (NodeType::Ephemeral, None) => owner != 0,
+        (NodeType::Persistent, None) => owner == 0,
+    }
 }
 
 /// Parses a session id: `0x1000a2b3c` (as `stat` and zkCli print an ephemeralOwner) or decimal.
@@ -152,6 +171,15 @@ impl Tests {
                 })?),
                 None => None,
             };
+        if let Some(kind @ (NodeType::Container | NodeType::Ttl)) = self.node_type
+            && crate::snapshot::serve::opened().is_none()
+        {
+            let kind = if kind == NodeType::Ttl { "ttl" } else { "container" };
+            return Err(ShellError::usage(format!(
+                "find: --type {kind}: a live server shows containers and TTL nodes as persistent; \
+                 only a snapshot knows them (zksh --snapshot DIR)"
+            )));
+        }
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX));
@@ -202,8 +230,7 @@ impl Predicates {
         };
         let size = u64::try_from(stat.data_length).unwrap_or(0);
         let type_ok = match self.node_type {
-            Some(NodeType::Ephemeral) => stat.ephemeral_owner != 0,
-            Some(NodeType::Persistent) => stat.ephemeral_owner == 0,
+            Some(wanted) => is_of_type(wanted, stat.ephemeral_owner),
             None => true,
         };
         let age = self.now.saturating_sub(stat.mtime);

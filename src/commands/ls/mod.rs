@@ -25,7 +25,9 @@ use crate::watch::oneshot::NodeRead;
 /// List a znode's children, one per line, sorted.
 ///
 /// -s adds the parent's stat; -l shows each child's data size, child count, last
-/// modification time, and an 'e' mark for ephemeral nodes.
+/// modification time, and an 'e' mark for ephemeral nodes. On a snapshot (zksh --snapshot)
+/// the mark is the real node type: 'c' container, 't' TTL (a live server shows both as
+/// persistent, '-').
 ///
 /// -R lists the node and everything below it as full paths (zkCli's ls -R): the node
 /// first, parents before children, siblings sorted. Output starts at once and memory stays
@@ -49,7 +51,7 @@ pub struct Ls {
     /// Leave a one-shot watch: the next change prints an event (re-arm by repeating)
     #[arg(short = 'w', long)]
     pub watch: bool,
-    /// Long listing: size, children, mtime, ephemeral mark per child
+    /// Long listing: size, children, mtime, type mark per child (e, or on a snapshot c, t)
     #[arg(short = 'l', long)]
     pub long: bool,
     /// The whole subtree, as full paths (depth first, sorted)
@@ -112,11 +114,25 @@ pub(crate) fn write_long_row(out: &mut dyn Write, stat: &Stat, name: impl std::f
     writeln!(
         out,
         "{} {:>9} {:>6}  {}  {name}",
-        if stat.ephemeral_owner != 0 { "e" } else { "-" },
+        type_mark(stat.ephemeral_owner),
         stat.data_length,
         stat.num_children,
         readable_time(stat.mtime),
     )
+}
+
+/// `e` ephemeral, `-` persistent; on a snapshot also `c` container and `t` TTL (the type
+/// `stat` shows there).
+fn type_mark(owner: i64) -> &'static str {
+    use crate::snapshot::tree::NodeKind;
+    match crate::snapshot::serve::kind_on_snapshot(owner) {
+        Some(NodeKind::Container) => "c",
+        Some(NodeKind::Ttl(_)) => "t",
+        Some(NodeKind::Persistent) => "-",
+        Some(NodeKind::Ephemeral(_)) => "e",
+        None if owner != 0 => "e",
+        None => "-",
+    }
 }
 
 impl Render for LongListing {

@@ -3,7 +3,7 @@
 //! ping, auth and closeSession. Writes and watches get an error code and change nothing.
 
 use crate::snapshot::jute::{Decoded, JuteReader};
-use crate::snapshot::tree::{NodeId, Tree};
+use crate::snapshot::tree::{NodeId, NodeKind, Tree};
 
 /// ZooKeeper's error codes used here.
 mod code {
@@ -40,6 +40,10 @@ mod op {
 pub struct Served {
     pub tree: Tree,
     pub zxid: i64,
+    /// Containers and TTL nodes shown as persistent (owner 0), as a live server shows them:
+    /// a snapshot used as a tree source reads like the live tree it was, so `diff` and `cp`
+    /// treat those nodes as they do live ones (the copy engine skips owned nodes).
+    pub masked: bool,
 }
 
 /// Jute values appended to a buffer.
@@ -122,11 +126,11 @@ fn reply_body(served: &Served, op_code: i32, body: &[u8], out: &mut Out) -> Deco
             if r.bool()? {
                 return Ok(code::UNIMPLEMENTED);
             }
-            Ok(read_one(&served.tree, op_code, &path, out))
+            Ok(read_one(served, op_code, &path, out))
         }
         op::GET_ACL => {
             let path = r.string()?;
-            Ok(read_one(&served.tree, op_code, &path, out))
+            Ok(read_one(served, op_code, &path, out))
         }
         op::MULTI_READ => multi_read(served, &mut r, out),
         op::GET_ALL_CHILDREN_NUMBER => {
@@ -162,7 +166,8 @@ fn node(tree: &Tree, path: &str) -> Result<NodeId, i32> {
 }
 
 /// One read: its reply body, or its error code.
-fn read_one(tree: &Tree, op_code: i32, path: &str, out: &mut Out) -> i32 {
+fn read_one(served: &Served, op_code: i32, path: &str, out: &mut Out) -> i32 {
+    let tree = &served.tree;
     let id = match node(tree, path) {
         Ok(id) => id,
         Err(code) => return code,
@@ -170,9 +175,9 @@ fn read_one(tree: &Tree, op_code: i32, path: &str, out: &mut Out) -> i32 {
     match op_code {
         op::GET_DATA => {
             out.buf(tree.data(id));
-            write_stat(tree, id, out);
+            write_stat(served, id, out);
         }
-        op::EXISTS => write_stat(tree, id, out),
+        op::EXISTS => write_stat(served, id, out),
         op::GET_CHILDREN | op::GET_CHILDREN2 => {
             let children = tree.children(id);
             out.i32(children.len() as i32);
@@ -180,7 +185,7 @@ fn read_one(tree: &Tree, op_code: i32, path: &str, out: &mut Out) -> i32 {
                 out.s(tree.name(c));
             }
             if op_code == op::GET_CHILDREN2 {
-                write_stat(tree, id, out);
+                write_stat(served, id, out);
             }
         }
         op::GET_ACL => {
@@ -189,7 +194,7 @@ fn read_one(tree: &Tree, op_code: i32, path: &str, out: &mut Out) -> i32 {
             for a in acl {
                 out.i32(a.perms).s(&a.scheme).s(&a.id);
             }
-            write_stat(tree, id, out);
+            write_stat(served, id, out);
         }
         _ => return code::UNIMPLEMENTED,
     }
@@ -197,12 +202,17 @@ fn read_one(tree: &Tree, op_code: i32, path: &str, out: &mut Out) -> i32 {
 }
 
 /// The client's Stat: the real ephemeralOwner (containers and TTL nodes included, which a
-/// server would mask), and cversion as clients see it.
-fn write_stat(tree: &Tree, id: NodeId, out: &mut Out) {
+/// server would mask) unless `masked`, and cversion as clients see it.
+fn write_stat(served: &Served, id: NodeId, out: &mut Out) {
+    let tree = &served.tree;
     let s = tree.stat(id);
     out.i64(s.czxid).i64(s.mzxid).i64(s.ctime).i64(s.mtime);
     out.i32(s.version).i32(tree.client_cversion(id)).i32(s.aversion);
-    out.i64(s.ephemeral_owner);
+    let owner = match NodeKind::of_owner(s.ephemeral_owner) {
+        NodeKind::Container | NodeKind::Ttl(_) if served.masked => 0,
+        _ => s.ephemeral_owner,
+    };
+    out.i64(owner);
     out.i32(tree.data(id).map_or(0, |d| d.len() as i32));
     out.i32(tree.children(id).len() as i32);
     out.i64(s.pzxid);
@@ -224,7 +234,7 @@ fn multi_read(served: &Served, r: &mut JuteReader<&[u8]>, out: &mut Out) -> Deco
         }
         r.bool()?; // the watch flag, which multiRead ignores
         let mut one = Out::default();
-        match read_one(&served.tree, sub_op, &path, &mut one) {
+        match read_one(served, sub_op, &path, &mut one) {
             code::OK => {
                 out.i32(sub_op).bool(false).i32(0);
                 out.0.extend_from_slice(&one.0);
@@ -275,7 +285,11 @@ mod tests {
         let acl = tree.intern_acl(open_acl());
         let a = tree.insert(ROOT, "a", b"x", acl, StatPersisted::default()).unwrap();
         tree.insert(a, "b", b"", acl, StatPersisted::default()).unwrap();
-        Served { tree, zxid: 0x42 }
+        Served {
+            tree,
+            zxid: 0x42,
+            masked: false,
+        }
     }
 
     fn request(xid: i32, op_code: i32, body: impl FnOnce(&mut Out)) -> Vec<u8> {

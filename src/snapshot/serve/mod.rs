@@ -85,6 +85,23 @@ pub fn opened() -> Option<&'static Opened> {
     OPENED.get()
 }
 
+/// The node type an ephemeralOwner encodes, on a snapshot only: a live server masks
+/// containers and TTL nodes as persistent (owner 0), and a live session id may have any high
+/// byte. The one decision `stat`, `ls -l` and `find --type` share.
+pub fn kind_on_snapshot(owner: i64) -> Option<super::tree::NodeKind> {
+    opened().map(|_| super::tree::NodeKind::of_owner(owner))
+}
+
+/// Whether a node with this ephemeralOwner belongs to a session (and so is skipped by copies
+/// and counted as ephemeral): on a snapshot, containers and TTL nodes have an owner too, and
+/// are persistent nodes all the same.
+pub fn owned_by_session(owner: i64) -> bool {
+    match kind_on_snapshot(owner) {
+        Some(kind) => matches!(kind, super::tree::NodeKind::Ephemeral(_)),
+        None => owner != 0,
+    }
+}
+
 /// Requests larger than this are not reads: the connection is dropped.
 const MAX_FRAME: usize = 16 << 20;
 
@@ -98,9 +115,17 @@ pub async fn start(replayed: Replayed, source: PathBuf) -> io::Result<SocketAddr
             sessions: sessions_of(&replayed),
         })
         .ok();
+    listen(replayed, false).await
+}
+
+/// Serves `replayed` on a free loopback port without making it the shell's snapshot (a
+/// snapshot named as a tree source: `diff snapshot:DIR@TIME:/app /app`); `masked`: node
+/// types shown as a live server shows them.
+pub async fn listen(replayed: Replayed, masked: bool) -> io::Result<SocketAddr> {
     let served = Arc::new(Served {
         tree: replayed.tree,
         zxid: replayed.zxid,
+        masked,
     });
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let address = listener.local_addr()?;

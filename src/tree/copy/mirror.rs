@@ -23,7 +23,7 @@ pub async fn copy_node(from: &Side<'_>, src: &str, to: &Side<'_>, dest: &str) ->
         Err(err) if is_no_node(&err) => return Ok(None),
         Err(err) => return Err(err),
     };
-    if stat.ephemeral_owner != 0 {
+    if crate::snapshot::serve::owned_by_session(stat.ephemeral_owner) {
         return Ok(None);
     }
     let acl = match from.zk.call("getAcl", src, from.client.get_acl(src)).await {

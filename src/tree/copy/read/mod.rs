@@ -276,7 +276,7 @@ impl Reading {
             }
             return None;
         };
-        if stat.ephemeral_owner != 0 && !self.options.include_ephemeral {
+        if crate::snapshot::serve::owned_by_session(stat.ephemeral_owner) && !self.options.include_ephemeral {
             self.with_tally(|tally| tally.ephemerals_skipped += 1);
             return None;
         }
