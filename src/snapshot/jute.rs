@@ -70,7 +70,7 @@ impl<R: Read> JuteReader<R> {
 
     /// The Adler32 of every byte consumed so far, as Java's `Checksum.getValue()` gives it.
     pub fn checksum(&self) -> u32 {
-        let mut sum = self.sum.clone();
+        let mut sum = self.sum;
         sum.write_slice(&self.pending);
         sum.checksum()
     }
