@@ -31,8 +31,9 @@ const HANDOFF: usize = 512;
 /// Copy a znode, or a subtree with -r, with its data and ACLs.
 ///
 /// SRC's node becomes DST (DST's parent must exist), and with -r everything below SRC goes
-/// below DST. Either end may be on another cluster, `zk://host:port[,host:port]/path`,
-/// reached with this session's options. Nodes are created in multi batches; a node already
+/// below DST. Either end may be on another cluster, `zk://host:port[,host:port]/path`
+/// (reached with this session's options) or `PROFILE:/path` (a connection profile); SRC may
+/// also be a snapshot, `snapshot:DIR[@ZXID|@TIME]:/path`, to restore what a data dir held. Nodes are created in multi batches; a node already
 /// at the destination with the same data and ACL is skipped (so a copy that was stopped can
 /// be run again to finish), one that differs is refused unless --overwrite. An ACL the server
 /// hid from you (a digest entry read without ADMIN permission) is never written: that node is
@@ -48,10 +49,10 @@ pub struct Cp {
     pub recursive: bool,
     #[command(flatten)]
     pub write: WriteFlags,
-    /// Source: a path, or zk://host:port/path on another cluster
+    /// Source: a path, zk://host:port/path, PROFILE:/path or snapshot:DIR[@POINT]:/path
     #[arg(add = crate::completion::path_completer())]
     pub src: String,
-    /// Destination: a path, or zk://host:port/path on another cluster
+    /// Destination: a path, zk://host:port/path or PROFILE:/path
     #[arg(add = crate::completion::path_completer())]
     pub dst: String,
 }

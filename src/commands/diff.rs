@@ -1,4 +1,4 @@
-//! `diff A B [--stat]`: two subtrees (of this cluster, another one, or an export file)
+//! `diff A B [--stat]`: two subtrees (of this cluster, another one, a snapshot, or an export file)
 //! compared node by node: what only one side has, and the nodes whose data or ACL differ.
 //! The compare itself is `tree::copy::compare`; this is its command and its rows.
 
@@ -26,8 +26,10 @@ const FILE_PREFIX: &str = "file:";
 /// Compare two subtrees node by node: added, removed and changed nodes (data, ACL).
 ///
 /// Each side is a znode path of this cluster, a path on another cluster
-/// (`zk://host:port/path`), or an export file written by `export` (`file:PATH`, gzip or
-/// not: the `file:` prefix is what makes it a file, so no znode path is ever taken for one).
+/// (`zk://host:port/path`, or `PROFILE:/path` for a connection profile), a snapshot of a
+/// data dir at a point in time (`snapshot:DIR[@ZXID|@TIME]:/path`), or an export file
+/// written by `export` (`file:PATH`, gzip or not: the `file:` prefix is what makes it a
+/// file, so no znode path is ever taken for one).
 /// Paths are compared relative to each side's root, so `/app` can be compared with
 /// `/app-copy`. A row per difference: `-` only A has the node, `+` only B has it, `~` both
 /// have it and its data, its ACL or both differ (ACLs compared as sets). Stat fields

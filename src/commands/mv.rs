@@ -40,10 +40,10 @@ pub struct Mv {
     /// Requests in flight at once (with -r)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PARALLEL, value_parser = crate::cli::parse_parallel)]
     pub parallel: usize,
-    /// Source: a path, or zk://host:port/path on another cluster
+    /// Source: a path, zk://host:port/path or PROFILE:/path
     #[arg(add = crate::completion::path_completer())]
     pub src: String,
-    /// Destination: a path, or zk://host:port/path on another cluster
+    /// Destination: a path, zk://host:port/path or PROFILE:/path
     #[arg(add = crate::completion::path_completer())]
     pub dst: String,
 }
