@@ -12,6 +12,7 @@ use crate::commands::walked::{Unreadable, reading, start_walk};
 use crate::output::{Render, Reply, RowStream, human_bytes};
 use crate::path::base_name;
 use crate::shell::Shell;
+use crate::snapshot::tree::NodeKind;
 use crate::tree::totals::{child_count, data_length};
 use crate::tree::{DEFAULT_PARALLEL, Visit, WalkOptions};
 
@@ -99,8 +100,14 @@ impl Render for TreeRow {
                     1 => details.push_str(", 1 child"),
                     n => details.push_str(&format!(", {n} children")),
                 }
-                if self.ephemeral_owner.is_some_and(|owner| owner != 0) {
-                    details.push_str(&format!(", {}", "ephemeral".yellow()));
+                if let Some(owner) = self.ephemeral_owner.filter(|owner| *owner != 0) {
+                    // On a snapshot an owner may also mark a container or a TTL node.
+                    let kind = match crate::snapshot::serve::kind_on_snapshot(owner) {
+                        Some(NodeKind::Container) => "container",
+                        Some(NodeKind::Ttl(_)) => "TTL",
+                        _ => "ephemeral",
+                    };
+                    details.push_str(&format!(", {}", kind.yellow()));
                 }
                 details
             }

@@ -200,4 +200,12 @@ fn node_types_only_a_snapshot_knows() {
         "{}",
         live.stdout
     );
+    // tree names the type too, never calling a container (which has a child) ephemeral.
+    let drawn = on_snapshot(&server, None).args(["tree", "/t"]).run();
+    drawn
+        .success()
+        .stdout_contains("box  (")
+        .stdout_contains(", container)")
+        .stdout_contains(", TTL)")
+        .stdout_lacks("ephemeral");
 }

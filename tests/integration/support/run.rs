@@ -341,6 +341,11 @@ impl Output {
     }
 
     #[track_caller]
+    pub fn stdout_lacks(&self, needle: &str) -> &Output {
+        self.check(!self.stdout.contains(needle), &format!("stdout without {needle:?}"))
+    }
+
+    #[track_caller]
     pub fn stderr_is_empty(&self) -> &Output {
         self.check(self.stderr.is_empty(), "an empty stderr")
     }
