@@ -1,4 +1,5 @@
-//! Jute's binary encoding as ZooKeeper writes it to disk: big-endian ints and longs,
+//! Jute's binary encoding as ZooKeeper writes it to disk (read here, and written for the
+//! snapshot server's replies): big-endian ints and longs,
 //! length-prefixed buffers and strings (-1 for null), one-byte booleans; every byte read is
 //! counted (for error offsets) and summed into an Adler32 (for the files' checksums).
 
@@ -225,6 +226,39 @@ impl<R: Read> JuteReader<R> {
     /// A vector's element count (null reads as 0).
     pub fn count(&mut self) -> Decoded<usize> {
         Ok(self.length("vector")?.unwrap_or(0))
+    }
+}
+
+/// Jute values appended to a buffer: the encoding [`JuteReader`] reads (the snapshot server's
+/// replies, and the files the tests write).
+#[derive(Default)]
+pub struct JuteWriter(pub Vec<u8>);
+
+impl JuteWriter {
+    pub fn i32(&mut self, v: i32) -> &mut Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    pub fn i64(&mut self, v: i64) -> &mut Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    pub fn bool(&mut self, v: bool) -> &mut Self {
+        self.0.push(v as u8);
+        self
+    }
+    pub fn buf(&mut self, v: Option<&[u8]>) -> &mut Self {
+        match v {
+            None => self.i32(-1),
+            Some(b) => {
+                self.i32(b.len() as i32);
+                self.0.extend_from_slice(b);
+                self
+            }
+        }
+    }
+    pub fn s(&mut self, v: &str) -> &mut Self {
+        self.buf(Some(v.as_bytes()))
     }
 }
 

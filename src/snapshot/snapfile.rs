@@ -244,36 +244,21 @@ pub(crate) mod tests {
         w.0
     }
 
-    #[derive(Default)]
-    pub struct Writer(pub Vec<u8>);
+    /// What the tests write files with: jute values, plus a snapshot's stat and seal.
+    pub type Writer = crate::snapshot::jute::JuteWriter;
 
-    impl Writer {
-        pub fn i32(&mut self, v: i32) -> &mut Self {
-            self.0.extend_from_slice(&v.to_be_bytes());
-            self
-        }
-        pub fn i64(&mut self, v: i64) -> &mut Self {
-            self.0.extend_from_slice(&v.to_be_bytes());
-            self
-        }
-        pub fn s(&mut self, v: &str) -> &mut Self {
-            self.buf(Some(v.as_bytes()))
-        }
-        pub fn buf(&mut self, v: Option<&[u8]>) -> &mut Self {
-            match v {
-                None => self.i32(-1),
-                Some(b) => {
-                    self.i32(b.len() as i32);
-                    self.0.extend_from_slice(b);
-                    self
-                }
-            }
-        }
-        pub fn stat(&mut self, zxid: i64) -> &mut Self {
+    /// The parts of a snapshot file only its tests write.
+    pub trait SnapshotParts {
+        fn stat(&mut self, zxid: i64) -> &mut Self;
+        fn seal(&mut self) -> &mut Self;
+    }
+
+    impl SnapshotParts for Writer {
+        fn stat(&mut self, zxid: i64) -> &mut Self {
             self.i64(zxid).i64(zxid).i64(1000).i64(1000);
             self.i32(0).i32(0).i32(0).i64(0).i64(zxid)
         }
-        pub fn seal(&mut self) -> &mut Self {
+        fn seal(&mut self) -> &mut Self {
             let sum = adler2::adler32_slice(&self.0);
             self.i64(sum as i64).s("/")
         }

@@ -2,7 +2,7 @@
 //! getChildren(2), getACL, multiRead, getAllChildrenNumber, getEphemerals, sync, whoAmI,
 //! ping, auth and closeSession. Writes and watches get an error code and change nothing.
 
-use crate::snapshot::jute::{Decoded, JuteReader};
+use crate::snapshot::jute::{Decoded, JuteReader, JuteWriter};
 use crate::snapshot::tree::{NodeId, NodeKind, Tree};
 
 /// ZooKeeper's error codes used here.
@@ -46,38 +46,6 @@ pub struct Served {
     pub masked: bool,
 }
 
-/// Jute values appended to a buffer.
-#[derive(Default)]
-pub struct Out(pub Vec<u8>);
-
-impl Out {
-    pub fn i32(&mut self, v: i32) -> &mut Self {
-        self.0.extend_from_slice(&v.to_be_bytes());
-        self
-    }
-    pub fn i64(&mut self, v: i64) -> &mut Self {
-        self.0.extend_from_slice(&v.to_be_bytes());
-        self
-    }
-    pub fn bool(&mut self, v: bool) -> &mut Self {
-        self.0.push(v as u8);
-        self
-    }
-    pub fn buf(&mut self, v: Option<&[u8]>) -> &mut Self {
-        match v {
-            None => self.i32(-1),
-            Some(b) => {
-                self.i32(b.len() as i32);
-                self.0.extend_from_slice(b);
-                self
-            }
-        }
-    }
-    pub fn s(&mut self, v: &str) -> &mut Self {
-        self.buf(Some(v.as_bytes()))
-    }
-}
-
 /// After an answer: go on reading, or close the connection.
 #[derive(Debug, PartialEq, Eq)]
 pub enum After {
@@ -92,12 +60,12 @@ pub fn answer(served: &Served, frame: &[u8], out: &mut Vec<u8>) -> After {
         return After::Close;
     };
     let body = &frame[r.offset() as usize..];
-    let mut reply = Out::default();
+    let mut reply = JuteWriter::default();
     let err = match reply_body(served, op_code, body, &mut reply) {
         Ok(err) => err,
         Err(_) => code::MARSHALLING,
     };
-    let mut framed = Out::default();
+    let mut framed = JuteWriter::default();
     framed.i32(xid).i64(served.zxid).i32(err);
     if err == code::OK {
         framed.0.extend_from_slice(&reply.0);
@@ -112,7 +80,7 @@ pub fn answer(served: &Served, frame: &[u8], out: &mut Vec<u8>) -> After {
 }
 
 /// Writes the reply body of one operation; returns its error code.
-fn reply_body(served: &Served, op_code: i32, body: &[u8], out: &mut Out) -> Decoded<i32> {
+fn reply_body(served: &Served, op_code: i32, body: &[u8], out: &mut JuteWriter) -> Decoded<i32> {
     let mut r = JuteReader::new(body);
     match op_code {
         op::PING | op::AUTH | op::SYNC | op::SET_WATCHES | op::SET_WATCHES2 | op::CLOSE_SESSION => {
@@ -166,7 +134,7 @@ fn node(tree: &Tree, path: &str) -> Result<NodeId, i32> {
 }
 
 /// One read: its reply body, or its error code.
-fn read_one(served: &Served, op_code: i32, path: &str, out: &mut Out) -> i32 {
+fn read_one(served: &Served, op_code: i32, path: &str, out: &mut JuteWriter) -> i32 {
     let tree = &served.tree;
     let id = match node(tree, path) {
         Ok(id) => id,
@@ -203,7 +171,7 @@ fn read_one(served: &Served, op_code: i32, path: &str, out: &mut Out) -> i32 {
 
 /// The client's Stat: the real ephemeralOwner (containers and TTL nodes included, which a
 /// server would mask) unless `masked`, and cversion as clients see it.
-fn write_stat(served: &Served, id: NodeId, out: &mut Out) {
+fn write_stat(served: &Served, id: NodeId, out: &mut JuteWriter) {
     let tree = &served.tree;
     let s = tree.stat(id);
     out.i64(s.czxid).i64(s.mzxid).i64(s.ctime).i64(s.mtime);
@@ -220,7 +188,7 @@ fn write_stat(served: &Served, id: NodeId, out: &mut Out) {
 
 /// multiRead: (MultiHeader, request)* up to a done header; each read answered on its own
 /// (a failed one as an error result), then the done header.
-fn multi_read(served: &Served, r: &mut JuteReader<&[u8]>, out: &mut Out) -> Decoded<i32> {
+fn multi_read(served: &Served, r: &mut JuteReader<&[u8]>, out: &mut JuteWriter) -> Decoded<i32> {
     loop {
         let sub_op = r.i32()?;
         let done = r.bool()?;
@@ -233,7 +201,7 @@ fn multi_read(served: &Served, r: &mut JuteReader<&[u8]>, out: &mut Out) -> Deco
             return Ok(code::BAD_ARGUMENTS);
         }
         r.bool()?; // the watch flag, which multiRead ignores
-        let mut one = Out::default();
+        let mut one = JuteWriter::default();
         match read_one(served, sub_op, &path, &mut one) {
             code::OK => {
                 out.i32(sub_op).bool(false).i32(0);
@@ -263,7 +231,7 @@ pub fn connect_reply(frame: &[u8], new_session: i64) -> Vec<u8> {
         Ok((timeout, _)) => (timeout, new_session),
         Err(_) => (10_000, new_session),
     };
-    let mut body = Out::default();
+    let mut body = JuteWriter::default();
     body.i32(0)
         .i32(timeout.clamp(4_000, 600_000))
         .i64(session)
@@ -292,8 +260,8 @@ mod tests {
         }
     }
 
-    fn request(xid: i32, op_code: i32, body: impl FnOnce(&mut Out)) -> Vec<u8> {
-        let mut out = Out::default();
+    fn request(xid: i32, op_code: i32, body: impl FnOnce(&mut JuteWriter)) -> Vec<u8> {
+        let mut out = JuteWriter::default();
         out.i32(xid).i32(op_code);
         body(&mut out);
         out.0
@@ -382,7 +350,7 @@ mod tests {
 
     #[test]
     fn connect_keeps_a_resumed_session_and_clamps_the_timeout() {
-        let mut req = Out::default();
+        let mut req = JuteWriter::default();
         req.i32(0).i64(0).i32(1000).i64(0x99).buf(Some(&[0; 16])).bool(false);
         let reply = connect_reply(&req.0, 0x1);
         let mut r = JuteReader::new(&reply[..]);
