@@ -189,12 +189,8 @@ async fn run(mut config: Config) -> (ExitCode, Option<StopReason>) {
             // The snapshot's own loopback server: plain, no credentials, no profile name.
             Ok(address) => {
                 config.profile = crate::zk::Profile {
-                    name: None,
                     server: address,
-                    tls: None,
-                    sasl: None,
-                    auth: Vec::new(),
-                    ..config.profile
+                    ..config.profile.plain()
                 }
             }
             Err(err) => {

@@ -356,16 +356,10 @@ mod tests {
     fn a_copy_into_its_own_source_is_refused() {
         let (events, _rx) = crate::events::channel();
         let profile = crate::zk::Profile {
-            name: None,
-            server: "127.0.0.1:1".into(),
             session_timeout: std::time::Duration::from_secs(4),
             connect_timeout: std::time::Duration::from_secs(1),
             request_timeout: std::time::Duration::from_secs(1),
-            readonly: false,
-            max_request_size: crate::zk::limits::DEFAULT_MAX_REQUEST,
-            tls: None,
-            sasl: None,
-            auth: Vec::new(),
+            ..crate::zk::Profile::for_tests("127.0.0.1:1")
         };
         let zk = Zk::new(profile, events);
         let end = |path: &str| End {

@@ -114,18 +114,7 @@ mod tests {
     use crate::zk::Profile;
 
     fn base() -> ConnectOptions {
-        ConnectOptions::plain(Profile {
-            name: None,
-            server: "127.0.0.1:2181".into(),
-            session_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
-            readonly: false,
-            max_request_size: 0xfffff,
-            tls: None,
-            sasl: None,
-            auth: Vec::new(),
-        })
+        ConnectOptions::plain(Profile::for_tests("127.0.0.1:2181"))
     }
 
     fn entry() -> ProfileEntry {

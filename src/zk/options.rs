@@ -28,15 +28,10 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// The options of `settings` alone: no TLS, no SASL.
+    /// The options of `settings` alone: no profile name, TLS, SASL or credentials.
     pub fn plain(settings: Profile) -> ConnectOptions {
         ConnectOptions {
-            settings: Profile {
-                tls: None,
-                sasl: None,
-                auth: Vec::new(),
-                ..settings
-            },
+            settings: settings.plain(),
             tls: false,
             ca: None,
             cert: None,

@@ -41,6 +41,35 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// These settings (server, timeouts, request size) without a profile name, TLS, SASL
+    /// login or credentials: what a named profile fills in, or a snapshot's loopback server.
+    pub fn plain(self) -> Profile {
+        Profile {
+            name: None,
+            tls: None,
+            sasl: None,
+            auth: Vec::new(),
+            ..self
+        }
+    }
+
+    /// The defaults of the command line, for `server`: the base of the unit tests' profiles.
+    #[cfg(test)]
+    pub fn for_tests(server: &str) -> Profile {
+        Profile {
+            name: None,
+            server: server.into(),
+            session_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            readonly: false,
+            max_request_size: crate::zk::limits::DEFAULT_MAX_REQUEST,
+            tls: None,
+            sasl: None,
+            auth: Vec::new(),
+        }
+    }
+
     /// A connector carrying this profile, with its TLS, SASL login and credentials.
     /// Credentials added later (`addauth`) are added by whoever holds them (the connection
     /// re-applies its own on every new session). Give it [`Profile::cluster`], not `server`.
@@ -126,18 +155,7 @@ mod tests {
     use super::*;
 
     fn profile(server: &str) -> Profile {
-        Profile {
-            name: None,
-            server: server.into(),
-            session_timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            request_timeout: Duration::from_secs(10),
-            readonly: false,
-            max_request_size: 0xfffff,
-            tls: None,
-            sasl: None,
-            auth: Vec::new(),
-        }
+        Profile::for_tests(server)
     }
 
     #[test]

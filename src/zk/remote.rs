@@ -150,13 +150,9 @@ fn snapshot_place(input: &str, main: &Profile) -> anyhow::Result<Option<Remote>>
     let serving = crate::snapshot::source::open(&named.dir, named.point)
         .map_err(|err| ShellError::usage(format!("'{input}': {err:#}")))?;
     let profile = Profile {
-        name: None,
         server: serving.address.to_string(),
         readonly: false,
-        tls: None,
-        sasl: None,
-        auth: Vec::new(),
-        ..main.clone()
+        ..main.clone().plain()
     };
     let head = input.strip_suffix(&format!(":{}", named.path)).unwrap_or(input);
     Ok(Some(Remote {
@@ -180,10 +176,7 @@ pub fn refuse_snapshot_write(op: &'static str, input: &str) -> anyhow::Result<()
 /// Profile `name`, with `current`'s timeouts where it has none; its TLS, SASL login,
 /// credentials and server are its own.
 fn named_profile(name: &str, current: &Profile) -> anyhow::Result<Profile> {
-    let mut options = ConnectOptions::plain(Profile {
-        name: None,
-        ..current.clone()
-    });
+    let mut options = ConnectOptions::plain(current.clone());
     crate::profiles::fill(name, &mut options, &crate::profiles::Given::default()).map_err(ShellError::usage)?;
     options.resolve(true)
 }
@@ -237,16 +230,12 @@ mod tests {
 
     fn main_profile() -> Profile {
         Profile {
-            name: None,
-            server: "here:2181/chroot".into(),
             session_timeout: Duration::from_secs(7),
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(9),
-            readonly: false,
             max_request_size: 1234,
-            tls: None,
-            sasl: None,
             auth: vec![crate::zk::auth::Credential::new("digest", b"alice:pw".to_vec())],
+            ..Profile::for_tests("here:2181/chroot")
         }
     }
 
