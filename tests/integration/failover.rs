@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::pty::PtyShell;
 use crate::support::tree::create_all_at;
-use crate::support::{Ensemble, Zksh};
+use crate::support::{Ensemble, Output, Zksh};
 
 const T: Duration = Duration::from_secs(30);
 const ELECTION: Duration = Duration::from_secs(60);
@@ -37,6 +37,35 @@ fn member_of(ensemble: &Ensemble, path: &str) -> usize {
     ensemble
         .member_serving(owner)
         .unwrap_or_else(|| panic!("no member lists session 0x{owner:x} in cons"))
+}
+
+/// Runs `command` as the last line of a script and kills the member serving the script's
+/// session once `under_way` (the arguments of a `wait`, e.g. `--gone /big/b000`) holds on the
+/// other members: the script's output, and the connect string of the members left.
+fn kill_its_member_under_way(ensemble: &mut Ensemble, command: &str, under_way: &[&str]) -> (Output, String) {
+    let marker = "/kill-marker";
+    let mut run = Zksh::at(&ensemble.connect_string())
+        .args([
+            "--request-timeout",
+            "30s",
+            "-c",
+            &format!("create -e {marker}\nwait /go --timeout 60s\n{command}"),
+        ])
+        .timeout(Duration::from_secs(120))
+        .spawn();
+    run.wait_stdout(marker, T);
+    let member = member_of(ensemble, marker);
+    let rest = others(ensemble, member);
+    let started = Zksh::at(&rest)
+        .arg("wait")
+        .args(under_way)
+        .args(["--timeout", "60s"])
+        .timeout(Duration::from_secs(90))
+        .spawn();
+    Zksh::at(&rest).args(["create", "/go"]).run().success();
+    started.finish_within(Duration::from_secs(90)).success();
+    ensemble.kill(member);
+    (run.finish_within(Duration::from_secs(120)), rest)
 }
 
 #[test]
@@ -148,28 +177,9 @@ fn delete_r_through_a_member_kill_completes_or_says_what_it_did() {
     }
     create_all_at(&cs, &paths);
     let total = paths.len() + 1;
-    let mut run = Zksh::at(&cs)
-        .args([
-            "--request-timeout",
-            "30s",
-            "-c",
-            "create -e /d-marker\nwait /go --timeout 60s\ndelete -r -y /big -o json",
-        ])
-        .timeout(Duration::from_secs(120))
-        .spawn();
-    run.wait_stdout("/d-marker", T);
-    let member = member_of(&ensemble, "/d-marker");
-    let rest = others(&ensemble, member);
     // The kill lands once the deletion is under way: the first branch (deleted children
     // first, in order) is gone.
-    let started = Zksh::at(&rest)
-        .args(["wait", "--gone", "/big/b000", "--timeout", "60s"])
-        .timeout(Duration::from_secs(90))
-        .spawn();
-    Zksh::at(&rest).args(["create", "/go"]).run().success();
-    started.finish_within(Duration::from_secs(90)).success();
-    ensemble.kill(member);
-    let out = run.finish_within(Duration::from_secs(120));
+    let (out, rest) = kill_its_member_under_way(&mut ensemble, "delete -r -y /big -o json", &["--gone", "/big/b000"]);
     let left = Zksh::at(&rest).args(["count", "/big", "-o", "json"]).run();
     if out.code == 0 {
         // Completed after the reconnect: nothing is left, and every node is counted.
@@ -276,7 +286,6 @@ fn partitioned_member_expires_the_session_only_when_the_server_says_so() {
 fn import_through_a_member_kill_completes_or_says_what_it_wrote() {
     use crate::import::{export_text, node, write_file};
     let mut ensemble = Ensemble::start();
-    let cs = ensemble.connect_string();
     let mut nodes = vec![node("", b"")];
     for b in 0..20 {
         nodes.push(node(format!("b{b:03}"), b"branch"));
@@ -285,27 +294,12 @@ fn import_through_a_member_kill_completes_or_says_what_it_wrote() {
     let total = nodes.len();
     let dir = tempfile::tempdir().expect("a temp dir");
     let file = write_file(&dir, "big.ndjson", export_text("/src", &nodes).as_bytes());
-    let mut run = Zksh::at(&cs)
-        .args([
-            "--request-timeout",
-            "30s",
-            "-c",
-            &format!("create -e /i-marker\nwait /go --timeout 60s\nimport {file} /dst --parallel 1 -o json"),
-        ])
-        .timeout(Duration::from_secs(120))
-        .spawn();
-    run.wait_stdout("/i-marker", T);
-    let member = member_of(&ensemble, "/i-marker");
-    let rest = others(&ensemble, member);
     // The kill lands once the import is under way: its first branch is there.
-    let started = Zksh::at(&rest)
-        .args(["wait", "--exists", "/dst/b000", "--timeout", "60s"])
-        .timeout(Duration::from_secs(90))
-        .spawn();
-    Zksh::at(&rest).args(["create", "/go"]).run().success();
-    started.finish_within(Duration::from_secs(90)).success();
-    ensemble.kill(member);
-    let out = run.finish_within(Duration::from_secs(120));
+    let (out, rest) = kill_its_member_under_way(
+        &mut ensemble,
+        &format!("import {file} /dst --parallel 1 -o json"),
+        &["--exists", "/dst/b000"],
+    );
     let there = Zksh::at(&rest).args(["count", "/dst", "-o", "json"]).run();
     let there = there.json()["nodes"].as_u64().expect("a count") as usize;
     if out.code == 0 {
