@@ -153,13 +153,22 @@ impl Tree {
         acl: u32,
         stat: StatPersisted,
     ) -> NodeId {
-        let id = self.nodes.len() as NodeId;
-        let name_start = self.names.len() as u32;
-        self.names.extend_from_slice(name);
-        let (data_start, data_len) = match data {
+        let data = match data {
             Some((s, l)) => (s as u64, l as u32),
             None => (0, NO_DATA),
         };
+        let id = self.new_node(parent, name, data, acl, stat);
+        self.nodes[parent as usize].children.push(id);
+        id
+    }
+
+    /// A node record for `name` under `parent` (its data already stored at `data`), not yet
+    /// linked into the parent's children.
+    fn new_node(&mut self, parent: NodeId, name: &[u8], data: (u64, u32), acl: u32, stat: StatPersisted) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        let name_start = self.names.len() as u32;
+        self.names.extend_from_slice(name);
+        let (data_start, data_len) = data;
         self.nodes.push(Node {
             stat,
             data_start,
@@ -170,7 +179,6 @@ impl Tree {
             parent,
             children: Vec::new(),
         });
-        self.nodes[parent as usize].children.push(id);
         self.live += 1;
         id
     }
@@ -278,22 +286,9 @@ impl Tree {
     /// Adds `name` under `parent`; None when it already exists.
     pub fn insert(&mut self, parent: NodeId, name: &str, data: &[u8], acl: u32, stat: StatPersisted) -> Option<NodeId> {
         let slot = self.child_slot(parent, name.as_bytes()).err()?;
-        let id = self.nodes.len() as NodeId;
-        let name_start = self.names.len() as u32;
-        self.names.extend_from_slice(name.as_bytes());
-        let (data_start, data_len) = self.store_data(Some(data));
-        self.nodes.push(Node {
-            stat,
-            data_start,
-            data_len,
-            name_start,
-            name_len: name.len() as u32,
-            acl,
-            parent,
-            children: Vec::new(),
-        });
+        let data = self.store_data(Some(data));
+        let id = self.new_node(parent, name.as_bytes(), data, acl, stat);
         self.nodes[parent as usize].children.insert(slot, id);
-        self.live += 1;
         Some(id)
     }
 
