@@ -79,8 +79,14 @@ pub async fn run(runner: &mut Runner, events: EventReceiver) -> ExitCode {
         };
         match read {
             ReadOutcome::Lines(lines) => {
+                let cluster = runner.shell.zk().connection().settings();
                 let (flow, code) = run_lines(runner, &lines).await;
-                cache.mark_stale();
+                let switched = !Arc::ptr_eq(&cluster, &runner.shell.zk().connection().settings());
+                if switched || runner.shell.zk().connection().is_detached() {
+                    cache.forget_all();
+                } else {
+                    cache.mark_stale();
+                }
                 if flow == Flow::Quit {
                     // `quit`, or a signal that ends the shell (its code).
                     if runner.stop().received().is_some() {

@@ -26,6 +26,8 @@ struct Entry {
 struct State {
     entries: HashMap<String, Entry>,
     pending: HashSet<String>,
+    /// Bumped by [`PathCache::forget_all`]: a listing fetched before is of another cluster.
+    epoch: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,7 @@ impl PathCache {
         let shared = Arc::clone(&state);
         tokio::spawn(async move {
             while let Some(parent) = rx.recv().await {
+                let epoch = lock_state(&shared.0).epoch;
                 let listed = match conn.current() {
                     Some(client) => match tokio::time::timeout(FETCH_DEADLINE, client.list_children(&parent)).await {
                         Ok(Ok(mut children)) => {
@@ -56,7 +59,7 @@ impl PathCache {
                 let (lock, ready) = &*shared;
                 let mut state = lock_state(lock);
                 state.pending.remove(&parent);
-                if let Some(children) = listed {
+                if let Some(children) = listed.filter(|_| state.epoch == epoch) {
                     state.entries.insert(
                         parent,
                         Entry {
@@ -134,6 +137,15 @@ impl PathCache {
             entry.stale = true;
         }
     }
+
+    /// After `connect` or `close`: every listing was of the old session's cluster, which Tab
+    /// must not offer nor highlighting trust, even while the new one is being fetched.
+    pub fn forget_all(&self) {
+        let (lock, _) = &*self.state;
+        let mut state = lock_state(lock);
+        state.entries.clear();
+        state.epoch += 1;
+    }
 }
 
 fn lock_state(lock: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -148,5 +160,44 @@ impl PathCache {
             state: Arc::default(),
             requests,
         }
+    }
+
+    /// Files a listing as the fetcher would.
+    pub fn insert(&self, parent: &str, children: &[&str]) {
+        let (lock, _) = &*self.state;
+        lock_state(lock).entries.insert(
+            parent.to_string(),
+            Entry {
+                children: children.iter().map(|c| c.to_string()).collect(),
+                fetched: Instant::now(),
+                stale: false,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stale_listing_is_still_offered_but_a_forgotten_one_is_not() {
+        let (requests, mut asked) = mpsc::unbounded_channel();
+        let cache = PathCache::detached(requests);
+        cache.insert("/", &["only-on-the-old-cluster"]);
+        cache.mark_stale();
+        assert_eq!(cache.known("/only-on-the-old-cluster"), Some(true));
+        assert_eq!(
+            cache.children("/", Duration::ZERO),
+            Some(vec!["only-on-the-old-cluster".to_string()])
+        );
+        assert_eq!(
+            asked.try_recv().ok().as_deref(),
+            Some("/"),
+            "a stale listing is fetched again"
+        );
+        cache.forget_all();
+        assert_eq!(cache.known("/only-on-the-old-cluster"), None);
+        assert_eq!(cache.children("/", Duration::ZERO), None);
     }
 }

@@ -63,3 +63,54 @@ fn connect_and_close_in_the_repl() {
     sh.line("quit");
     assert_eq!(sh.wait_exit(T), 0);
 }
+
+/// The REPL's listings (Tab, highlighting) are of one cluster: after `connect` to another, a
+/// path only the old cluster has is no longer shown as existing.
+#[test]
+fn after_connect_the_line_is_highlighted_from_the_new_cluster() {
+    let (server, root) = namespace("connect-cache");
+    Zksh::new(server)
+        .args(["create", &format!("{root}/only-on-the-first")])
+        .run()
+        .success();
+    let other = ZkServer::start();
+    let second = other.connect_string();
+    let mut sh = PtyShell::spawn(&["-s", &server.connect_string()], &[]);
+    sh.wait_for("CONNECTED", T);
+    // At the prompt the shell lists its working node for Tab and highlighting.
+    sh.line(&format!("cd {root}"));
+    let typed = format!("get {root}/only-on-the-first");
+    let needle = "/only-on-the-first";
+    sh.type_text(&typed);
+    let known = colour_once_listed(&mut sh, needle);
+    assert_ne!(known, vt100::Color::Default, "a path the cache knows is coloured");
+
+    sh.type_text("\x15");
+    sh.line(&format!("connect {second}"));
+    sh.wait_until("the new prompt", T, |s| {
+        s.lines().any(|l| l.starts_with(&format!("{second} /> ")))
+    });
+    sh.type_text(&typed);
+    sh.wait_until("the line typed again", T, |s| {
+        s.lines().any(|l| l.starts_with(&format!("{second} /> {typed}")))
+    });
+    assert_eq!(
+        sh.colour_of(needle),
+        Some(vt100::Color::Default),
+        "the first cluster's listing is not trusted on the second"
+    );
+}
+
+/// The colour of `needle` on the line being typed once the cache's listing has come (typing a
+/// space and erasing it redraws the line).
+fn colour_once_listed(sh: &mut PtyShell, needle: &str) -> vt100::Color {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(colour) = sh.colour_of(needle).filter(|c| *c != vt100::Color::Default) {
+            return colour;
+        }
+        assert!(start.elapsed() < T, "{needle} never coloured:\n{}", sh.screen());
+        sh.type_text(" \x7f");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
