@@ -1,7 +1,7 @@
 //! The run as a whole: parse argv, pick the mode, start the sandbox if asked, run, close the
 //! session, and map the result to an exit code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -260,13 +260,14 @@ struct StderrPrinter {
 impl StderrPrinter {
     fn spawn(mut events: EventReceiver) -> StderrPrinter {
         let (stop, mut stopped) = tokio::sync::oneshot::channel();
+        let terminal = std::io::stderr().is_terminal();
         let task = tokio::spawn(async move {
             loop {
                 tokio::select! {
                     biased;
                     _ = &mut stopped => return events,
                     event = events.recv() => match event {
-                        Some(event) => eprintln!("{}", event.render()),
+                        Some(event) => print_event_line(&event.render(), terminal),
                         None => return events,
                     },
                 }
@@ -281,6 +282,14 @@ impl StderrPrinter {
         self.stop.send(()).ok();
         self.task.await.ok()
     }
+}
+
+/// One event on stderr, written under its lock. On a terminal the row is cleared first: a
+/// long command's progress line (which ends without a newline) may be on it, and the event
+/// takes the row whole; the progress line is drawn again below it at its next redraw.
+fn print_event_line(text: &str, terminal: bool) {
+    let clear = if terminal { "\r\x1b[K" } else { "" };
+    writeln!(std::io::stderr().lock(), "{clear}{text}").ok();
 }
 
 /// Prints what is left and still matters once the session is closed: that it was LOST, and

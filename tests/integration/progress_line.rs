@@ -77,3 +77,61 @@ fn ctrl_c_stops_a_long_ls_r_and_the_prompt_comes_back() {
         assert!(row.contains("stopped after"), "a progress line left behind: {row:?}");
     }
 }
+
+/// Outside the REPL a connection event is a diagnostic line on stderr: it must take a row of
+/// its own, not land at the end of the progress line (which has no newline of its own).
+#[test]
+fn a_connection_event_in_a_one_shot_run_gets_its_own_row_beside_the_progress_line() {
+    let server = crate::support::ZkServer::start();
+    crate::support::Zksh::new(&server)
+        .args(["-c", "create /big; create /big/a"])
+        .run()
+        .success();
+    // The script waits on a FIFO after its first command: the server is frozen in between,
+    // so the delete's count hangs (its progress line shows) until the client sees the server
+    // gone and says so.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = dir.path().join("gate.zk");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&gate)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let script = format!("exists /big; source {}", gate.display());
+    let cs = server.connect_string();
+    let mut sh = PtyShell::spawn(
+        &[
+            "-s",
+            &cs,
+            "--session-timeout",
+            "6s",
+            "--request-timeout",
+            "60s",
+            "-c",
+            &script,
+        ],
+        &[],
+    );
+    sh.wait_for("/big exists", T);
+    server.pause();
+    std::fs::write(&gate, "delete -r /big\n").expect("the script's second part");
+    let label = "delete -r /big (counting): 0 nodes";
+    sh.wait_for(label, T);
+    sh.wait_for("[SUSPENDED]", T);
+    let rows = sh.screen_rows();
+    let event: Vec<&String> = rows.iter().filter(|r| r.contains("[SUSPENDED]")).collect();
+    assert_eq!(event.len(), 1, "{}", rows.join("\n"));
+    assert!(
+        event[0].starts_with("[SUSPENDED]") && !event[0].contains(label),
+        "the event on a row of its own:\n{}",
+        rows.join("\n")
+    );
+    // The progress line carries on, on the row below the event.
+    sh.wait_until("the progress line below the event", T, |screen| {
+        let rows: Vec<&str> = screen.lines().collect();
+        let at = rows.iter().position(|r| r.starts_with("[SUSPENDED]"));
+        at.is_some_and(|at| rows[at + 1..].iter().any(|r| r.starts_with(label)))
+    });
+    server.resume();
+    sh.wait_exit(T);
+}
