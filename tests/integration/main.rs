@@ -60,3 +60,4 @@ mod wait;
 mod walk;
 mod watch;
 mod watch_exec;
+mod lock_held;
