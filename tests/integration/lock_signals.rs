@@ -1,6 +1,7 @@
 //! Signals reach `lock PATH -- CMD`'s command exactly once: a Ctrl-C typed on the terminal
 //! (which the terminal sends to zksh and the command alike) is not passed on again, while a
-//! signal sent to zksh alone still is.
+//! signal sent to zksh alone, or a Ctrl-C the command (in a group of its own) did not get,
+//! still is.
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,8 +13,10 @@ const T: Duration = Duration::from_secs(30);
 
 /// A command that counts the SIGINTs it gets, one line each in the file it is given, and
 /// exits 3 on its own after the first, once a second has passed for a duplicate to show.
+/// With a second argument it first leaves zksh's process group for one of its own.
 const COUNTS_SIGINTS: &str = r#"
-import signal, sys, time
+import os, signal, sys, time
+if len(sys.argv) > 2: os.setpgid(0, 0)
 got = []
 def count(signum, frame):
     with open(sys.argv[1], "a") as log: log.write("SIGINT\n")
@@ -57,6 +60,36 @@ fn ctrl_c_on_the_terminal_reaches_the_command_once() {
     assert_eq!(sigints(&log), 1, "SIGINTs the command got from one Ctrl-C");
     let left = Zksh::new(server).args(["ls", &path]).run();
     left.success().stdout_is("");
+}
+
+#[test]
+fn ctrl_c_reaches_a_command_in_a_process_group_of_its_own_through_zksh() {
+    // The terminal's Ctrl-C goes to its foreground group only: zksh, not the command.
+    let (server, root) = namespace("lock-ctrl-c-own-group");
+    let cs = server.connect_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("sigints");
+    let path = format!("{root}/l");
+    let log_text = log.to_str().expect("utf-8");
+    let mut sh = PtyShell::spawn(
+        &[
+            "-s",
+            &cs,
+            "lock",
+            &path,
+            "--",
+            "python3",
+            "-c",
+            COUNTS_SIGINTS,
+            log_text,
+            "own-group",
+        ],
+        &[],
+    );
+    sh.wait_for("ready", T);
+    sh.type_text("\x03");
+    assert_eq!(sh.wait_exit(T), 3, "the command's own code");
+    assert_eq!(sigints(&log), 1, "SIGINTs the command got from one Ctrl-C");
 }
 
 #[test]
