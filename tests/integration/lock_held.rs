@@ -30,6 +30,10 @@ fn a_held_lock_whose_session_expires_is_reported_and_forgotten() {
             )
     });
     server.resume();
+    // The shell's own session is back, resumed or (expired too) replaced by a new one.
+    sh.wait_until("the shell's session back", T, |s| {
+        s.contains("[CONNECTED] session resumed") || s.contains("the session expired; new session")
+    });
     sh.line("create /after-loss; ls /");
     sh.wait_until("the shell answers again", T, |s| {
         s.lines().any(|l| l.trim() == "after-loss")
