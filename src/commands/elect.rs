@@ -1,7 +1,8 @@
-//! `elect PATH [--id ID] -- COMMAND`: leader election as Kazoo's `Election` (a `Lock` whose
+//! `elect PATH [--id ID] [--timeout D] -- COMMAND`: leader election as Kazoo's `Election` (a `Lock` whose
 //! contender data is the candidate's id); `elect --list PATH`: the candidates in order.
 
 use std::io::Write;
+use std::time::Duration;
 
 use clap::Args;
 use serde::Serialize;
@@ -23,9 +24,10 @@ use crate::shell::Shell;
 /// (`<uuid>__lock__<seq>`, data the candidate's id), led by the first in line. While the
 /// command runs, signals to zksh are passed on to it; if the session is lost, another
 /// candidate may lead, so zksh says so and by default sends the command SIGTERM (--on-lost).
+/// With --timeout, zksh withdraws its candidacy and exits 1 if it is not elected in time.
 /// `elect --list PATH` prints the candidates in order, the leader first.
 ///
-/// Example: elect /election/scheduler --id "$(hostname)" -- ./scheduler
+/// Example: elect /election/scheduler --id "$(hostname)" --timeout 5m -- ./scheduler
 ///
 /// Example: elect --list /election/scheduler
 #[derive(Debug, Args)]
@@ -37,6 +39,9 @@ pub struct Elect {
     /// This candidate's id, stored as its node's data (default: host:pid)
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
+    /// Withdraw (exit 1) if not elected within this long (e.g. 30s, 5m)
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
+    pub timeout: Option<Duration>,
     /// List the candidates in order, marking the leader, instead of standing
     #[arg(long)]
     pub list: bool,
@@ -52,9 +57,9 @@ impl Run for Elect {
     async fn run(self, shell: &mut Shell) -> anyhow::Result<Reply> {
         let path = shell.resolve(&self.path)?;
         if self.list {
-            if !self.command.is_empty() || self.id.is_some() {
+            if !self.command.is_empty() || self.id.is_some() || self.timeout.is_some() {
                 return Err(ShellError::usage(
-                    "elect --list: takes only the PATH (no --id, no command)",
+                    "elect --list: takes only the PATH (no --id, --timeout or command)",
                 ));
             }
             return Ok(Reply::value(candidates(shell, &path).await?));
@@ -69,7 +74,7 @@ impl Run for Elect {
             path,
             kind: Kind::Leader,
             id: self.id.unwrap_or_else(default_id),
-            timeout: None,
+            timeout: self.timeout,
             on_lost: self.on_lost,
         };
         holding.run(shell, &self.command).await

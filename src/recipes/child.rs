@@ -1,5 +1,5 @@
 //! The command a recipe runs while it holds something (`lock PATH -- CMD`): started without a
-//! shell, given the signals zksh receives, stopped if the session holding the lock is lost
+//! shell, given each signal zksh receives once, stopped if the session holding the lock is lost
 //! (`--on-lost`), and waited for; its exit code becomes zksh's.
 
 use std::future::Future;
@@ -42,7 +42,8 @@ pub enum Ended {
 
 /// Runs `words` until it exits. `lost` resolves (with the reason) if the lock is lost
 /// meanwhile; `say` prints a line on stderr (the caller's format). Signals zksh receives
-/// meanwhile are passed on to the command instead of stopping zksh.
+/// meanwhile are passed on to the command instead of stopping zksh, unless the terminal sent
+/// them to the command as well.
 pub async fn run(words: &[String], on_lost: OnLost, lost: impl Future<Output = String>, say: &dyn Fn(String)) -> Ended {
     let Some((program, args)) = words.split_first() else {
         return Ended::NotStarted("no command given".into());
@@ -81,10 +82,10 @@ pub async fn run(words: &[String], on_lost: OnLost, lost: impl Future<Output = S
     let status = loop {
         tokio::select! {
             status = child.wait() => break status,
-            reason = signals.next() => {
-                if let Some(pid) = pid {
+            received = signals.next() => {
+                if let Some(pid) = pid.filter(|&pid| !(received.by_kernel && in_our_group(pid))) {
                     // SAFETY: signalling our own child, which has not been waited for yet.
-                    unsafe { libc::kill(pid, reason.signal()) };
+                    unsafe { libc::kill(pid, received.reason.signal()) };
                 }
             }
             why = &mut lost, if watching => {
@@ -106,6 +107,15 @@ pub async fn run(words: &[String], on_lost: OnLost, lost: impl Future<Output = S
         Ok(status) => Ended::Exited(exit_code(status)),
         Err(err) => Ended::NotStarted(format!("cannot wait for {program}: {err}")),
     }
+}
+
+/// Whether `pid` is in zksh's process group: a signal the kernel sent that group (a
+/// terminal's Ctrl-C reaches its whole foreground group) has reached it already, and passing
+/// it on would make one Ctrl-C two (a second SIGINT often means "quit now, skip the cleanup").
+/// A child that moved to a group of its own gets it from zksh.
+fn in_our_group(pid: libc::pid_t) -> bool {
+    // SAFETY: getpgid and getpgrp only read the process table.
+    unsafe { libc::getpgid(pid) == libc::getpgrp() }
 }
 
 /// The code a shell would report for the command: its own, or 128+N when signal N ended it.

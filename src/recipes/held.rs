@@ -1,5 +1,6 @@
 //! Locks the REPL holds for the session (`lock PATH` without a command), until `unlock PATH`
-//! or the shell ends; each in its own session, watched so that its loss is said at once.
+//! or the shell ends; each in its own session, watched so that its loss is said at once and
+//! the lost lock forgotten (no longer listed, and free to be taken again).
 
 use tokio::task::JoinHandle;
 
@@ -12,7 +13,7 @@ struct HeldLock {
     path: String,
     kind: Kind,
     held: Held,
-    /// Says LOST above the prompt when the lock's session ends.
+    /// Says LOST above the prompt when the lock's session ends, and then finishes.
     watch: JoinHandle<()>,
 }
 
@@ -23,7 +24,8 @@ pub struct HeldLocks {
 }
 
 impl HeldLocks {
-    pub fn holds(&self, path: &str) -> bool {
+    pub fn holds(&mut self, path: &str) -> bool {
+        self.forget_lost();
         self.locks.iter().any(|lock| lock.path == path)
     }
 
@@ -50,7 +52,8 @@ impl HeldLocks {
     }
 
     /// (path, kind, node) of each lock held.
-    pub fn list(&self) -> Vec<(String, Kind, String)> {
+    pub fn list(&mut self) -> Vec<(String, Kind, String)> {
+        self.forget_lost();
         self.locks
             .iter()
             .map(|lock| (lock.path.clone(), lock.kind, lock.held.node.clone()))
@@ -59,6 +62,7 @@ impl HeldLocks {
 
     /// Releases the lock on `path`; false when none is held there.
     pub async fn release(&mut self, zk: &Zk, path: &str) -> bool {
+        self.forget_lost();
         let Some(i) = self.locks.iter().position(|lock| lock.path == path) else {
             return false;
         };
@@ -66,6 +70,12 @@ impl HeldLocks {
         lock.watch.abort();
         lock.held.release(zk).await;
         true
+    }
+
+    /// Drops the locks whose session has ended (their watch said LOST and finished): the
+    /// server removed their nodes with the session, so there is nothing left to release.
+    fn forget_lost(&mut self) {
+        self.locks.retain(|lock| !lock.watch.is_finished());
     }
 
     /// Releases every lock (the shell is closing).

@@ -6,7 +6,9 @@
 
 use std::sync::Mutex;
 
-use tokio::signal::unix::{SignalKind, signal};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
 use tokio::sync::{mpsc, watch};
 
 use crate::exit::ExitCode;
@@ -48,27 +50,29 @@ pub struct Stop {
 }
 
 impl Stop {
-    /// Takes SIGINT, SIGTERM and SIGHUP from now on.
+    /// Takes SIGINT, SIGTERM and SIGHUP from now on. They are read with their origin (a
+    /// thread of their own waits on them), which a command passing them on to its child needs.
     pub fn install(interactive: bool) -> std::io::Result<Stop> {
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        let mut hangup = signal(SignalKind::hangup())?;
+        let mut incoming = SignalsInfo::<WithOrigin>::new([libc::SIGINT, libc::SIGTERM, libc::SIGHUP])?;
         let (tx, signals) = watch::channel(None);
-        tokio::spawn(async move {
-            loop {
-                let reason = tokio::select! {
-                    Some(()) = interrupt.recv() => StopReason::Interrupt,
-                    Some(()) = terminate.recv() => StopReason::Terminate,
-                    Some(()) = hangup.recv() => StopReason::HangUp,
-                    else => return,
+        std::thread::Builder::new().name("signals".into()).spawn(move || {
+            for origin in incoming.forever() {
+                let reason = match origin.signal {
+                    libc::SIGINT => StopReason::Interrupt,
+                    libc::SIGTERM => StopReason::Terminate,
+                    _ => StopReason::HangUp,
                 };
-                if passed_on(reason) {
+                let received = Received {
+                    reason,
+                    by_kernel: origin.cause == Cause::Kernel,
+                };
+                if passed_on(received) {
                     continue;
                 }
                 // Every signal counts, even the same one twice (a second Ctrl-C).
                 tx.send_replace(Some(reason));
             }
-        });
+        })?;
         Ok(Stop { signals, interactive })
     }
 
@@ -127,11 +131,21 @@ impl Stop {
     }
 }
 
+/// A signal zksh received while a command holds the signals ([`HeldSignals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub reason: StopReason,
+    /// Sent by the kernel (si_code SI_KERNEL), not by a process's kill (SI_USER): a terminal's
+    /// Ctrl-C or hangup. The kernel sends those to the terminal's whole foreground process
+    /// group, so a child in zksh's group has had this one already.
+    pub by_kernel: bool,
+}
+
 /// Where signals go instead of stopping the run while a command zksh started runs in the
 /// foreground (`lock PATH -- CMD`): to it, passed on. One slot for the process, as signals are.
-static HANDED_ON: Mutex<Option<mpsc::UnboundedSender<StopReason>>> = Mutex::new(None);
+static HANDED_ON: Mutex<Option<mpsc::UnboundedSender<Received>>> = Mutex::new(None);
 
-fn handed_on_slot() -> std::sync::MutexGuard<'static, Option<mpsc::UnboundedSender<StopReason>>> {
+fn handed_on_slot() -> std::sync::MutexGuard<'static, Option<mpsc::UnboundedSender<Received>>> {
     // An Option, never left half-written: recover from a poisoned lock.
     HANDED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -140,13 +154,13 @@ fn handed_on_slot() -> std::sync::MutexGuard<'static, Option<mpsc::UnboundedSend
 /// once the command that held the signals is done.
 static PASSED_ON: Mutex<Option<StopReason>> = Mutex::new(None);
 
-/// Hands `reason` to whoever holds the signals; false when nobody does.
-fn passed_on(reason: StopReason) -> bool {
+/// Hands the signal to whoever holds the signals; false when nobody does.
+fn passed_on(received: Received) -> bool {
     let passed = handed_on_slot()
         .as_ref()
-        .is_some_and(|holder| holder.send(reason).is_ok());
+        .is_some_and(|holder| holder.send(received).is_ok());
     if passed {
-        *PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
+        *PASSED_ON.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(received.reason);
     }
     passed
 }
@@ -156,7 +170,7 @@ fn passed_on(reason: StopReason) -> bool {
 /// exit code stands), so that a lock is released only after the child has exited.
 #[derive(Debug)]
 pub struct HeldSignals {
-    signals: mpsc::UnboundedReceiver<StopReason>,
+    signals: mpsc::UnboundedReceiver<Received>,
 }
 
 impl HeldSignals {
@@ -168,9 +182,9 @@ impl HeldSignals {
     }
 
     /// The next signal zksh received.
-    pub async fn next(&mut self) -> StopReason {
+    pub async fn next(&mut self) -> Received {
         match self.signals.recv().await {
-            Some(reason) => reason,
+            Some(received) => received,
             None => std::future::pending().await,
         }
     }

@@ -91,3 +91,59 @@ fn elect_list_of_nobody_and_bad_input() {
         .success()
         .stdout_is("");
 }
+
+#[test]
+fn a_candidate_not_elected_within_its_timeout_withdraws_and_exits_1() {
+    let (server, root) = namespace("elect-timeout");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = Gate::new(dir.path(), "g");
+    let path = format!("{root}/e");
+    let mut leader = Zksh::new(server)
+        .args([
+            "elect",
+            &path,
+            "--id",
+            "leader",
+            "--",
+            "sh",
+            "-c",
+            &format!("echo lead; read x < {}", gate.path()),
+        ])
+        .spawn();
+    leader.wait_stdout("lead", T);
+    let ran = dir.path().join("ran");
+    Zksh::new(server)
+        .args(["elect", &path, "--id", "late", "--timeout", "1s", "--", "touch"])
+        .arg(&ran)
+        .run()
+        .code(1)
+        .stdout_is("")
+        .stderr_contains(&format!(
+            "elect {path}: not taken within 1s (--timeout); gave up waiting"
+        ));
+    assert!(!ran.exists(), "the command ran without leadership");
+    // The late candidate's node went with it: only the leader stands.
+    let listed = Zksh::new(server).args(["elect", "--list", &path, "-o", "json"]).run();
+    listed.success();
+    let ids: Vec<String> = listed
+        .json()
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|row| row["id"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(ids, ["leader"]);
+    let children = Zksh::new(server).args(["ls", &path]).run();
+    assert_eq!(children.success().lines().len(), 1, "{}", children.stdout);
+    gate.open();
+    leader.finish_within(T).success();
+    for (args, needle) in [
+        (
+            vec!["elect", "--timeout", "soon", &path, "--", "true"],
+            "not a duration",
+        ),
+        (vec!["elect", "--list", "--timeout", "1s", &path], "--timeout"),
+    ] {
+        Zksh::new(server).args(&args).run().code(2).stderr_contains(needle);
+    }
+}

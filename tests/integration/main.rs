@@ -31,6 +31,8 @@ mod json_everywhere;
 mod kazoo_agent;
 mod limits;
 mod lock;
+mod lock_held;
+mod lock_signals;
 mod mirror;
 mod oneshot;
 mod oneshot_data;
