@@ -195,10 +195,7 @@ impl<'c> Apply<'c> {
         self.report.refuse(Refusal { path, reason });
     }
 
-    pub(super) fn emit(&self, change: Change) {
-        if let Some(sink) = &self.sink {
-            // A sink gone (nobody renders any more) stops nothing here: the run ends anyway.
-            sink.send(change).ok();
-        }
+    pub(super) fn emit(&mut self, change: Change) {
+        self.shown.push(change);
     }
 }
