@@ -1,17 +1,12 @@
 //! What a copy decides and reports: one change per node written or refused (a dry run's
-//! rows, mirror's lines), the report at the end, and how a node already at the destination
-//! is compared with its record (data bytes; ACL entries as a set, a redacted entry matching
-//! the same user with the same permissions, since its hash cannot be seen).
+//! rows, mirror's lines), and the report at the end.
 
 use std::io::Write;
 
 use serde::Serialize;
-use zookeeper_client::Acl;
 
 use crate::errors::ShellError;
 use crate::output::Render;
-use crate::tree::AclEntry;
-use crate::tree::copy::compare::{AclCompared, compare_acls};
 
 /// At most this many refused nodes are named in a report (all are counted).
 const NAMED_REFUSALS: usize = 100;
@@ -201,48 +196,10 @@ pub fn differences(same_data: bool, same_acl: bool) -> &'static str {
     }
 }
 
-/// Whether a node's ACL as read at the destination is the record's, as `diff` compares them
-/// (entries in any order). A redacted entry on either side stands for the same user with the
-/// same permissions (its hash is hidden): the writer never writes one, and leaves it be.
-pub fn acl_matches(record: &[AclEntry], found: &[Acl]) -> bool {
-    let found: Vec<AclEntry> = found.iter().map(AclEntry::from_acl).collect();
-    compare_acls(record, &found) != AclCompared::Different
-}
-
 #[cfg(test)]
 mod tests {
-    use zookeeper_client::{AuthId, Permission};
-
     use super::*;
     use crate::output::both;
-
-    fn entry(scheme: &str, id: &str, perms: &str) -> AclEntry {
-        AclEntry {
-            scheme: scheme.into(),
-            id: id.into(),
-            perms: perms.into(),
-            redacted: id.ends_with(":x"),
-        }
-    }
-
-    #[test]
-    fn acls_compare_as_sets_and_a_redacted_entry_matches_its_user() {
-        let open = Acl::new(Permission::ALL, AuthId::new("world", "anyone"));
-        let alice = Acl::new(Permission::READ, AuthId::new("digest", "alice:abc="));
-        let both_acl = [alice.clone(), open.clone()];
-        let record = [entry("world", "anyone", "cdrwa"), entry("digest", "alice:abc=", "r")];
-        assert!(acl_matches(&record, &both_acl));
-        assert!(!acl_matches(&record[..1], &both_acl));
-        assert!(!acl_matches(
-            &[entry("digest", "alice:abc=", "rw")],
-            std::slice::from_ref(&alice)
-        ));
-        assert!(acl_matches(
-            &[entry("digest", "alice:x", "r")],
-            std::slice::from_ref(&alice)
-        ));
-        assert!(!acl_matches(&[entry("digest", "bob:x", "r")], &[alice]));
-    }
 
     #[test]
     fn a_change_is_one_line_or_one_object() {
