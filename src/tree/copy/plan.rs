@@ -83,8 +83,11 @@ pub struct Report {
     pub path: String,
     pub created: usize,
     pub changed: usize,
-    /// Already identical (data and ACL), or ZooKeeper's own nodes.
+    /// Already identical (data and ACL).
     pub skipped: usize,
+    /// ZooKeeper's own nodes (`/zookeeper` and below) in the input, skipped: they are the
+    /// server's, whatever they hold.
+    pub zookeeper_own: usize,
     pub refused: usize,
     /// Deleted because the source does not have them (mirror only).
     #[serde(skip_serializing_if = "is_zero")]
@@ -112,6 +115,7 @@ impl Report {
             created: 0,
             changed: 0,
             skipped: 0,
+            zookeeper_own: 0,
             refused: 0,
             deleted: 0,
             refused_nodes: Vec::new(),
@@ -137,9 +141,13 @@ impl Render for Report {
         let verb = if self.dry_run { "would be " } else { "" };
         write!(
             out,
-            "{}: {} created, {} changed, {} skipped (already there), {verb}",
+            "{}: {} created, {} changed, {} skipped (already there), ",
             self.path, self.created, self.changed, self.skipped
         )?;
+        if self.zookeeper_own > 0 {
+            write!(out, "{} skipped ({ZOOKEEPER_OWN}), ", self.zookeeper_own)?;
+        }
+        write!(out, "{verb}")?;
         writeln!(out, "{} refused", self.refused)?;
         for refusal in &self.refused_nodes {
             writeln!(out, "refused {}: {}", refusal.path, refusal.reason)?;
@@ -182,6 +190,9 @@ impl Render for Report {
         })
     }
 }
+
+/// What the nodes counted in [`Report::zookeeper_own`] are, in a summary line.
+pub const ZOOKEEPER_OWN: &str = "ZooKeeper's own /zookeeper";
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -233,8 +244,22 @@ mod tests {
         refused /restore/a: it differs (data); --overwrite replaces it
         the sequential counter of 1 parent advanced past the restored children
         --- json
-        {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3}
+        {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3,"zookeeperOwn":0}
         "#);
         assert!(report.unmet().is_some());
+    }
+
+    #[test]
+    fn zookeeper_own_nodes_are_not_counted_as_already_there() {
+        let mut report = Report::new("import", "/", false);
+        report.created = 2;
+        report.skipped = 1;
+        report.zookeeper_own = 3;
+        insta::assert_snapshot!(both(&report), @r#"
+        --- text
+        /: 2 created, 0 changed, 1 skipped (already there), 3 skipped (ZooKeeper's own /zookeeper), 0 refused
+        --- json
+        {"belowRefused":0,"changed":0,"countersAdvanced":0,"created":2,"dryRun":false,"ephemeral":0,"path":"/","refused":0,"refusedNodes":[],"skipped":1,"zookeeperOwn":3}
+        "#);
     }
 }

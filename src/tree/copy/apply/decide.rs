@@ -7,9 +7,9 @@ use std::sync::atomic::Ordering;
 
 use zookeeper_client::{Acl, CreateMode, Stat};
 
-use super::{Apply, Overwrite, is_below};
+use super::{Apply, Overwrite, is_below, is_zookeeper_own};
 use crate::errors::ShellError;
-use crate::path::{base_name, is_within, parent_of};
+use crate::path::{base_name, parent_of};
 use crate::tree::copy::acl::compare_acls;
 use crate::tree::copy::existing::{Existing, Found};
 use crate::tree::copy::file::walk_order;
@@ -58,12 +58,12 @@ impl<'c> Apply<'c> {
             }
             self.blocked = None;
         }
-        if dest == "/zookeeper" || is_within(&dest, "/zookeeper") || record.is_ephemeral() {
+        if is_zookeeper_own(&dest) || record.is_ephemeral() {
             // ZooKeeper's own tree is the server's; an ephemeral node belongs to its session.
             if record.is_ephemeral() {
                 self.report.ephemeral += 1;
             } else {
-                self.tally.skipped.fetch_add(1, Ordering::Relaxed);
+                self.tally.zookeeper_own.fetch_add(1, Ordering::Relaxed);
             }
             self.progress.confirmed(1);
             return Ok(None);

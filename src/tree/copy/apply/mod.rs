@@ -22,7 +22,7 @@ use shown::Shown;
 
 use crate::errors::ShellError;
 use crate::output::RowSender;
-use crate::path::parent_of;
+use crate::path::{is_within, parent_of};
 use crate::progress::Progress;
 use crate::tree::batcher::Batcher;
 use crate::tree::copy::existing::Existing;
@@ -289,6 +289,7 @@ impl<'c> Apply<'c> {
         self.report.created = self.tally.created();
         self.report.changed = self.tally.changed();
         self.report.skipped = self.tally.skipped();
+        self.report.zookeeper_own = self.tally.zookeeper_own();
         Ok(self.report)
     }
 
@@ -301,7 +302,8 @@ impl<'c> Apply<'c> {
             profile.max_request_size,
             profile.chroot().map_or(0, str::len),
         );
-        for path in extras.into_iter().rev() {
+        // The destination's own /zookeeper is its server's: no source record names it.
+        for path in extras.into_iter().rev().filter(|path| !is_zookeeper_own(path)) {
             batches.push(WriteOp::Delete { path, version: None });
         }
         batches.cut();
@@ -321,6 +323,12 @@ impl<'c> Apply<'c> {
     fn fail(&mut self, err: anyhow::Error) {
         self.failure.get_or_insert(err);
     }
+}
+
+/// Whether `path` is in ZooKeeper's own tree (`/zookeeper` and below): the server's, which a
+/// copy skips and never writes or deletes.
+fn is_zookeeper_own(path: &str) -> bool {
+    path == "/zookeeper" || is_within(path, "/zookeeper")
 }
 
 /// Whether relative path `rel` is below `above` (not equal to it).
