@@ -133,5 +133,10 @@ mod tests {
         );
         tally.answered(b, false);
         assert_eq!(tally.summary(true), "200 nodes created, 0 changed, 3 already there");
+        tally.zookeeper_own.fetch_add(3, Ordering::Relaxed);
+        assert_eq!(
+            tally.summary(true),
+            "200 nodes created, 0 changed, 3 already there, 3 of ZooKeeper's own skipped"
+        );
     }
 }
