@@ -17,7 +17,7 @@ use crate::path::{child_path, is_within};
 use crate::progress::Progress;
 use crate::shell::Shell;
 use crate::tree::DEFAULT_PARALLEL;
-use crate::tree::copy::apply::{Apply, ApplyOptions};
+use crate::tree::copy::apply::{Apply, ApplyOptions, is_zookeeper_own};
 use crate::tree::copy::mirror::{Side, copy_node, delete_node};
 use crate::tree::copy::plan::{Change, Report, ZOOKEEPER_OWN};
 use crate::tree::copy::read::relative;
@@ -198,6 +198,10 @@ async fn follow(
             "" => dst.path.clone(),
             rel => child_path(&dst.path, rel),
         };
+        if is_zookeeper_own(&dest) {
+            // The destination server's own, as in a full sync (a quota set on the source).
+            continue;
+        }
         let change = match &event.event {
             EventName::Created | EventName::Changed => copy_node(&from, &event.path, &to, &dest).await?,
             EventName::Deleted => delete_node(&to, &dest, parallel).await?,

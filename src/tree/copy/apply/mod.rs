@@ -327,7 +327,7 @@ impl<'c> Apply<'c> {
 
 /// Whether `path` is in ZooKeeper's own tree (`/zookeeper` and below): the server's, which a
 /// copy skips and never writes or deletes.
-fn is_zookeeper_own(path: &str) -> bool {
+pub fn is_zookeeper_own(path: &str) -> bool {
     path == "/zookeeper" || is_within(path, "/zookeeper")
 }
 
