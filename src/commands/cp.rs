@@ -17,7 +17,7 @@ use crate::path::is_within;
 use crate::progress::{BulkRun, Progress, ProgressLine};
 use crate::shell::Shell;
 use crate::tree::copy::apply::{Apply, ApplyOptions, Records};
-use crate::tree::copy::plan::{Refusal, Report};
+use crate::tree::copy::plan::{Refusal, Report, ZOOKEEPER_OWN};
 use crate::tree::copy::read::{ReadOptions, ReadTally, SubtreeReader};
 use crate::tree::copy::tally::Tally;
 use crate::tree::{AclEntry, DEFAULT_PARALLEL, NodeRecord};
@@ -314,10 +314,14 @@ pub fn dry_run(
             Some(reading) => with_source_tally(report?, reading).await?,
             None => report?,
         };
-        let counts = format!(
-            "would create {}, change {}, skip {} (already there), refuse {}",
-            report.created, report.changed, report.skipped, report.refused
+        let mut counts = format!(
+            "would create {}, change {}, skip {} (already there), ",
+            report.created, report.changed, report.skipped
         );
+        if report.zookeeper_own > 0 {
+            counts.push_str(&format!("skip {} ({ZOOKEEPER_OWN}), ", report.zookeeper_own));
+        }
+        counts.push_str(&format!("refuse {}", report.refused));
         if report.refused > 0 {
             let why = format!("--dry-run: {counts}; the refused are listed above");
             return Err(ShellError::refused(op, report.path.as_str(), why));

@@ -17,9 +17,9 @@ use crate::path::{child_path, is_within};
 use crate::progress::Progress;
 use crate::shell::Shell;
 use crate::tree::DEFAULT_PARALLEL;
-use crate::tree::copy::apply::{Apply, ApplyOptions};
+use crate::tree::copy::apply::{Apply, ApplyOptions, is_zookeeper_own};
 use crate::tree::copy::mirror::{Side, copy_node, delete_node};
-use crate::tree::copy::plan::{Change, Report};
+use crate::tree::copy::plan::{Change, Report, ZOOKEEPER_OWN};
 use crate::tree::copy::read::relative;
 use crate::tree::copy::tally::Tally;
 use crate::watch::tasks::{Watched, run_persistent};
@@ -115,10 +115,15 @@ impl Run for Mirror {
         let stream = RowStream::spawn(OP, dst.shown.clone(), "change", move |rows| async move {
             let report = sync(&src, &dst, parallel, &rows).await?;
             let Some(mut events) = events else {
-                return Ok(vec![format!(
-                    "{OP} --once {}: {} created, {} changed, {} deleted, {} refused",
-                    dst.shown, report.created, report.changed, report.deleted, report.refused
-                )]);
+                let mut counts = format!(
+                    "{OP} --once {}: {} created, {} changed, {} deleted, ",
+                    dst.shown, report.created, report.changed, report.deleted
+                );
+                if report.zookeeper_own > 0 {
+                    counts.push_str(&format!("{} skipped ({ZOOKEEPER_OWN}), ", report.zookeeper_own));
+                }
+                counts.push_str(&format!("{} refused", report.refused));
+                return Ok(vec![counts]);
             };
             follow(&src, &dst, parallel, count, &mut events, &rows).await
         });
@@ -193,6 +198,10 @@ async fn follow(
             "" => dst.path.clone(),
             rel => child_path(&dst.path, rel),
         };
+        if is_zookeeper_own(&dest) {
+            // The destination server's own, as in a full sync (a quota set on the source).
+            continue;
+        }
         let change = match &event.event {
             EventName::Created | EventName::Changed => copy_node(&from, &event.path, &to, &dest).await?,
             EventName::Deleted => delete_node(&to, &dest, parallel).await?,

@@ -395,6 +395,7 @@ fn cp_mv_and_import_speak_json() {
         "refused",
         "refusedNodes",
         "skipped",
+        "zookeeperOwn",
     ];
     let expected: Vec<Vec<&str>> = vec![
         vec!["path"],           // create

@@ -16,6 +16,7 @@ mod cp_mv;
 mod delete_tree;
 mod diff;
 mod display;
+mod dry_run_memory;
 mod edit;
 mod elect;
 mod ephemerals;

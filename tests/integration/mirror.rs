@@ -1,5 +1,6 @@
 //! `mirror`: a destination kept equal to its source through 1,000 changes Kazoo makes, and
-//! after the server restarts; `--once`; a destination inside its source refused.
+//! after the server restarts; `--once`; a destination inside its source refused; a live
+//! mirror of `/` leaving ZooKeeper's own tree alone.
 
 use std::process::Command;
 use std::time::Duration;
@@ -139,4 +140,24 @@ fn mirror_once_syncs_and_a_destination_inside_its_source_is_refused() {
         .code(1)
         .one_line_error()
         .stderr_contains("inside");
+}
+
+#[test]
+fn a_live_mirror_of_the_root_leaves_zookeepers_own_tree_alone() {
+    let source = ZkServer::start();
+    let target = ZkServer::start();
+    let from = format!("zk://{}/", source.connect_string());
+    let mut running = Zksh::new(&target).args(["mirror", "--count", "1", &from, "/"]).spawn();
+    running.wait_stdout("synced /", T);
+    // Where a quota goes: ZooKeeper's own tree, the destination server's to keep.
+    Zksh::new(&source)
+        .args(["create", "/zookeeper/quota/q", "x"])
+        .run()
+        .success();
+    Zksh::new(&source).args(["create", "/after", "y"]).run().success();
+    let out = running.finish_within(T);
+    out.success()
+        .stdout_contains("create /after")
+        .stdout_lacks("/zookeeper");
+    Zksh::new(&target).args(["exists", "/zookeeper/quota/q"]).run().code(1);
 }

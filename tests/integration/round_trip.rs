@@ -59,3 +59,58 @@ fn an_export_imported_on_another_server_is_what_an_authenticated_client_read_the
         .expect("a sequence number");
     assert!(number > 7, "{}", out.stdout);
 }
+
+/// `/` exported and imported onto another server's `/`: ZooKeeper's own nodes (`/zookeeper`,
+/// `/zookeeper/config`, `/zookeeper/quota`) are the server's, counted apart from the nodes
+/// skipped because they are already there, in text and JSON; a dry run, a rerun and a
+/// `mirror --once` of `/` count them the same way, and leave the server's own in place.
+#[test]
+fn zookeeper_own_nodes_are_counted_apart_from_those_already_there() {
+    let source = ZkServer::start();
+    for path in ["/a", "/a/b", "/c"] {
+        Zksh::new(&source).args(["create", path, "x"]).run().success();
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("all.ndjson");
+    let file = file.display().to_string();
+    Zksh::new(&source).args(["export", "/", "--out", &file]).run().success();
+
+    let target = ZkServer::start();
+    // The root is there on every server, identical: the one node skipped as already there.
+    let first = "/: 3 created, 0 changed, 1 skipped (already there), 3 skipped (ZooKeeper's own /zookeeper), 0 refused";
+    Zksh::new(&target)
+        .args(["import", "--dry-run", &file, "/"])
+        .run()
+        .success()
+        .stderr_contains(
+            "would create 3, change 0, skip 1 (already there), skip 3 (ZooKeeper's own /zookeeper), refuse 0",
+        );
+    Zksh::new(&target)
+        .args(["import", &file, "/"])
+        .run()
+        .success()
+        .stdout_is(&format!("{first}\n"));
+    let again = Zksh::new(&target).args(["import", &file, "/", "-o", "json"]).run();
+    let report = again.success().json();
+    assert_eq!(
+        (&report["created"], &report["skipped"], &report["zookeeperOwn"]),
+        (&Value::from(0), &Value::from(4), &Value::from(3)),
+        "{report}"
+    );
+
+    let copy = ZkServer::start();
+    let from = format!("zk://{}/", source.connect_string());
+    let copied = Zksh::new(&copy).args(["cp", "-r", &from, "/", "-o", "json"]).run();
+    let report = copied.success().json();
+    assert_eq!(
+        (&report["created"], &report["skipped"], &report["zookeeperOwn"]),
+        (&Value::from(3), &Value::from(1), &Value::from(3)),
+        "{report}"
+    );
+    Zksh::new(&copy)
+        .args(["mirror", "--once", &from, "/"])
+        .run()
+        .success()
+        .stderr_contains("0 created, 0 changed, 0 deleted, 3 skipped (ZooKeeper's own /zookeeper), 0 refused");
+    Zksh::new(&copy).args(["stat", "/zookeeper/quota"]).run().success();
+}

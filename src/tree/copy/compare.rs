@@ -5,9 +5,10 @@
 
 use std::cmp::Ordering;
 
+use crate::tree::NodeRecord;
+use crate::tree::copy::acl::{AclCompared, compare_acls};
 use crate::tree::copy::file::walk_order;
 use crate::tree::copy::{ExportReader, ReadTally, SubtreeReader};
-use crate::tree::{AclEntry, NodeRecord};
 
 /// Where records come from: a live subtree (this cluster or another) or an export file.
 pub enum Source {
@@ -31,16 +32,6 @@ impl Source {
             Source::File(_) => None,
         }
     }
-}
-
-/// How a node's ACL compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AclCompared {
-    Same,
-    Different,
-    /// A redacted entry (`digest:alice:x`) on either side stands where the entries could
-    /// otherwise be the same: whether they are is unknown.
-    Uncomparable,
 }
 
 /// One node that is not the same on both sides.
@@ -140,84 +131,5 @@ impl Compare {
     /// The two sources, for what they met (once `next` returned None).
     pub fn sources(&self) -> (&Source, &Source) {
         (&self.a, &self.b)
-    }
-}
-
-/// ACLs compared as sets (the server keeps the order given, which means nothing). A
-/// redacted entry matches an entry of the same scheme, user and permissions, whatever its
-/// hash: all matched with one redacted among them is `Uncomparable`.
-pub fn compare_acls(a: &[AclEntry], b: &[AclEntry]) -> AclCompared {
-    if a.len() != b.len() {
-        return AclCompared::Different;
-    }
-    let sorted = |acl: &[AclEntry]| {
-        let mut entries: Vec<AclEntry> = acl.to_vec();
-        entries.sort_by(|x, y| (&x.scheme, user(x), &x.perms, &x.id).cmp(&(&y.scheme, user(y), &y.perms, &y.id)));
-        entries
-    };
-    let (a, b) = (sorted(a), sorted(b));
-    let mut unsure = false;
-    for (x, y) in a.iter().zip(&b) {
-        if x.redacted || y.redacted {
-            if x.scheme != y.scheme || user(x) != user(y) || x.perms != y.perms {
-                return AclCompared::Different;
-            }
-            unsure = true;
-        } else if x != y {
-            return AclCompared::Different;
-        }
-    }
-    if unsure {
-        AclCompared::Uncomparable
-    } else {
-        AclCompared::Same
-    }
-}
-
-/// The user part of a digest id (`alice` in `alice:hash`); the whole id otherwise.
-fn user(entry: &AclEntry) -> &str {
-    if entry.scheme == "digest" {
-        entry.id.split(':').next().unwrap_or(&entry.id)
-    } else {
-        &entry.id
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry(scheme: &str, id: &str, perms: &str) -> AclEntry {
-        AclEntry {
-            scheme: scheme.into(),
-            id: id.into(),
-            perms: perms.into(),
-            redacted: scheme == "digest" && id.ends_with(":x"),
-        }
-    }
-
-    #[test]
-    fn acls_compare_as_sets_and_redacted_entries_are_not_guessed() {
-        let world = entry("world", "anyone", "r");
-        let alice = entry("digest", "alice:abc=", "cdrwa");
-        let hidden = entry("digest", "alice:x", "cdrwa");
-        assert_eq!(
-            compare_acls(&[world.clone(), alice.clone()], &[alice.clone(), world.clone()]),
-            AclCompared::Same
-        );
-        assert_eq!(
-            compare_acls(std::slice::from_ref(&world), std::slice::from_ref(&alice)),
-            AclCompared::Different
-        );
-        assert_eq!(
-            compare_acls(&[world.clone(), alice.clone()], &[world.clone(), hidden.clone()]),
-            AclCompared::Uncomparable
-        );
-        let bob = entry("digest", "bob:x", "cdrwa");
-        assert_eq!(compare_acls(&[alice], &[bob]), AclCompared::Different);
-        assert_eq!(
-            compare_acls(std::slice::from_ref(&hidden), &[entry("digest", "alice:x", "r")]),
-            AclCompared::Different
-        );
     }
 }

@@ -6,7 +6,8 @@ use zookeeper_client::{self as zk, Acl, Client, CreateMode};
 
 use crate::errors::ZkError;
 use crate::tree::AclEntry;
-use crate::tree::copy::plan::{Change, acl_matches, differences};
+use crate::tree::copy::acl::compare_acls;
+use crate::tree::copy::plan::{Change, differences};
 use crate::zk::Zk;
 
 /// One end of a mirror: a cluster's handle and a connected client.
@@ -47,7 +48,9 @@ pub async fn copy_node(from: &Side<'_>, src: &str, to: &Side<'_>, dest: &str) ->
         Err(err) => Err(err),
         Ok((have, _)) => {
             let (have_acl, _) = to.zk.call("getAcl", dest, to.client.get_acl(dest)).await?;
-            let (same_data, same_acl) = (have == data, acl_matches(&entries, &have_acl));
+            let have_acl: Vec<AclEntry> = have_acl.iter().map(AclEntry::from_acl).collect();
+            let same_data = have == data;
+            let same_acl = compare_acls(&entries, &have_acl).may_be_same();
             if same_data && same_acl {
                 return Ok(None);
             }

@@ -1,17 +1,12 @@
 //! What a copy decides and reports: one change per node written or refused (a dry run's
-//! rows, mirror's lines), the report at the end, and how a node already at the destination
-//! is compared with its record (data bytes; ACL entries as a set, a redacted entry matching
-//! the same user with the same permissions, since its hash cannot be seen).
+//! rows, mirror's lines), and the report at the end.
 
 use std::io::Write;
 
 use serde::Serialize;
-use zookeeper_client::Acl;
 
 use crate::errors::ShellError;
 use crate::output::Render;
-use crate::tree::AclEntry;
-use crate::tree::copy::compare::{AclCompared, compare_acls};
 
 /// At most this many refused nodes are named in a report (all are counted).
 const NAMED_REFUSALS: usize = 100;
@@ -88,8 +83,11 @@ pub struct Report {
     pub path: String,
     pub created: usize,
     pub changed: usize,
-    /// Already identical (data and ACL), or ZooKeeper's own nodes.
+    /// Already identical (data and ACL).
     pub skipped: usize,
+    /// ZooKeeper's own nodes (`/zookeeper` and below) in the input, skipped: they are the
+    /// server's, whatever they hold.
+    pub zookeeper_own: usize,
     pub refused: usize,
     /// Deleted because the source does not have them (mirror only).
     #[serde(skip_serializing_if = "is_zero")]
@@ -117,6 +115,7 @@ impl Report {
             created: 0,
             changed: 0,
             skipped: 0,
+            zookeeper_own: 0,
             refused: 0,
             deleted: 0,
             refused_nodes: Vec::new(),
@@ -142,9 +141,13 @@ impl Render for Report {
         let verb = if self.dry_run { "would be " } else { "" };
         write!(
             out,
-            "{}: {} created, {} changed, {} skipped (already there), {verb}",
+            "{}: {} created, {} changed, {} skipped (already there), ",
             self.path, self.created, self.changed, self.skipped
         )?;
+        if self.zookeeper_own > 0 {
+            write!(out, "{} skipped ({ZOOKEEPER_OWN}), ", self.zookeeper_own)?;
+        }
+        write!(out, "{verb}")?;
         writeln!(out, "{} refused", self.refused)?;
         for refusal in &self.refused_nodes {
             writeln!(out, "refused {}: {}", refusal.path, refusal.reason)?;
@@ -188,6 +191,9 @@ impl Render for Report {
     }
 }
 
+/// What the nodes counted in [`Report::zookeeper_own`] are, in a summary line.
+pub const ZOOKEEPER_OWN: &str = "ZooKeeper's own /zookeeper";
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -201,48 +207,10 @@ pub fn differences(same_data: bool, same_acl: bool) -> &'static str {
     }
 }
 
-/// Whether a node's ACL as read at the destination is the record's, as `diff` compares them
-/// (entries in any order). A redacted entry on either side stands for the same user with the
-/// same permissions (its hash is hidden): the writer never writes one, and leaves it be.
-pub fn acl_matches(record: &[AclEntry], found: &[Acl]) -> bool {
-    let found: Vec<AclEntry> = found.iter().map(AclEntry::from_acl).collect();
-    compare_acls(record, &found) != AclCompared::Different
-}
-
 #[cfg(test)]
 mod tests {
-    use zookeeper_client::{AuthId, Permission};
-
     use super::*;
     use crate::output::both;
-
-    fn entry(scheme: &str, id: &str, perms: &str) -> AclEntry {
-        AclEntry {
-            scheme: scheme.into(),
-            id: id.into(),
-            perms: perms.into(),
-            redacted: id.ends_with(":x"),
-        }
-    }
-
-    #[test]
-    fn acls_compare_as_sets_and_a_redacted_entry_matches_its_user() {
-        let open = Acl::new(Permission::ALL, AuthId::new("world", "anyone"));
-        let alice = Acl::new(Permission::READ, AuthId::new("digest", "alice:abc="));
-        let both_acl = [alice.clone(), open.clone()];
-        let record = [entry("world", "anyone", "cdrwa"), entry("digest", "alice:abc=", "r")];
-        assert!(acl_matches(&record, &both_acl));
-        assert!(!acl_matches(&record[..1], &both_acl));
-        assert!(!acl_matches(
-            &[entry("digest", "alice:abc=", "rw")],
-            std::slice::from_ref(&alice)
-        ));
-        assert!(acl_matches(
-            &[entry("digest", "alice:x", "r")],
-            std::slice::from_ref(&alice)
-        ));
-        assert!(!acl_matches(&[entry("digest", "bob:x", "r")], &[alice]));
-    }
 
     #[test]
     fn a_change_is_one_line_or_one_object() {
@@ -276,8 +244,22 @@ mod tests {
         refused /restore/a: it differs (data); --overwrite replaces it
         the sequential counter of 1 parent advanced past the restored children
         --- json
-        {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3}
+        {"belowRefused":0,"changed":0,"countersAdvanced":1,"created":120,"dryRun":false,"ephemeral":0,"path":"/restore","refused":1,"refusedNodes":[{"path":"/restore/a","reason":"it differs (data); --overwrite replaces it"}],"skipped":3,"zookeeperOwn":0}
         "#);
         assert!(report.unmet().is_some());
+    }
+
+    #[test]
+    fn zookeeper_own_nodes_are_not_counted_as_already_there() {
+        let mut report = Report::new("import", "/", false);
+        report.created = 2;
+        report.skipped = 1;
+        report.zookeeper_own = 3;
+        insta::assert_snapshot!(both(&report), @r#"
+        --- text
+        /: 2 created, 0 changed, 1 skipped (already there), 3 skipped (ZooKeeper's own /zookeeper), 0 refused
+        --- json
+        {"belowRefused":0,"changed":0,"countersAdvanced":0,"created":2,"dryRun":false,"ephemeral":0,"path":"/","refused":0,"refusedNodes":[],"skipped":1,"zookeeperOwn":3}
+        "#);
     }
 }

@@ -1,5 +1,5 @@
 //! What a copy into a destination did, counted as it goes and shared with whoever reports a
-//! stop: nodes created, changed, skipped (already identical), and the batches sent without
+//! stop: nodes created, changed, skipped (already identical, or ZooKeeper's own), and the batches sent without
 //! an answer yet, which a stop settles one exists request each (a multi is all or nothing,
 //! so its last node being there says the whole batch landed).
 
@@ -16,6 +16,8 @@ pub struct Tally {
     pub created: Arc<AtomicUsize>,
     pub changed: Arc<AtomicUsize>,
     pub skipped: Arc<AtomicUsize>,
+    /// ZooKeeper's own nodes (`/zookeeper` and below): the server's, skipped whatever they hold.
+    pub zookeeper_own: Arc<AtomicUsize>,
     /// Create batches sent and not answered: id -> (the batch's last path, its size).
     unanswered: Arc<Mutex<HashMap<u64, (String, usize)>>>,
     next_id: Arc<AtomicU64>,
@@ -32,6 +34,10 @@ impl Tally {
 
     pub fn skipped(&self) -> usize {
         self.skipped.load(Ordering::Relaxed)
+    }
+
+    pub fn zookeeper_own(&self) -> usize {
+        self.zookeeper_own.load(Ordering::Relaxed)
     }
 
     fn batches(&self) -> MutexGuard<'_, HashMap<u64, (String, usize)>> {
@@ -81,6 +87,10 @@ impl Tally {
         let doubt: usize = self.batches().values().map(|(_, n)| n).sum();
         let (created, changed, skipped) = (self.created(), self.changed(), self.skipped());
         let mut text = format!("{created} nodes created, {changed} changed, {skipped} already there");
+        match self.zookeeper_own() {
+            0 => {}
+            own => text.push_str(&format!(", {own} of ZooKeeper's own skipped")),
+        }
         if unsure && doubt > 0 {
             text.push_str(&format!(
                 " (and up to {doubt} more created by batches whose answer never came)"
@@ -123,5 +133,10 @@ mod tests {
         );
         tally.answered(b, false);
         assert_eq!(tally.summary(true), "200 nodes created, 0 changed, 3 already there");
+        tally.zookeeper_own.fetch_add(3, Ordering::Relaxed);
+        assert_eq!(
+            tally.summary(true),
+            "200 nodes created, 0 changed, 3 already there, 3 of ZooKeeper's own skipped"
+        );
     }
 }

@@ -7,13 +7,14 @@ use std::sync::atomic::Ordering;
 
 use zookeeper_client::{Acl, CreateMode, Stat};
 
-use super::{Apply, Overwrite, is_below};
+use super::{Apply, Overwrite, is_below, is_zookeeper_own};
 use crate::errors::ShellError;
-use crate::path::{base_name, is_within, parent_of};
-use crate::tree::NodeRecord;
+use crate::path::{base_name, parent_of};
+use crate::tree::copy::acl::compare_acls;
 use crate::tree::copy::existing::{Existing, Found};
 use crate::tree::copy::file::walk_order;
-use crate::tree::copy::plan::{Change, Refusal, acl_matches, differences};
+use crate::tree::copy::plan::{Change, Refusal, differences};
+use crate::tree::{AclEntry, NodeRecord};
 use crate::zk::write::{NewNode, WriteOp};
 
 /// A node already there, with its ACL read.
@@ -22,7 +23,7 @@ pub(super) struct Checked {
     dest: String,
     data: Vec<u8>,
     stat: Stat,
-    acl: anyhow::Result<Vec<Acl>>,
+    acl: anyhow::Result<Vec<AclEntry>>,
 }
 
 impl<'c> Apply<'c> {
@@ -57,12 +58,12 @@ impl<'c> Apply<'c> {
             }
             self.blocked = None;
         }
-        if dest == "/zookeeper" || is_within(&dest, "/zookeeper") || record.is_ephemeral() {
+        if is_zookeeper_own(&dest) || record.is_ephemeral() {
             // ZooKeeper's own tree is the server's; an ephemeral node belongs to its session.
             if record.is_ephemeral() {
                 self.report.ephemeral += 1;
             } else {
-                self.tally.skipped.fetch_add(1, Ordering::Relaxed);
+                self.tally.zookeeper_own.fetch_add(1, Ordering::Relaxed);
             }
             self.progress.confirmed(1);
             return Ok(None);
@@ -85,7 +86,8 @@ impl<'c> Apply<'c> {
                 // must be in flight meanwhile (a rerun over 100k nodes took 22 s one by one).
                 let request = client.get_acl(&dest);
                 Ok(Some(Box::pin(async move {
-                    let acl = zk.call("getAcl", &dest, request).await.map(|(acl, _)| acl);
+                    let acl = zk.call("getAcl", &dest, request).await;
+                    let acl = acl.map(|(acl, _)| acl.iter().map(AclEntry::from_acl).collect());
                     Checked {
                         record,
                         dest,
@@ -141,7 +143,9 @@ impl<'c> Apply<'c> {
             }
         };
         let same_data = data == record.data;
-        let same_acl = acl_matches(&record.acl, &acl);
+        // A redacted entry on either side stands for the same user with the same permissions:
+        // the writer never writes one, and leaves it be.
+        let same_acl = compare_acls(&record.acl, &acl).may_be_same();
         if same_data && same_acl {
             self.tally.skipped.fetch_add(1, Ordering::Relaxed);
             self.progress.confirmed(1);
@@ -195,10 +199,7 @@ impl<'c> Apply<'c> {
         self.report.refuse(Refusal { path, reason });
     }
 
-    pub(super) fn emit(&self, change: Change) {
-        if let Some(sink) = &self.sink {
-            // A sink gone (nobody renders any more) stops nothing here: the run ends anyway.
-            sink.send(change).ok();
-        }
+    pub(super) fn emit(&mut self, change: Change) {
+        self.shown.push(change);
     }
 }

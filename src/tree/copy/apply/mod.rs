@@ -7,6 +7,7 @@
 //! is never written. Afterwards, restored parents' sequential counters are advanced.
 
 mod decide;
+mod shown;
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -17,10 +18,11 @@ use tokio::sync::mpsc;
 use zookeeper_client::{Client, CreateMode};
 
 use decide::Checked;
+use shown::Shown;
 
 use crate::errors::ShellError;
 use crate::output::RowSender;
-use crate::path::parent_of;
+use crate::path::{is_within, parent_of};
 use crate::progress::Progress;
 use crate::tree::batcher::Batcher;
 use crate::tree::copy::existing::Existing;
@@ -57,9 +59,6 @@ pub struct ApplyOptions {
     pub prune: bool,
 }
 
-/// Where each decision goes as it is made (a dry run's rows, mirror's lines).
-pub type Sink = mpsc::UnboundedSender<Change>;
-
 type Pending<'c, T> = VecDeque<Pin<Box<dyn Future<Output = T> + Send + 'c>>>;
 /// An overwrite on its way: the node, and how it went.
 type Overwrite<'c> = Pin<Box<dyn Future<Output = (String, anyhow::Result<()>)> + Send + 'c>>;
@@ -72,7 +71,8 @@ pub struct Apply<'c> {
     options: ApplyOptions,
     progress: Progress,
     tally: Tally,
-    sink: Option<Sink>,
+    /// Where each decision goes as it is made (a dry run's rows, mirror's lines).
+    shown: Shown,
     report: Report,
     batches: Batcher,
     counters: Counters,
@@ -98,7 +98,7 @@ impl<'c> Apply<'c> {
             root: root.to_string(),
             progress,
             tally,
-            sink: None,
+            shown: Shown::default(),
             report: Report::new(options.op, root, options.dry_run),
             batches: Batcher::new(
                 BATCH_OPS,
@@ -113,26 +113,12 @@ impl<'c> Apply<'c> {
         }
     }
 
-    /// Sends each decision to `sink` as it is made.
-    pub fn with_sink(mut self, sink: Sink) -> Apply<'c> {
-        self.sink = Some(sink);
-        self
-    }
-
     /// Runs, each change it makes (or would make) sent as a row of `rows` as it happens
-    /// (`cp --dry-run`, `mirror`). A reader gone stops the rows, not the writing.
-    pub async fn run_shown(self, records: Records, rows: &RowSender) -> anyhow::Result<Report> {
-        let (sink, mut changes) = mpsc::unbounded_channel();
-        let apply = self.with_sink(sink);
-        let forward = async {
-            while let Some(change) = changes.recv().await {
-                if !rows.send(change).await {
-                    break;
-                }
-            }
-        };
-        let (report, ()) = tokio::join!(apply.run(records), forward);
-        report
+    /// (`cp --dry-run`, `mirror`), no faster than the rows are read. A reader gone stops the
+    /// rows, not the writing.
+    pub async fn run_shown(mut self, records: Records, rows: &RowSender) -> anyhow::Result<Report> {
+        self.shown = Shown::new(rows.clone());
+        self.run(records).await
     }
 
     /// Checks (and with `parents`, creates) the destination root's parent: nothing is
@@ -205,7 +191,9 @@ impl<'c> Apply<'c> {
             }
             let room = self.batches.full.len() < self.options.parallel
                 && checks.len() < CHECK_WINDOW
-                && overwrites.len() < OVERWRITE_WINDOW;
+                && overwrites.len() < OVERWRITE_WINDOW
+                && !self.shown.backed_up();
+            let showing = self.shown.in_flight();
             let idle = input_open && creates.is_empty() && !self.batches.current.is_empty();
             tokio::select! {
                 biased;
@@ -266,6 +254,7 @@ impl<'c> Apply<'c> {
                         self.batches.cut();
                     }
                 },
+                () = self.shown.sent(), if showing => {}
                 // Nothing in flight and no record ready: what is waiting goes now.
                 () = std::future::ready(()), if idle => self.batches.cut(),
                 else => break,
@@ -280,6 +269,7 @@ impl<'c> Apply<'c> {
         if self.options.prune {
             self.prune(existing).await?;
         }
+        self.shown.flush().await;
         self.finish().await
     }
 
@@ -299,6 +289,7 @@ impl<'c> Apply<'c> {
         self.report.created = self.tally.created();
         self.report.changed = self.tally.changed();
         self.report.skipped = self.tally.skipped();
+        self.report.zookeeper_own = self.tally.zookeeper_own();
         Ok(self.report)
     }
 
@@ -311,12 +302,16 @@ impl<'c> Apply<'c> {
             profile.max_request_size,
             profile.chroot().map_or(0, str::len),
         );
-        for path in extras.into_iter().rev() {
-            self.emit(Change::delete(&path));
+        // The destination's own /zookeeper is its server's: no source record names it.
+        for path in extras.into_iter().rev().filter(|path| !is_zookeeper_own(path)) {
             batches.push(WriteOp::Delete { path, version: None });
         }
         batches.cut();
         for ops in batches.full {
+            for delete in &ops {
+                self.emit(Change::delete(delete.path()));
+            }
+            self.shown.flush().await;
             if !self.options.dry_run {
                 self.zk.commit(self.options.op, &ops).await?;
             }
@@ -328,6 +323,12 @@ impl<'c> Apply<'c> {
     fn fail(&mut self, err: anyhow::Error) {
         self.failure.get_or_insert(err);
     }
+}
+
+/// Whether `path` is in ZooKeeper's own tree (`/zookeeper` and below): the server's, which a
+/// copy skips and never writes or deletes.
+pub fn is_zookeeper_own(path: &str) -> bool {
+    path == "/zookeeper" || is_within(path, "/zookeeper")
 }
 
 /// Whether relative path `rel` is below `above` (not equal to it).
