@@ -106,6 +106,12 @@ pub fn is_within(path: &str, root: &str) -> bool {
     root == "/" || path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
 }
 
+/// Whether `path` is in ZooKeeper's own tree (`/zookeeper` and below): the server's, which a
+/// copy skips and never writes or deletes.
+pub fn is_zookeeper_own(path: &str) -> bool {
+    path == "/zookeeper" || is_within(path, "/zookeeper")
+}
+
 /// Last component of a path (`/` for the root).
 pub fn base_name(path: &str) -> &str {
     match path.rfind('/') {
@@ -125,6 +131,14 @@ mod tests {
         assert!(is_within("/x", "/"));
         assert!(!is_within("/ab", "/a"));
         assert!(!is_within("/a", "/a/b"));
+    }
+
+    #[test]
+    fn zookeepers_own_tree_is_zookeeper_and_below() {
+        assert!(is_zookeeper_own("/zookeeper"));
+        assert!(is_zookeeper_own("/zookeeper/quota/app"));
+        assert!(!is_zookeeper_own("/zookeeper-backup"));
+        assert!(!is_zookeeper_own("/"));
     }
 
     #[test]

@@ -299,7 +299,7 @@ async fn dry_run(shown: String, roots: Vec<String>, parallel: usize, shell: &She
 }
 
 fn refuse_protected(path: &str) -> anyhow::Result<()> {
-    if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
+    if path == "/" || crate::path::is_zookeeper_own(path) {
         return Err(ShellError::usage(format!(
             "delete {path}: refusing to delete {path} (ZooKeeper's own tree or the root)"
         )));

@@ -67,7 +67,7 @@ impl Run for Mv {
         let src = End::locate(shell, &self.src).await?;
         let dst = End::locate(shell, &self.dst).await?;
         refuse_nested(OP, &src, &dst, false)?;
-        if src.path == "/" || src.path == "/zookeeper" || src.path.starts_with("/zookeeper/") {
+        if src.path == "/" || crate::path::is_zookeeper_own(&src.path) {
             return Err(ShellError::usage(format!(
                 "mv {}: refusing to move the root or ZooKeeper's own tree",
                 src.path

@@ -147,7 +147,7 @@ impl Perf {
         }
         shell.refuse_in_txn("check perf cannot be part of a transaction (it sends its own load)")?;
         let path = shell.resolve(&self.path)?;
-        if path == "/" || path == "/zookeeper" || path.starts_with("/zookeeper/") {
+        if path == "/" || crate::path::is_zookeeper_own(&path) {
             return Err(ShellError::usage(format!(
                 "check perf --path {path}: choose a scratch path of its own (it is removed afterwards)"
             )));

@@ -7,8 +7,9 @@ use std::sync::atomic::Ordering;
 
 use zookeeper_client::{Acl, CreateMode, Stat};
 
-use super::{Apply, Overwrite, is_below, is_zookeeper_own};
+use super::{Apply, Overwrite, is_below};
 use crate::errors::ShellError;
+use crate::path::is_zookeeper_own;
 use crate::path::{base_name, parent_of};
 use crate::tree::copy::acl::compare_acls;
 use crate::tree::copy::existing::{Existing, Found};

@@ -22,7 +22,7 @@ use shown::Shown;
 
 use crate::errors::ShellError;
 use crate::output::RowSender;
-use crate::path::{is_within, parent_of};
+use crate::path::{is_zookeeper_own, parent_of};
 use crate::progress::Progress;
 use crate::tree::batcher::Batcher;
 use crate::tree::copy::existing::Existing;
@@ -323,12 +323,6 @@ impl<'c> Apply<'c> {
     fn fail(&mut self, err: anyhow::Error) {
         self.failure.get_or_insert(err);
     }
-}
-
-/// Whether `path` is in ZooKeeper's own tree (`/zookeeper` and below): the server's, which a
-/// copy skips and never writes or deletes.
-pub fn is_zookeeper_own(path: &str) -> bool {
-    path == "/zookeeper" || is_within(path, "/zookeeper")
 }
 
 /// Whether relative path `rel` is below `above` (not equal to it).
