@@ -8,8 +8,8 @@
 # with bench/raw_tree.rs (untimed), then times, on 100k:
 #   export     zksh export TREE --out FILE | raw_tree walk --acl --count (multi-read walk with
 #              data, plus one pipelined getACL per node: ACLs are not in multi-read; the
-#              issue's baseline) | the same with --acl-sessions 4 (the getACLs spread over four
-#              sessions, as zksh export does: "raw-4s")
+#              issue's baseline) | the same with --acl-sessions 8 (the getACLs spread over eight
+#              sessions, as zksh export does: "raw-8s")
 #   import     zksh import FILE DST (DST deleted before every run, untimed)
 #   cp         zksh cp -r TREE DST within the cluster (DST deleted before every run)
 # the peak RSS of export and import on every size in SIZES (/usr/bin/time -v), and on 10k
@@ -150,7 +150,7 @@ for size in "${ALL_SIZES[@]}"; do
     [ "$size" != 100k ] || timed=yes
     if [ "$size" = 100k ]; then
         measure export "$size" raw yes "" -- "$RAW_TREE_BIN" walk --acl --count "$SERVER" "$tree"
-        measure export "$size" raw-4s yes "" -- "$RAW_TREE_BIN" walk --acl --acl-sessions 4 --count "$SERVER" "$tree"
+        measure export "$size" raw-8s yes "" -- "$RAW_TREE_BIN" walk --acl --acl-sessions 8 --count "$SERVER" "$tree"
     fi
     measure export "$size" zksh "$timed" "" -- "$ZKSH_BIN" -s "$SERVER" export "$tree" --out "$file"
     measure import "$size" zksh "$timed" "/bench/i$size" -- "$ZKSH_BIN" -s "$SERVER" import "$file" "/bench/i$size"
@@ -208,8 +208,8 @@ target() {
 exp_s="$(lookup export 100k zksh)"
 raw_s="$(lookup export 100k raw)"
 target "export 100k vs raw walk + getACL" "$([ -z "$exp_s" ] || [ -z "$raw_s" ] || ratio "$exp_s" "$raw_s")" 1.5 x
-raw4_s="$(lookup export 100k raw-4s)"
-target "export 100k vs raw-4s (same four sessions)" "$([ -z "$exp_s" ] || [ -z "$raw4_s" ] || ratio "$exp_s" "$raw4_s")" 1.5 x
+raw8_s="$(lookup export 100k raw-8s)"
+target "export 100k vs raw-8s (same eight sessions)" "$([ -z "$exp_s" ] || [ -z "$raw8_s" ] || ratio "$exp_s" "$raw8_s")" 1.5 x
 target "import 100k" "$(lookup import 100k zksh)" 1.5 s
 target "cp 100k within one cluster" "$(lookup cp 100k zksh)" 3 s
 for size in "${ALL_SIZES[@]}"; do

@@ -35,9 +35,11 @@ mod tally;
 /// has more than its `globalOutstandingLimit` (1,000) requests waiting, so more buys nothing.
 const ACL_WINDOW: usize = 1000;
 /// Sessions the getACL requests are spread over, the shell's own included. The server answers
-/// one session's reads one after the other and several sessions' side by side: four took a
-/// 100k-node tree's ACLs from ~5 s to ~2 s (bench/copy.sh). `ZKSH_ACL_SESSIONS` overrides it.
-const ACL_SESSIONS: usize = 4;
+/// one session's reads one after the other and several sessions' side by side. On a 100k-node
+/// tree (2 cores) one session took ~5 s, four ~2.2 s, eight ~1.6 s (`raw_tree walk --acl
+/// --acl-sessions N`); eight stays far below the server's default maxClientCnxns (60 per
+/// address). `ZKSH_ACL_SESSIONS` overrides it.
+const ACL_SESSIONS: usize = 8;
 /// Records handed over at once (fewer channel hand-offs on a fast read).
 const HANDOFF: usize = 512;
 /// Attempts at a getACL whose connection dropped (a read is safe to repeat).
