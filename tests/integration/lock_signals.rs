@@ -32,32 +32,39 @@ fn sigints(log: &Path) -> usize {
     std::fs::read_to_string(log).unwrap_or_default().lines().count()
 }
 
-#[test]
-fn ctrl_c_on_the_terminal_reaches_the_command_once() {
-    let (server, root) = namespace("lock-ctrl-c");
+/// Runs `zksh lock` with the SIGINT-counting command on a terminal, types one Ctrl-C, and
+/// checks that the command got exactly one and exited with its own code. Returns the server
+/// and the lock path.
+fn one_ctrl_c_reaches_the_command_once(name: &str, extra: &[&str]) -> (&'static crate::support::ZkServer, String) {
+    let (server, root) = namespace(name);
     let cs = server.connect_string();
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("sigints");
     let path = format!("{root}/l");
     let log_text = log.to_str().expect("utf-8");
-    let mut sh = PtyShell::spawn(
-        &[
-            "-s",
-            &cs,
-            "lock",
-            &path,
-            "--",
-            "python3",
-            "-c",
-            COUNTS_SIGINTS,
-            log_text,
-        ],
-        &[],
-    );
+    let mut args = vec![
+        "-s",
+        &cs,
+        "lock",
+        &path,
+        "--",
+        "python3",
+        "-c",
+        COUNTS_SIGINTS,
+        log_text,
+    ];
+    args.extend_from_slice(extra);
+    let mut sh = PtyShell::spawn(&args, &[]);
     sh.wait_for("ready", T);
     sh.type_text("\x03");
     assert_eq!(sh.wait_exit(T), 3, "the command's own code");
     assert_eq!(sigints(&log), 1, "SIGINTs the command got from one Ctrl-C");
+    (server, path)
+}
+
+#[test]
+fn ctrl_c_on_the_terminal_reaches_the_command_once() {
+    let (server, path) = one_ctrl_c_reaches_the_command_once("lock-ctrl-c", &[]);
     let left = Zksh::new(server).args(["ls", &path]).run();
     left.success().stdout_is("");
 }
@@ -65,31 +72,7 @@ fn ctrl_c_on_the_terminal_reaches_the_command_once() {
 #[test]
 fn ctrl_c_reaches_a_command_in_a_process_group_of_its_own_through_zksh() {
     // The terminal's Ctrl-C goes to its foreground group only: zksh, not the command.
-    let (server, root) = namespace("lock-ctrl-c-own-group");
-    let cs = server.connect_string();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let log = dir.path().join("sigints");
-    let path = format!("{root}/l");
-    let log_text = log.to_str().expect("utf-8");
-    let mut sh = PtyShell::spawn(
-        &[
-            "-s",
-            &cs,
-            "lock",
-            &path,
-            "--",
-            "python3",
-            "-c",
-            COUNTS_SIGINTS,
-            log_text,
-            "own-group",
-        ],
-        &[],
-    );
-    sh.wait_for("ready", T);
-    sh.type_text("\x03");
-    assert_eq!(sh.wait_exit(T), 3, "the command's own code");
-    assert_eq!(sigints(&log), 1, "SIGINTs the command got from one Ctrl-C");
+    one_ctrl_c_reaches_the_command_once("lock-ctrl-c-own-group", &["own-group"]);
 }
 
 #[test]
