@@ -274,7 +274,7 @@ fn bad_input_is_refused_before_any_request() {
         "'7d' needs a sign: -7d for modified within the last 7d",
     );
     usage(&[&root, "--mtime", "-7x"], "unknown unit 'x'");
-    usage(&[&root, "--mtime", "soon"], "needs a sign");
+    usage(&[&root, "--mtime", "soon"], "'soon' is not an age");
     usage(&[&root, "--min-size", "lots"], "not a size in bytes");
     usage(&[&root, "--ephemeral-owner", "0xzz"], "not a session id");
     usage(&[&root, "--parallel", "0"], "at least 1 request in flight");

@@ -71,15 +71,26 @@ const MTIME_UNITS: &str = "units s, m, h, d, w: -7d, +12h";
 /// Parses `--mtime`: a sign (GNU find's: `-` within, `+` more than), a number and a unit.
 pub fn parse_mtime(text: &str) -> Result<Age, String> {
     let text = text.trim();
+    let needs_sign = || {
+        format!("'{text}' needs a sign: -{text} for modified within the last {text}, +{text} for more than {text} ago")
+    };
     let (within, rest) = match text.chars().next() {
         Some('-') => (true, &text[1..]),
         Some('+') => (false, &text[1..]),
-        _ => {
-            return Err(format!(
-                "'{text}' needs a sign: -{text} for modified within the last {text}, +{text} for more than {text} ago"
-            ));
-        }
+        // A bad age is said first: a sign would not mend it.
+        Some(_) => return Err(age_ms(text, text).err().unwrap_or_else(needs_sign)),
+        None => return Err(needs_sign()),
     };
+    let bound = age_ms(text, rest)?;
+    Ok(if within {
+        Age::Within(bound)
+    } else {
+        Age::OlderThan(bound)
+    })
+}
+
+/// The age `rest` (`7d`) in milliseconds; errors quote `text`, the whole argument.
+fn age_ms(text: &str, rest: &str) -> Result<i64, String> {
     let split = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
     let (number, unit) = rest.split_at(split);
     let number: i64 = number
@@ -94,14 +105,9 @@ pub fn parse_mtime(text: &str) -> Result<Age, String> {
         "" => return Err(format!("'{text}' has no unit ({MTIME_UNITS})")),
         other => return Err(format!("unknown unit '{other}' in '{text}' ({MTIME_UNITS})")),
     };
-    let bound = number
+    number
         .checked_mul(unit_ms)
-        .ok_or_else(|| format!("'{text}' is out of range"))?;
-    Ok(if within {
-        Age::Within(bound)
-    } else {
-        Age::OlderThan(bound)
-    })
+        .ok_or_else(|| format!("'{text}' is out of range"))
 }
 
 /// Whether a node whose ephemeralOwner is `owner` is of type `wanted`: on a snapshot, by the
@@ -282,6 +288,12 @@ mod tests {
         assert!(err("-7y").contains("unknown unit 'y'"), "{}", err("-7y"));
         assert!(err("-d").contains("not an age"), "{}", err("-d"));
         assert!(err("").contains("needs a sign"));
+        assert_eq!(
+            err("7x"),
+            "unknown unit 'x' in '7x' (units s, m, h, d, w: -7d, +12h)",
+            "a bad age is said before the missing sign"
+        );
+        assert!(err("7").contains("has no unit"), "{}", err("7"));
         assert!(err("+99999999999999999w").contains("out of range"));
         for text in ["7d", "-7", "-7y", "-d", "+1.5h"] {
             assert!(!err(text).contains('\n'), "one line for {text}");
