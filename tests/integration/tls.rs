@@ -16,6 +16,16 @@ fn zksh_tls(address: &str, client: bool) -> Zksh {
     Zksh::bare().args(tls_args(address, client)).timeout(T)
 }
 
+/// Runs `ls /` with `zksh`'s connection options and checks that the session is refused in
+/// one line (exit 3) that says `why`.
+fn refused_saying(zksh: Zksh, why: &str) {
+    zksh.args(["ls", "/"])
+        .run()
+        .code(3)
+        .one_line_error()
+        .stderr_contains(why);
+}
+
 #[test]
 fn a_client_certificate_reaches_a_server_that_needs_one_and_none_is_refused() {
     let server = need_client_cert();
@@ -185,26 +195,21 @@ fn bad_files_fail_before_connecting_naming_the_file() {
 fn a_server_the_ca_did_not_sign_is_refused_naming_the_ca_file() {
     let server = no_client_cert();
     let other = certs().arg("other-ca.pem");
-    Zksh::bare()
-        .args(["-s", &server.tls_address(), "--tls", "--ca", &other, "ls", "/"])
-        .timeout(T)
-        .run()
-        .code(3)
-        .one_line_error()
-        .stderr_contains(&format!(
-            "the server's certificate is not signed by the CA in --ca {other}"
-        ));
+    refused_saying(
+        Zksh::bare()
+            .args(["-s", &server.tls_address(), "--tls", "--ca", &other])
+            .timeout(T),
+        &format!("the server's certificate is not signed by the CA in --ca {other}"),
+    );
 }
 
 #[test]
 fn an_expired_server_certificate_is_refused() {
     let expired = TlsServer::start(ClientAuth::None, "server-expired-keystore.pem");
-    zksh_tls(&expired.tls_address(), false)
-        .args(["ls", "/"])
-        .run()
-        .code(3)
-        .one_line_error()
-        .stderr_contains("the server's certificate has expired");
+    refused_saying(
+        zksh_tls(&expired.tls_address(), false),
+        "the server's certificate has expired",
+    );
 }
 
 #[test]
@@ -278,12 +283,10 @@ fn cp_mirror_and_diff_reach_a_second_tls_server_with_the_same_files() {
 fn tls_to_a_plain_port_says_so() {
     let server = no_client_cert();
     let plain = server.server.connect_string();
-    zksh_tls(&plain, false)
-        .args(["ls", "/"])
-        .run()
-        .code(3)
-        .one_line_error()
-        .stderr_contains("closed the connection during the TLS handshake (a plain clientPort?");
+    refused_saying(
+        zksh_tls(&plain, false),
+        "closed the connection during the TLS handshake (a plain clientPort?",
+    );
 }
 
 #[test]
@@ -291,15 +294,13 @@ fn a_client_certificate_of_another_ca_is_rejected_naming_it() {
     let server = need_client_cert();
     let certs = certs();
     let stranger = certs.arg("client-stranger.pem");
-    Zksh::bare()
-        .args(["-s", &server.tls_address(), "--tls", "--ca", &certs.arg("ca.pem")])
-        .args(["--cert", &stranger, "--key", &certs.arg("client-stranger.key")])
-        .args(["ls", "/"])
-        .timeout(T)
-        .run()
-        .code(3)
-        .one_line_error()
-        .stderr_contains(&format!("the server rejected the client certificate --cert {stranger}"));
+    refused_saying(
+        Zksh::bare()
+            .args(["-s", &server.tls_address(), "--tls", "--ca", &certs.arg("ca.pem")])
+            .args(["--cert", &stranger, "--key", &certs.arg("client-stranger.key")])
+            .timeout(T),
+        &format!("the server rejected the client certificate --cert {stranger}"),
+    );
 }
 
 #[test]
@@ -307,12 +308,10 @@ fn a_host_the_server_certificate_does_not_name_is_refused() {
     // 127.0.0.2 reaches the same server (loopback), but the certificate names 127.0.0.1 only.
     let server = no_client_cert();
     let other_name = format!("127.0.0.2:{}", server.tls_port);
-    zksh_tls(&other_name, false)
-        .args(["ls", "/"])
-        .run()
-        .code(3)
-        .one_line_error()
-        .stderr_contains("the server's certificate is not valid for '127.0.0.2'");
+    refused_saying(
+        zksh_tls(&other_name, false),
+        "the server's certificate is not valid for '127.0.0.2'",
+    );
 }
 
 #[test]
