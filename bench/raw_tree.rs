@@ -1,10 +1,12 @@
-//! Baseline for `bench/tree.sh`: a bare zookeeper-client program that builds a large tree and walks it with pipelined multi-request batches.
+//! Baseline for `bench/tree.sh` and `bench/copy.sh` (and the tree builder of `bench/snapshot.sh`): a bare zookeeper-client program that builds a large tree and walks it with pipelined multi-request batches.
 //!
 //! Usage:
-//!   `raw_tree build HOST:PORT PATH PARENTS CHILDREN`
+//!   `raw_tree build [--single] HOST:PORT PATH PARENTS CHILDREN`
 //!       create PATH (and its missing ancestors), PARENTS children `p0000..` under it and
 //!       CHILDREN children `n0000..` under each of those; every znode's data is
-//!       `zksh-bench NAME` (NAME: its own name, the last path segment)
+//!       `zksh-bench NAME` (NAME: its own name, the last path segment); --single sends one
+//!       create request per znode, `SINGLE_WINDOW` in flight, instead of multi batches, so the
+//!       server's transaction log holds one txn per znode (`bench/snapshot.sh` replays it)
 //!   `raw_tree walk [--data] [--acl [--acl-sessions N]] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH`
 //!       walk PATH and everything below it breadth first; print every path (`ls -R`), or only
 //!       the paths whose name matches GLOB (`*` and `?`: `find --name`), or only those whose
@@ -38,6 +40,8 @@ const BATCH_OPS: usize = 200;
 const WINDOW: usize = 8;
 /// getACL requests in flight at once with --acl (the server's globalOutstandingLimit).
 const ACL_WINDOW: usize = 1000;
+/// Create requests in flight at once with `build --single` (the same limit).
+const SINGLE_WINDOW: usize = 1000;
 /// Prefix of every created znode's data, followed by the znode's name.
 const DATA_PREFIX: &str = "zksh-bench ";
 /// How long to wait for the server to acknowledge the session close before exiting anyway.
@@ -45,7 +49,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 type BoxError = Box<dyn std::error::Error>;
 
-const USAGE: &str = "usage: raw_tree build HOST:PORT PATH PARENTS CHILDREN\n       \
+const USAGE: &str = "usage: raw_tree build [--single] HOST:PORT PATH PARENTS CHILDREN\n       \
                      raw_tree walk [--data] [--acl [--acl-sessions N]] [--name GLOB] [--grep TEXT] [--count] HOST:PORT PATH";
 
 #[derive(Default)]
@@ -59,7 +63,11 @@ struct WalkOptions {
 }
 
 enum Command {
-    Build { parents: usize, children: usize },
+    Build {
+        parents: usize,
+        children: usize,
+        single: bool,
+    },
     Walk(WalkOptions),
 }
 
@@ -87,10 +95,25 @@ async fn main() -> ExitCode {
 
 fn parse(args: &[String]) -> Option<(Command, String, String)> {
     match args {
-        [cmd, addr, path, parents, children] if cmd == "build" => {
+        [cmd, rest @ ..] if cmd == "build" => {
+            let (single, rest) = match rest {
+                [flag, rest @ ..] if flag == "--single" => (true, rest),
+                _ => (false, rest),
+            };
+            let [addr, path, parents, children] = rest else {
+                return None;
+            };
             let parents = parents.parse().ok().filter(|&n| n > 0)?;
             let children = children.parse().ok()?;
-            Some((Command::Build { parents, children }, addr.clone(), path.clone()))
+            Some((
+                Command::Build {
+                    parents,
+                    children,
+                    single,
+                },
+                addr.clone(),
+                path.clone(),
+            ))
         }
         [cmd, rest @ ..] if cmd == "walk" => {
             let mut options = WalkOptions {
@@ -130,9 +153,14 @@ async fn run(command: Command, addr: &str, path: &str) -> Result<(), BoxError> {
         .await
         .map_err(|e| format!("connect {addr}: {e}"))?;
     let result = match command {
-        Command::Build { parents, children } => build(&client, path, parents, children)
-            .await
-            .map(|n| println!("created {n} znodes under and including {path}")),
+        Command::Build {
+            parents,
+            children,
+            single,
+        } => build(&client, path, parents, children, single).await.map(|n| {
+            let how = if single { ", one create request each" } else { "" };
+            println!("created {n} znodes under and including {path}{how}")
+        }),
         Command::Walk(options) => walk(&client, addr, path, &options).await,
     };
 
@@ -166,7 +194,7 @@ fn data_of(path: &str) -> Vec<u8> {
 }
 
 /// Creates the tree; returns how many znodes were created below and including `root`.
-async fn build(client: &Client, root: &str, parents: usize, children: usize) -> Result<usize, BoxError> {
+async fn build(client: &Client, root: &str, parents: usize, children: usize, single: bool) -> Result<usize, BoxError> {
     let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
     let mut ancestor = String::new();
     for part in root.split('/').filter(|p| !p.is_empty()) {
@@ -189,6 +217,23 @@ async fn build(client: &Client, root: &str, parents: usize, children: usize) -> 
             .iter()
             .flat_map(|p| (0..children).map(move |j| child_path(p, &format!("n{j:0width$}")))),
     );
+    if single {
+        // The request futures borrow their paths, so every path lives for the whole run.
+        let paths: Vec<String> = paths.collect();
+        let mut in_flight = VecDeque::with_capacity(SINGLE_WINDOW + 1);
+        for path in &paths {
+            in_flight.push_back((path, client.create(path, &data_of(path), &options)));
+            if in_flight.len() > SINGLE_WINDOW
+                && let Some((path, reply)) = in_flight.pop_front()
+            {
+                reply.await.map_err(|e| format!("create {path}: {e}"))?;
+            }
+        }
+        while let Some((path, reply)) = in_flight.pop_front() {
+            reply.await.map_err(|e| format!("create {path}: {e}"))?;
+        }
+        return Ok(1 + paths.len());
+    }
     let mut created = 1;
     let mut in_flight = VecDeque::with_capacity(WINDOW);
     loop {

@@ -5,7 +5,7 @@
 #
 # Starts one throwaway standalone ZooKeeper on a free loopback port with snapCount set high
 # (SNAP_COUNT), so that the only snapshot while the tree is built is the empty one the server
-# writes at start-up (snapshot.0). bench/raw_creates.rs then builds /bench/s (P parents x
+# writes at start-up (snapshot.0). `raw_tree build --single` then builds /bench/s (P parents x
 # 1,000 children, data 'zksh-bench NAME', one create request per znode: one logged txn per
 # znode; untimed). The data dir then holds snapshot.0 and ~1M txns in its logs: it is copied
 # as the replay dir. The server is restarted: loading the logs, it writes a snapshot holding
@@ -27,7 +27,7 @@
 #   SNAP_COUNT=100000000  the server's snapCount (high: no snapshot while building)
 #   NO_BUILD=1        do not run cargo; use whatever binaries exist
 #   ZKSH=path         zksh binary to use instead of target/release/zksh
-#   RAW_CREATES=path  builder instead of target/release/examples/raw_creates
+#   RAW_TREE=path     builder instead of target/release/examples/raw_tree
 #   FORCE_SYNC=yes    let the server fsync its transaction log (default: no)
 #   KEEP_TMP=1        keep the temp dir (data dirs, server log, outputs)
 set -euo pipefail
@@ -51,8 +51,8 @@ done
 . "$ROOT/bench/lib.sh"
 bench_prerequisites
 bench_need_gnu_time
-bench_build raw_creates RAW_CREATES "tree builder (one create per znode)"
-RAW_CREATES_BIN="$RAW_BIN"
+bench_build raw_tree RAW_TREE "tree builder (build --single: one create per znode)"
+RAW_TREE_BIN="$RAW_BIN"
 [ -z "$zksh_note" ] || die "zksh: $zksh_note"
 bench_start_server
 
@@ -136,7 +136,7 @@ start_server
 znodes=$((1 + PARENTS + PARENTS * CHILDREN))
 log "building $TREE: $PARENTS x $CHILDREN ($znodes znodes), one create request each"
 t0=$(date +%s%N)
-"$RAW_CREATES_BIN" "$SERVER" "$TREE" "$PARENTS" "$CHILDREN" >"$TMP/build.out" 2>&1 ||
+"$RAW_TREE_BIN" build --single "$SERVER" "$TREE" "$PARENTS" "$CHILDREN" >"$TMP/build.out" 2>&1 ||
     { cat "$TMP/build.out" >&2; die "cannot build $TREE"; }
 t1=$(date +%s%N)
 build_s="$(secs $((t1 - t0)))"
@@ -179,7 +179,7 @@ measure replay-count keep "$ZKSH_BIN" --snapshot "$TMP/replay" count /
 # ---------------------------------------------------------------- report
 echo
 echo "reading ZooKeeper's files offline (ZooKeeper $(dpkg-query -W -f '${Version}' zookeeper 2>/dev/null || echo "?"); the server stopped while timing)"
-echo "tree $TREE: $PARENTS parents x $CHILDREN children, data 'zksh-bench NAME', built with raw_creates (one create request each) in $build_s s, untimed"
+echo "tree $TREE: $PARENTS parents x $CHILDREN children, data 'zksh-bench NAME', built with raw_tree build --single (one create request each) in $build_s s, untimed"
 echo "snapshot $(basename "$SNAP"): $snap_bytes bytes ($(mib $((snap_bytes / 1024))) MiB), written by the server at start-up"
 echo "replay dir: snapshot.0 + $logs log file(s), $log_bytes bytes, holding $((znodes + 1)) create txns, one per znode from /bench on (plus the session's open and close)"
 echo "median wall time of $RUNS runs; peak RSS: the largest of the runs"
